@@ -1,0 +1,46 @@
+# The studio's two commands: `make run` and `make test`. Everything else is a step of those.
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+PORT    ?= 8000
+export DJANGO_SETTINGS_MODULE := studio.settings
+
+.PHONY: run test serve bench setup install migrate browser clean
+
+run: setup
+	@echo ""
+	@echo "  The studio is starting at http://127.0.0.1:$(PORT)/"
+	@echo "  Log in as demo@studio.local with the password: create-videos"
+	@echo "  (Pixapi: $$( [ -n "$$PIXAPI_API_KEY" ] && echo 'the real service' || echo 'the built-in sandbox' ))"
+	@echo "  Stop with Ctrl-C."
+	@echo ""
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
+
+test: setup browser
+	FAST_PASSWORD_HASHER=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+setup: install
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py collectstatic --noinput -v 0
+	$(PY) manage.py demo_creator
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@[ -x $(PY) ] || { python=$$(bin/find-python) && echo "Creating $(VENV) with $$python" && $$python -m venv $(VENV); }
+	$(PY) -m pip install -q --disable-pip-version-check ".[dev]"
+	@touch $(STAMP)
+
+# Browser tests drive Debian's Chromium (Playwright's own browser download cannot work offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium' and try again."; exit 1; \
+	  fi; }
+
+clean:
+	rm -rf $(VENV) var staticfiles media db.sqlite3*

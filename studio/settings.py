@@ -1,0 +1,246 @@
+"""The studio's one settings module. Every knob comes from the environment.
+
+Each variable is documented, with its default, in `.env.example`. A bad value stops
+start-up with an ImproperlyConfigured error that names the variable.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name, default=""):
+    return os.environ.get(name, default)
+
+
+def env_bool(name, default=False):
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a yes/no value (1, 0, true, false), not {raw!r}.")
+
+
+def env_number(name, default, kind=int, minimum=None):
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}.") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {raw!r}.")
+    return value
+
+
+def env_url(name, default):
+    value = env_str(name, default).rstrip("/")
+    if not value.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(f"{name} must start with http:// or https://, not {value!r}.")
+    return value
+
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_str("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG and env_bool("REQUIRE_SECRET_KEY", False):
+        raise ImproperlyConfigured("SECRET_KEY must be set.")
+    SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production"
+
+# The address creators and Pixapi reach the studio at (links in emails, signed image URLs).
+SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
+ALLOWED_HOSTS = [h.strip() for h in env_str("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [SITE_URL]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_q",
+    "accounts",
+    "generations",
+    "generations.pixapi.sandbox",
+    "studio",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "studio.urls"
+WSGI_APPLICATION = "studio.wsgi.application"
+ASGI_APPLICATION = "studio.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: SQLite in the project folder by default, anything dj-database-url reads otherwise.
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+try:
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_number("DATABASE_CONN_MAX_AGE", 0, minimum=0))
+except Exception as e:
+    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL we can read ({e}).") from None
+if not _db.get("ENGINE"):
+    raise ImproperlyConfigured(f"DATABASE_URL names an unknown database: {DATABASE_URL!r}.")
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and IMMEDIATE transactions keep the q2 ORM broker and the web server from
+    # tripping over 'database is locked'; the timeout lets writers queue instead of fail.
+    _db["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_number("SQLITE_TIMEOUT", 20, minimum=1),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    _db["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
+DATABASES = {"default": _db}
+DATABASE_IS_POSTGRES = _db["ENGINE"].startswith("django.db.backends.postgresql")
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if env_bool("FAST_PASSWORD_HASHER", False):
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_URL = "/media/"  # never served directly: videos go through the Range-capable view
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env_bool("STATIC_MANIFEST", not DEBUG)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+MAILERS = {"default": {"BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "studio@localhost")
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = SITE_URL.startswith("https://")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "media-src": [CSP.SELF, "blob:"],
+    "connect-src": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.SELF],
+    "object-src": [CSP.NONE],
+}
+
+# Pixapi. With no key the studio talks to its own sandbox, mounted at /pixapi-sandbox/.
+PIXAPI_API_KEY = env_str("PIXAPI_API_KEY", "")
+PIXAPI_USE_SANDBOX = not PIXAPI_API_KEY
+PIXAPI_SANDBOX_KEY = "sk_sandbox_local"
+PIXAPI_BASE_URL = env_url(
+    "PIXAPI_BASE_URL",
+    f"{SITE_URL}/pixapi-sandbox" if PIXAPI_USE_SANDBOX else "https://api.pixapi.ai",
+)
+PIXAPI_CONNECT_TIMEOUT = env_number("PIXAPI_CONNECT_TIMEOUT", 5.0, float, minimum=0.1)
+PIXAPI_READ_TIMEOUT = env_number("PIXAPI_READ_TIMEOUT", 30.0, float, minimum=0.1)
+PIXAPI_READ_RETRIES = env_number("PIXAPI_READ_RETRIES", 3, minimum=0)
+PIXAPI_MAX_DOWNLOAD_BYTES = env_number("PIXAPI_MAX_DOWNLOAD_BYTES", 500_000_000, minimum=1)
+
+# The sandbox: how long a task takes, faults switched on for the whole run, where results go.
+PIXAPI_SANDBOX_SECONDS = env_number("PIXAPI_SANDBOX_SECONDS", 6.0, float, minimum=0)
+PIXAPI_SANDBOX_FAULTS = env_str("PIXAPI_SANDBOX_FAULTS", "")
+PIXAPI_SANDBOX_URL_TTL = env_number("PIXAPI_SANDBOX_URL_TTL", 3600.0, float, minimum=0)
+PIXAPI_SANDBOX_SLOW_SECONDS = env_number("PIXAPI_SANDBOX_SLOW_SECONDS", 40.0, float, minimum=0)
+PIXAPI_SANDBOX_DIR = Path(env_str("PIXAPI_SANDBOX_DIR", str(BASE_DIR / "var" / "sandbox")))
+
+# django-q2. The sweeper runs for up to SWEEP_SECONDS; timeout and retry leave room for it, so a
+# task is never handed to a second worker while the first still runs it (a second paid submit).
+SWEEP_SECONDS = env_number("SWEEP_SECONDS", 55, minimum=5)
+REDIS_URL = env_str("REDIS_URL", "")
+Q_CLUSTER = {
+    "name": env_str("Q_CLUSTER_NAME", "studio"),
+    "workers": env_number("Q_WORKERS", 2, minimum=1),
+    "timeout": SWEEP_SECONDS + 30,
+    "retry": SWEEP_SECONDS + 30 + 90,
+    "max_attempts": 2,
+    "ack_failures": True,
+    "catch_up": False,
+    "recycle": 200,
+    "max_rss": 400_000,
+    "save_limit": 250,
+    "queue_limit": 50,
+    "poll": 0.5,
+    "label": "Tasks",
+}
+if REDIS_URL:
+    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"REDIS_URL must be a redis:// URL, not {REDIS_URL!r}.")
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
