@@ -214,10 +214,13 @@ PIXAPI_SANDBOX_DIR = Path(env_str("PIXAPI_SANDBOX_DIR", str(BASE_DIR / "var" / "
 # django-q2. The sweeper runs for up to SWEEP_SECONDS; timeout and retry leave room for it, so a
 # task is never handed to a second worker while the first still runs it (a second paid submit).
 SWEEP_SECONDS = env_number("SWEEP_SECONDS", 55, minimum=5)
+SWEEPERS = env_number("SWEEPERS", 1, minimum=1)  # sweepers that may run at once, across all clusters
+POLL_CONCURRENCY = env_number("POLL_CONCURRENCY", 16, minimum=1)
+DOWNLOAD_TEMP_DIR = env_str("DOWNLOAD_TEMP_DIR", "") or None
 REDIS_URL = env_str("REDIS_URL", "")
 Q_CLUSTER = {
     "name": env_str("Q_CLUSTER_NAME", "studio"),
-    "workers": env_number("Q_WORKERS", 2, minimum=1),
+    "workers": env_number("Q_WORKERS", 3, minimum=1),
     "timeout": SWEEP_SECONDS + 30,
     "retry": SWEEP_SECONDS + 30 + 90,
     "max_attempts": 2,

@@ -1,0 +1,61 @@
+"""What went wrong, in the words a creator is told. Codes are stored on the generation."""
+
+from generations.pixapi import client as pixapi
+
+NOTHING_CHARGED = "Nothing was charged."
+
+MESSAGES = {
+    "prompt_rejected": (
+        "The model turned this prompt down. Try rewording it: leave out real people's names, "
+        "brands and anything violent or explicit."
+    ),
+    "invalid_request": "The video service could not accept these settings. Try another duration or size.",
+    "model_not_found": "This model is not available right now. Pick another model and try again.",
+    "studio_unavailable": (
+        "The studio cannot start videos right now. Our team has been told; please try again a little later."
+    ),
+    "service_error": "The video service ran into a problem while making this video. Please try again.",
+    "outcome_unknown": (
+        "We lost contact with the video service while starting this video, so we cannot tell whether it "
+        "started. To be safe we stopped here rather than risk making it twice. Please try again."
+    ),
+    "timed_out": "This video took far longer than it should, so we stopped waiting for it. Please try again.",
+    "lost": "The video service lost track of this video. Please try again.",
+    "expired": "The finished video expired at the video service before we could save it. Please try again.",
+    "damaged": "The video came back damaged, so we did not keep it. Please try again.",
+    "too_large": "The finished video was larger than the studio accepts. Try a shorter or smaller video.",
+    "canceled": "This video was canceled.",
+    "operator": "An operator stopped this video.",
+}
+
+
+def message_for(code, detail=""):
+    text = MESSAGES.get(code, MESSAGES["service_error"])
+    if code == "invalid_request" and detail:
+        text = f"The video service could not accept these settings: {detail.rstrip('.')}."
+    if code != "canceled":
+        text = f"{text} {NOTHING_CHARGED}"
+    return text
+
+
+def code_for_submit_error(error):
+    """The failure code for an error Pixapi gave when we asked it to start a video."""
+    if isinstance(error, pixapi.PromptRejected):
+        return "prompt_rejected"
+    if isinstance(error, pixapi.InvalidRequest):
+        return "invalid_request"
+    if isinstance(error, pixapi.NotFound):
+        return "model_not_found"
+    if isinstance(error, (pixapi.AuthError, pixapi.InsufficientCredits)):
+        return "studio_unavailable"
+    if isinstance(error, pixapi.OutcomeUnknown):
+        return "outcome_unknown"
+    return "service_error"
+
+
+def code_for_task_error(error_code):
+    """The failure code for a task that Pixapi accepted and then failed."""
+    code = (error_code or "").lower()
+    if "reject" in code or "moderation" in code or "content" in code or "safety" in code:
+        return "prompt_rejected"
+    return "service_error"

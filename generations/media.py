@@ -1,0 +1,51 @@
+"""Checking and describing video files with PyAV."""
+
+import io
+
+import av
+from django.core.files.base import ContentFile
+
+
+class NotAVideo(Exception):
+    pass
+
+
+def probe_video(path):
+    """Opens the file as a browser would need it: an H.264-style video stream with a first frame.
+
+    Returns the video's facts and the first frame as JPEG bytes (the poster).
+    """
+    try:
+        with av.open(path) as container:
+            if not container.streams.video:
+                raise NotAVideo("The file has no video stream.")
+            stream = container.streams.video[0]
+            first = next(container.decode(stream), None)
+            if first is None:
+                raise NotAVideo("The video has no frames.")
+            if stream.duration is not None and stream.time_base is not None:
+                seconds = float(stream.duration * stream.time_base)
+            elif container.duration:
+                seconds = container.duration / 1_000_000
+            else:
+                seconds = 0.0
+            poster = io.BytesIO()
+            first.to_image().save(poster, "JPEG", quality=85)
+            info = {
+                "width": stream.codec_context.width,
+                "height": stream.codec_context.height,
+                "seconds": round(seconds, 2),
+                "bytes": _size(path),
+            }
+            return info, poster.getvalue()
+    except (av.error.FFmpegError, ValueError, StopIteration) as e:
+        raise NotAVideo(f"The file is not a playable video ({e}).") from None
+
+
+def _size(path):
+    with open(path, "rb") as f:
+        return f.seek(0, 2)
+
+
+def bytes_file(data):
+    return ContentFile(data)

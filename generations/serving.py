@@ -1,0 +1,70 @@
+"""Serving stored files with HTTP Range support, so seeking works and Safari plays videos."""
+
+import re
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+
+RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CHUNK = 64 * 1024
+
+
+def stored_file_response(request, name, content_type, download_name=None, cache_seconds=3600):
+    try:
+        size = default_storage.size(name)
+    except (FileNotFoundError, OSError):
+        return HttpResponse("This file is no longer available.", status=404, content_type="text/plain")
+    byte_range = _parse_range(request.headers.get("Range", ""), size)
+    if byte_range == "unsatisfiable":
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+
+    handle = default_storage.open(name, "rb")
+    if byte_range is None:
+        response = FileResponse(handle, content_type=content_type)
+        response["Content-Length"] = str(size)
+    else:
+        start, end = byte_range
+        handle.seek(start)
+        response = StreamingHttpResponse(_read(handle, end - start + 1), status=206, content_type=content_type)
+        response["Content-Length"] = str(end - start + 1)
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Accept-Ranges"] = "bytes"
+    response["Cache-Control"] = f"private, max-age={cache_seconds}"
+    if download_name:
+        response["Content-Disposition"] = content_disposition_header(True, download_name)
+    return response
+
+
+def _parse_range(header, size):
+    """(start, end) inclusive for one satisfiable range, None for the whole file."""
+    match = RANGE_RE.match(header.strip())
+    if not match or size == 0:
+        return None
+    first, last = match.groups()
+    if first == "" and last == "":
+        return None
+    if first == "":
+        length = int(last)
+        if length == 0:
+            return "unsatisfiable"
+        return max(size - length, 0), size - 1
+    start = int(first)
+    end = int(last) if last else size - 1
+    if start >= size or end < start:
+        return "unsatisfiable"
+    return start, min(end, size - 1)
+
+
+def _read(handle, length):
+    try:
+        while length > 0:
+            chunk = handle.read(min(CHUNK, length))
+            if not chunk:
+                break
+            length -= len(chunk)
+            yield chunk
+    finally:
+        handle.close()

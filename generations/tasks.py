@@ -1,0 +1,15 @@
+"""django-q2 task functions: thin entries into generations.tracking, called by name."""
+
+from generations import tracking
+
+
+def submit_generation(generation_id):
+    return tracking.submit(generation_id)
+
+
+def sweep():
+    return tracking.sweep()
+
+
+def download_result(generation_id):
+    return tracking.download(generation_id)

@@ -1,0 +1,366 @@
+"""Following each generation from the queue to a stored video.
+
+submit():   claim a queued row, ask Pixapi to start it, store the task id at once.
+sweep():    the tracker. Claims rows that are due, polls them concurrently over the shared client,
+            and sets each row's next poll time around its expected finish. Runs for up to
+            SWEEP_SECONDS, then hands over to a successor, so tracking has no gaps.
+download(): stream a finished video into storage, check it plays, make its poster, mark it completed.
+
+Only these functions (called from generations.tasks) talk to Pixapi; no view ever waits on it.
+"""
+
+import logging
+import os
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from generations import failures, media
+from generations.models import CatalogModel, Generation, SweeperSlot
+from generations.pixapi import client as pixapi
+
+log = logging.getLogger(__name__)
+
+SUBMIT_LEASE_SECONDS = 120  # longer than a submit can take (connect + read timeouts)
+POLL_LEASE_SECONDS = 60
+DOWNLOAD_LEASE_SECONDS = 600
+REENQUEUE_AFTER_SECONDS = 30  # a queued or saving row nobody picked up is handed out again after this
+MIN_POLL_SECONDS = 1.0
+MAX_POLL_SECONDS = 30.0
+FIRST_POLL_SECONDS = 3.0
+IDLE_EXIT_SECONDS = 5.0  # a sweeper with nothing in flight for this long stops and starts no successor
+HEARTBEAT_STALE_SECONDS = 15.0
+
+
+def enqueue(func_name, *args):
+    """Hands a task to the django-q2 cluster, by name, after the current transaction commits."""
+    from django_q.tasks import async_task
+
+    transaction.on_commit(lambda: async_task(f"generations.tasks.{func_name}", *args))
+
+
+# Submitting
+
+
+def submit(generation_id):
+    gen = Generation.objects.select_related("model").filter(pk=generation_id).first()
+    if gen is None or not gen.claim_for_submit(SUBMIT_LEASE_SECONDS):
+        return "not queued"  # already taken by another run of this task, or canceled
+    try:
+        task = pixapi.get_client().submit_video(
+            model=gen.model.slug, prompt=gen.full_prompt, duration=gen.duration, size=gen.size,
+            input_image=None,
+        )
+    except pixapi.RateLimited as e:
+        # A 429 means nothing was created: safe to try again later.
+        wait = max(e.retry_after or 0, 5.0)
+        gen.requeue(timezone.now() + timedelta(seconds=wait))
+        return "rate limited"
+    except pixapi.PixapiError as e:
+        code = failures.code_for_submit_error(e)
+        if code == "studio_unavailable":
+            log.error("Pixapi refused the studio's account (%s): %s", type(e).__name__, e)
+        gen.mark_failed(code, failures.message_for(code, e.message), detail=_describe(e))
+        return code
+    first_poll = timezone.now() + timedelta(seconds=min(FIRST_POLL_SECONDS, gen.model.expected_seconds / 2))
+    if not gen.mark_submitted(task.id, first_poll):
+        log.error("Generation %s changed while submitting; Pixapi task %s is orphaned", gen.pk, task.id)
+        return "orphaned"
+    ensure_sweeper()
+    return "submitted"
+
+
+def _describe(error):
+    parts = [type(error).__name__, str(error.http_status or ""), error.code or "", error.message]
+    return " ".join(p for p in parts if p)
+
+
+# Polling
+
+
+def next_poll_delay(gen, progress, now):
+    """Seconds until the next look: about half the expected time left, checked often near the end."""
+    started = gen.submitted_at or gen.created_at
+    elapsed = max((now - started).total_seconds(), 0.001)
+    if progress >= 5:
+        remaining = elapsed * (100 - progress) / progress
+    else:
+        remaining = gen.model.expected_seconds - elapsed
+    if remaining > 0:
+        delay = remaining / 2
+    else:
+        delay = MIN_POLL_SECONDS + (-remaining) / 4  # overdue: back off slowly
+    return min(max(delay, MIN_POLL_SECONDS), MAX_POLL_SECONDS)
+
+
+def claim_due(limit, lease_seconds=POLL_LEASE_SECONDS):
+    """Takes up to `limit` rows that are due for a poll and not held by anyone else."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=lease_seconds)
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    due = Generation.objects.filter(free, status__in=Generation.POLLED, next_poll_at__lte=now)
+    with transaction.atomic():
+        candidates = due.order_by("next_poll_at")
+        if settings.DATABASE_IS_POSTGRES:
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates.values_list("pk", flat=True)[:limit])
+        if not ids:
+            return []
+        due.filter(pk__in=ids).update(lease_until=lease)
+    rows = list(Generation.objects.filter(pk__in=ids, lease_until=lease).select_related("model", "user"))
+    for row in rows:
+        row.held_lease = lease
+    return rows
+
+
+def fetch_task(task_id):
+    """Runs in a pool thread: network only, no database."""
+    try:
+        return pixapi.get_client().get_task(task_id, retries=0)
+    except pixapi.PixapiError as e:
+        return e
+
+
+def apply_poll(gen, result, now=None):
+    """Records what Pixapi said about one generation."""
+    now = now or timezone.now()
+    lease = getattr(gen, "held_lease", None)
+    if isinstance(result, pixapi.PixapiError):
+        return _apply_poll_error(gen, result, now, lease)
+    if result.status == "completed" and result.video_url:
+        if gen.mark_downloading(result.video_url, lease=lease):
+            enqueue("download_result", str(gen.pk))
+        return "completed"
+    if result.status == "completed" or result.status == "failed":
+        code = failures.code_for_task_error(result.error_code) if result.status == "failed" else "lost"
+        detail = f"{result.raw_status} {result.error_code or ''} {result.error_message or ''}".strip()
+        gen.mark_failed(code, failures.message_for(code), detail=detail, expected=Generation.POLLED)
+        return "failed"
+    delay = next_poll_delay(gen, result.progress, now)
+    gen.mark_running(result.progress, now + timedelta(seconds=delay), lease=lease)
+    return "running"
+
+
+def _apply_poll_error(gen, error, now, lease):
+    if isinstance(error, pixapi.NotFound):
+        gen.mark_failed("lost", failures.message_for("lost"), detail=_describe(error), expected=Generation.POLLED)
+        return "lost"
+    if isinstance(error, pixapi.AuthError):
+        log.error("Pixapi refused the studio's key while polling %s: %s", gen.pk, error)
+    # Retryable or not, a poll error only delays the next look; the time limit ends hopeless cases.
+    backoff = min(MAX_POLL_SECONDS, 0.5 * 2 ** min(gen.poll_errors + 1, 6))
+    delay = max(backoff, error.retry_after or 0)
+    gen.mark_poll_error(now + timedelta(seconds=delay), lease=lease)
+    return "error"
+
+
+def poll_once(pool, limit):
+    """One round: claim what is due, poll it all concurrently, record the answers. Returns the count."""
+    rows = claim_due(limit)
+    if not rows:
+        return 0
+    results = pool.map(fetch_task, [row.pixapi_task_id for row in rows])
+    for row, result in zip(rows, results):
+        apply_poll(row, result)
+    return len(rows)
+
+
+# Housekeeping: the cases where a worker died or a queue lost a message.
+
+
+def housekeeping(now=None):
+    now = now or timezone.now()
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    active = Generation.objects.filter(status__in=Generation.ACTIVE).select_related("model")
+
+    for gen in active.filter(created_at__lt=now - timedelta(seconds=60)).only(
+        "pk", "status", "created_at", "model__time_limit_seconds"
+    ):
+        if now > gen.deadline() and gen.status != Generation.DOWNLOADING:
+            gen.mark_failed("timed_out", failures.message_for("timed_out"), expected=Generation.ACTIVE)
+
+    # A submit that never came back (worker killed between the call and the save): the task may
+    # or may not exist at Pixapi, and there is no way to ask. Never resubmit blindly.
+    for gen in Generation.objects.filter(status=Generation.SUBMITTING, lease_until__lt=now):
+        gen.mark_failed(
+            "outcome_unknown", failures.message_for("outcome_unknown"),
+            detail="The worker stopped between the submit and saving its answer.", expected=[Generation.SUBMITTING],
+        )
+
+    stale = now - timedelta(seconds=REENQUEUE_AFTER_SECONDS)
+    queued = Generation.objects.filter(status=Generation.QUEUED).filter(
+        Q(next_poll_at__isnull=True, created_at__lt=stale) | Q(next_poll_at__lte=now)
+    )
+    for pk in queued.values_list("pk", flat=True)[:100]:
+        if Generation.objects.filter(pk=pk, status=Generation.QUEUED).update(
+            next_poll_at=now + timedelta(seconds=REENQUEUE_AFTER_SECONDS)
+        ):
+            enqueue("submit_generation", str(pk))
+
+    saving = Generation.objects.filter(free, status=Generation.DOWNLOADING, next_poll_at__lte=stale)
+    for pk in saving.values_list("pk", flat=True)[:100]:
+        if Generation.objects.filter(pk=pk, status=Generation.DOWNLOADING).update(next_poll_at=now):
+            enqueue("download_result", str(pk))
+
+
+# The sweeper
+
+
+def claim_slot():
+    """A sweeper runs only in a free slot; the number of slots bounds concurrent sweepers."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=HEARTBEAT_STALE_SECONDS)
+    for number in range(settings.SWEEPERS):
+        SweeperSlot.objects.get_or_create(number=number)
+    holder = uuid.uuid4().hex
+    for number in range(settings.SWEEPERS):
+        took = SweeperSlot.objects.filter(
+            Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=stale), number=number
+        ).update(heartbeat_at=now, holder=holder)
+        if took:
+            return number, holder
+    return None
+
+
+def beat(slot):
+    number, holder = slot
+    return SweeperSlot.objects.filter(number=number, holder=holder).update(heartbeat_at=timezone.now()) == 1
+
+
+def release(slot):
+    number, holder = slot
+    SweeperSlot.objects.filter(number=number, holder=holder).update(heartbeat_at=None, holder="")
+
+
+def sweeper_alive():
+    stale = timezone.now() - timedelta(seconds=HEARTBEAT_STALE_SECONDS)
+    return SweeperSlot.objects.filter(heartbeat_at__gte=stale).exists()
+
+
+def ensure_sweeper():
+    if not sweeper_alive():
+        enqueue("sweep")
+
+
+def sweep(seconds=None):
+    """Tracks every generation in flight for up to `seconds`, then enqueues its successor."""
+    seconds = settings.SWEEP_SECONDS if seconds is None else seconds
+    slot = claim_slot()
+    if slot is None:
+        return "busy"
+    started = time.monotonic()
+    idle_since = None
+    last_housekeeping = 0.0
+    try:
+        with ThreadPoolExecutor(settings.POLL_CONCURRENCY, thread_name_prefix="poll") as pool:
+            while time.monotonic() - started < seconds:
+                if not beat(slot):
+                    return "slot lost"
+                if time.monotonic() - last_housekeeping > 5:
+                    housekeeping()
+                    last_housekeeping = time.monotonic()
+                if poll_once(pool, settings.POLL_CONCURRENCY * 4):
+                    idle_since = None
+                    continue
+                if not Generation.objects.active().exists():
+                    idle_since = idle_since or time.monotonic()
+                    if time.monotonic() - idle_since > IDLE_EXIT_SECONDS:
+                        return "idle"
+                time.sleep(_time_to_next_due())
+    finally:
+        release(slot)
+    if Generation.objects.active().exists():
+        enqueue("sweep")
+    return "handed over"
+
+
+def _time_to_next_due():
+    upcoming = (
+        Generation.objects.filter(status__in=Generation.POLLED, next_poll_at__isnull=False)
+        .order_by("next_poll_at").values_list("next_poll_at", flat=True).first()
+    )
+    if upcoming is None:
+        return 0.5
+    return min(max((upcoming - timezone.now()).total_seconds(), 0.05), 0.5)
+
+
+# Downloading
+
+
+def download(generation_id):
+    gen = Generation.objects.select_related("model", "user").filter(pk=generation_id).first()
+    if gen is None or not gen.claim_download(DOWNLOAD_LEASE_SECONDS):
+        return "not saving"
+    client = pixapi.get_client()
+    fd, path = tempfile.mkstemp(suffix=".mp4", dir=settings.DOWNLOAD_TEMP_DIR)
+    os.close(fd)
+    try:
+        try:
+            client.download(gen.result_url, path, max_bytes=settings.PIXAPI_MAX_DOWNLOAD_BYTES)
+        except pixapi.ResultExpired as e:
+            gen.mark_failed("expired", failures.message_for("expired"), detail=_describe(e))
+            return "expired"
+        except pixapi.DownloadTooLarge as e:
+            gen.mark_failed("too_large", failures.message_for("too_large"), detail=_describe(e))
+            return "too large"
+        except pixapi.PixapiError as e:
+            # Passing trouble: let the housekeeping hand it out again shortly.
+            gen.release_download(timezone.now() + timedelta(seconds=10))
+            log.warning("Download of %s failed, will retry: %s", gen.pk, e)
+            return "retry"
+        try:
+            info, poster_bytes = media.probe_video(path)
+        except media.NotAVideo as e:
+            gen.mark_failed("damaged", failures.message_for("damaged"), detail=str(e))
+            return "damaged"
+        video_name, poster_name = store_video(gen, path, poster_bytes)
+    finally:
+        if os.path.exists(path):
+            os.remove(path)
+    if not gen.mark_completed(video_name, poster_name, info):
+        default_storage.delete(video_name)
+        default_storage.delete(poster_name)
+        return "changed meanwhile"
+    learn_duration(gen)
+    notify_by_email(gen)
+    return "completed"
+
+
+def store_video(gen, path, poster_bytes):
+    base = f"{gen.created_at:%Y/%m}/{gen.pk}"
+    with open(path, "rb") as f:
+        video_name = default_storage.save(f"videos/{base}.mp4", File(f))
+    poster_name = default_storage.save(f"posters/{base}.jpg", media.bytes_file(poster_bytes))
+    return video_name, poster_name
+
+
+def learn_duration(gen):
+    """Keeps a moving average of how long this model really takes, for estimates and polling."""
+    if not (gen.submitted_at and gen.pixapi_done_at):
+        return
+    observed = (gen.pixapi_done_at - gen.submitted_at).total_seconds()
+    model = CatalogModel.objects.get(pk=gen.model_id)
+    learned = observed if model.learned_seconds is None else 0.7 * model.learned_seconds + 0.3 * observed
+    CatalogModel.objects.filter(pk=model.pk).update(learned_seconds=round(learned, 1))
+
+
+def notify_by_email(gen):
+    if not gen.user.notify_by_email:
+        return
+    link = f"{settings.SITE_URL}/#generation-{gen.pk}"
+    send_mail(
+        "Your video is ready",
+        f"Hello {gen.user.name},\n\nYour video \"{gen.prompt[:80]}\" is ready to watch:\n{link}\n\n"
+        "You get this email because you asked for it in your profile.",
+        None, [gen.user.email], fail_silently=True,
+    )
