@@ -120,6 +120,9 @@ class Generation(models.Model):
     duration = models.PositiveSmallIntegerField()
     size = models.CharField(max_length=20)
     cost = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    client_token = models.UUIDField(
+        null=True, blank=True, editable=False, help_text="One per form shown: a double click creates one video."
+    )
     source = models.ForeignKey(
         "self", models.SET_NULL, null=True, blank=True, related_name="derived",
         help_text="The generation this one was made again from.",
@@ -161,6 +164,9 @@ class Generation(models.Model):
             models.Index(fields=["user", "-created_at"], name="gen_user_created"),
             models.Index(fields=["user", "updated_at"], name="gen_user_updated"),
             models.Index(fields=["status", "next_poll_at"], name="gen_status_due"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "client_token"], name="gen_one_per_form"),
         ]
 
     def __str__(self):

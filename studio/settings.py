@@ -130,7 +130,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env_number("SQLITE_TIMEOUT", 20, minimum=1),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    _db["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
+    # A file (not memory), so a test can share it with a django-q2 cluster it starts; one per run.
+    _db["TEST"] = {"NAME": env_str("TEST_DB_NAME", str(BASE_DIR / "var" / f"test-db-{os.getpid()}.sqlite3"))}
 DATABASES = {"default": _db}
 DATABASE_IS_POSTGRES = _db["ENGINE"].startswith("django.db.backends.postgresql")
 
