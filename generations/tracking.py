@@ -33,13 +33,14 @@ log = logging.getLogger(__name__)
 
 SUBMIT_LEASE_SECONDS = 120  # longer than a submit can take (connect + read timeouts)
 POLL_LEASE_SECONDS = 60
-DOWNLOAD_LEASE_SECONDS = 600
+DOWNLOAD_LEASE_SECONDS = 180
 REENQUEUE_AFTER_SECONDS = 30  # a queued or saving row nobody picked up is handed out again after this
 MIN_POLL_SECONDS = 1.0
 MAX_POLL_SECONDS = 30.0
 FIRST_POLL_SECONDS = 3.0
 IDLE_EXIT_SECONDS = 5.0  # a sweeper with nothing in flight for this long stops and starts no successor
-HEARTBEAT_STALE_SECONDS = 15.0
+HEARTBEAT_STALE_SECONDS = 10.0  # a sweeper beats at least every loop; silent this long, it is dead
+ALIVE_SECONDS = 3.0
 
 
 def enqueue(func_name, *args):
@@ -216,20 +217,28 @@ def housekeeping(now=None):
 # The sweeper
 
 
-def claim_slot():
-    """A sweeper runs only in a free slot; the number of slots bounds concurrent sweepers."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=HEARTBEAT_STALE_SECONDS)
+def claim_slot(wait_seconds=HEARTBEAT_STALE_SECONDS + 1):
+    """A sweeper runs only in a free slot; the number of slots bounds concurrent sweepers.
+
+    Waits a little for a slot whose holder has gone quiet, so that a sweeper started after a
+    cluster was killed takes over as soon as the dead one's slot goes stale.
+    """
     for number in range(settings.SWEEPERS):
         SweeperSlot.objects.get_or_create(number=number)
     holder = uuid.uuid4().hex
-    for number in range(settings.SWEEPERS):
-        took = SweeperSlot.objects.filter(
-            Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=stale), number=number
-        ).update(heartbeat_at=now, holder=holder)
-        if took:
-            return number, holder
-    return None
+    give_up = time.monotonic() + wait_seconds
+    while True:
+        now = timezone.now()
+        stale = now - timedelta(seconds=HEARTBEAT_STALE_SECONDS)
+        for number in range(settings.SWEEPERS):
+            took = SweeperSlot.objects.filter(
+                Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=stale), number=number
+            ).update(heartbeat_at=now, holder=holder)
+            if took:
+                return number, holder
+        if time.monotonic() > give_up:
+            return None
+        time.sleep(1)
 
 
 def beat(slot):
@@ -243,8 +252,8 @@ def release(slot):
 
 
 def sweeper_alive():
-    stale = timezone.now() - timedelta(seconds=HEARTBEAT_STALE_SECONDS)
-    return SweeperSlot.objects.filter(heartbeat_at__gte=stale).exists()
+    recent = timezone.now() - timedelta(seconds=ALIVE_SECONDS)
+    return SweeperSlot.objects.filter(heartbeat_at__gte=recent).exists()
 
 
 def ensure_sweeper():

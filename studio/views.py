@@ -1,12 +1,135 @@
+import uuid
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from generations import updates
+from generations.models import Generation
+from generations.starting import start_generation
+from studio.decorators import login_required_htmx
+from studio.forms import GenerationForm
+from studio.models import SavedPrompt
+
+RECENT_CARDS = 24
 
 
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+def _initial_from(request):
+    """The form's starting values: a generation to make again, a saved prompt, or nothing."""
+    initial = {"client_token": uuid.uuid4()}
+    if again := request.GET.get("again"):
+        source = Generation.objects.for_user(request.user).filter(pk=_uuid_or_none(again)).first()
+        if source:
+            initial.update(
+                prompt=source.prompt, model=source.model.slug, duration=source.duration, size=source.size,
+                style=source.style, camera=source.camera, source=str(source.pk),
+            )
+            if request.GET.get("model"):
+                initial["model"] = request.GET["model"]
+    elif saved := request.GET.get("saved"):
+        prompt = SavedPrompt.objects.for_user(request.user).filter(pk=saved if saved.isdigit() else None).first()
+        if prompt:
+            initial.update(prompt=prompt.text, style=prompt.style, camera=prompt.camera)
+    return initial
+
+
+def _uuid_or_none(value):
+    try:
+        return uuid.UUID(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _form_context(request, form):
+    user = request.user
+    recent_prompts = {}
+    for pk, prompt in Generation.objects.for_user(user).order_by("-created_at").values_list("pk", "prompt")[:30]:
+        recent_prompts.setdefault(prompt, pk)
+    return {
+        "form": form,
+        "cost": form.cost(),
+        "saved_prompts": SavedPrompt.objects.for_user(user)[:12],
+        "recent_prompts": [{"pk": pk, "prompt": prompt} for prompt, pk in list(recent_prompts.items())[:5]],
+        "source_id": form.initial.get("source") or form.data.get("source", ""),
+    }
+
+
 @login_required
 def dashboard(request):
-    return render(request, "studio/dashboard.html")
+    form = GenerationForm(initial=_initial_from(request))
+    cards = list(
+        Generation.objects.for_user(request.user).select_related("model").order_by("-created_at")[:RECENT_CARDS]
+    )
+    context = _form_context(request, form)
+    context.update(cards=cards, poller=updates.poller_state(request.user, cards))
+    return render(request, "studio/dashboard.html", context)
+
+
+@require_GET
+@login_required_htmx
+def form_options(request):
+    """The settings part of the form again, for the model just chosen, with its price."""
+    data = request.GET.copy()
+    form = GenerationForm(initial=data.dict())
+    return render(request, "studio/dashboard.html#settings", _form_context(request, form))
+
+
+@require_POST
+@login_required_htmx
+def create(request):
+    form = GenerationForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            return render(request, "studio/dashboard.html#create_form", _form_context(request, form))
+        return render(request, "studio/dashboard.html", {
+            **_form_context(request, form), "cards": [], "poller": updates.poller_state(request.user, []),
+        })
+    data = form.cleaned_data
+    source = Generation.objects.for_user(request.user).filter(pk=_uuid_or_none(request.POST.get("source"))).first()
+    gen, created = start_generation(
+        request.user, model=data["model"], prompt=data["prompt"], duration=data["duration"], size=data["size"],
+        style=data["style"], camera=data["camera"], client_token=data["client_token"], source=source,
+    )
+    if not request.htmx:
+        return redirect("dashboard")
+    fresh = GenerationForm(initial={
+        "client_token": uuid.uuid4(), "model": gen.model.slug, "duration": gen.duration, "size": gen.size,
+    })
+    context = _form_context(request, fresh)
+    context.update(
+        gen=gen, created=created, poller=updates.poller_state(request.user, [gen], since=request.POST.get("since")),
+    )
+    return render(request, "studio/created.html", context)
+
+
+@require_POST
+@login_required_htmx
+def save_prompt(request):
+    text = " ".join(request.POST.get("prompt", "").split())[:2000]
+    if text:
+        SavedPrompt.objects.get_or_create(
+            user=request.user, text=text,
+            defaults={"style": request.POST.get("style", "")[:40], "camera": request.POST.get("camera", "")[:40]},
+        )
+    if request.htmx:
+        return render(request, "studio/dashboard.html#saved_prompts", {
+            "saved_prompts": SavedPrompt.objects.for_user(request.user)[:12], "just_saved": bool(text),
+        })
+    return redirect("dashboard")
+
+
+@require_POST
+@login_required_htmx
+def delete_saved_prompt(request, pk):
+    prompt = get_object_or_404(SavedPrompt, pk=pk, user=request.user)
+    prompt.delete()
+    if request.htmx:
+        return render(request, "studio/dashboard.html#saved_prompts", {
+            "saved_prompts": SavedPrompt.objects.for_user(request.user)[:12],
+        })
+    return redirect("dashboard")

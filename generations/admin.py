@@ -1,0 +1,98 @@
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
+
+from generations import failures
+from generations.models import CatalogModel, Generation
+from generations.starting import start_generation
+
+
+
+@admin.register(CatalogModel)
+class CatalogModelAdmin(admin.ModelAdmin):
+    list_display = (
+        "name", "slug", "kind", "enabled", "text_to_video", "image_to_video", "credits_per_second",
+        "credits_per_image", "typical_seconds", "learned_seconds", "position",
+    )
+    list_editable = ("enabled", "position")
+    list_filter = ("kind", "enabled")
+    readonly_fields = ("learned_seconds",)
+
+
+@admin.register(Generation)
+class GenerationAdmin(admin.ModelAdmin):
+    list_display = ("short_prompt", "user", "model", "status_badge", "progress", "cost", "created_at", "took")
+    list_filter = ("status", "model", "created_at")
+    search_fields = ("prompt", "user__email", "user__display_name", "pixapi_task_id")
+    date_hierarchy = "created_at"
+    list_select_related = ("user", "model")
+    actions = ("retry", "mark_failed")
+    readonly_fields = (
+        "id", "user", "status_badge", "pixapi_task_id", "full_prompt", "cost", "result_url", "video_player",
+        "poster_image", "created_at", "submitted_at", "started_at", "pixapi_done_at", "finished_at", "updated_at",
+        "took", "polls", "poll_errors", "next_poll_at", "lease_until", "video_bytes", "video_width",
+        "video_height", "video_seconds", "source",
+    )
+    fieldsets = (
+        (None, {"fields": ("id", "user", "status_badge", "model", "prompt", "style", "camera", "full_prompt",
+                           "duration", "size", "cost", "source")}),
+        ("Result", {"fields": ("video_player", "poster_image", "video_bytes", "video_width", "video_height",
+                               "video_seconds")}),
+        ("Error", {"fields": ("error_code", "error_message", "error_detail")}),
+        ("Timings", {"fields": ("created_at", "submitted_at", "started_at", "pixapi_done_at", "finished_at",
+                                "took", "updated_at")}),
+        ("Tracking", {"classes": ("collapse",), "fields": ("pixapi_task_id", "result_url", "polls",
+                                                            "poll_errors", "next_poll_at", "lease_until")}),
+    )
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Prompt")
+    def short_prompt(self, obj):
+        return obj.prompt[:60]
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, obj):
+        return format_html('<span class="studio-badge status-{}">{}</span>', obj.status, obj.get_status_display())
+
+    @admin.display(description="Took")
+    def took(self, obj):
+        if not obj.finished_at:
+            return "–"
+        return f"{(obj.finished_at - obj.created_at).total_seconds():.0f} s"
+
+    @admin.display(description="Video")
+    def video_player(self, obj):
+        if not obj.video:
+            return "–"
+        url = reverse("admin_generation_video", args=[obj.pk])
+        return format_html('<video controls preload="metadata" width="480" src="{}"></video>', url)
+
+    @admin.display(description="Poster")
+    def poster_image(self, obj):
+        if not obj.poster:
+            return "–"
+        url = reverse("admin_generation_poster", args=[obj.pk])
+        return format_html('<img src="{}" width="240" alt="Poster">', url)
+
+    @admin.action(description="Retry: make failed videos again, as new generations")
+    def retry(self, request, queryset):
+        count = 0
+        for gen in queryset.filter(status__in=[Generation.FAILED, Generation.CANCELED]).select_related("model"):
+            start_generation(
+                gen.user, model=gen.model, prompt=gen.prompt, duration=gen.duration, size=gen.size,
+                style=gen.style, camera=gen.camera, source=gen,
+            )
+            count += 1
+        self.message_user(request, f"Started {count} new generation(s).", messages.SUCCESS)
+
+    @admin.action(description="Mark failed (credits returned)")
+    def mark_failed(self, request, queryset):
+        count = 0
+        for gen in queryset.filter(status__in=Generation.ACTIVE):
+            count += gen.mark_failed("operator", failures.message_for("operator"), detail=f"By {request.user}")
+        self.message_user(request, f"Marked {count} generation(s) failed.", messages.SUCCESS)

@@ -1,0 +1,76 @@
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from generations import serving, updates
+from generations.models import Generation
+from studio.decorators import login_required_htmx
+
+
+def _get_generation_for_user(request, pk):
+    """Every per-creator lookup goes through here: someone else's generation is simply not found."""
+    return get_object_or_404(Generation.objects.select_related("model"), pk=pk, user=request.user)
+
+
+@require_GET
+@login_required_htmx
+def poll(request):
+    """The dashboard's single poller. Read-only; 204 when nothing changed."""
+    since = updates.parse_token(request.GET.get("since"))
+    if since is None:
+        since = timezone.now()
+    cards, poller = updates.changed_since(request.user, since)
+    if not cards:
+        return HttpResponse(status=204)
+    on_page = set(request.GET.getlist("have"))
+    return render(request, "generations/poll.html", {
+        "cards": [(card, str(card.pk) in on_page) for card in cards], "poller": poller,
+    })
+
+
+@require_GET
+@login_required_htmx
+def card(request, pk):
+    gen = _get_generation_for_user(request, pk)
+    return render(request, "generations/card.html", {"gen": gen})
+
+
+def _stored(request, pk, field, content_type, download=False):
+    gen = _get_generation_for_user(request, pk)
+    file = getattr(gen, field)
+    if not file:
+        raise Http404("This video is not ready yet.")
+    name = gen.download_name() if download else None
+    return serving.stored_file_response(request, file.name, content_type, download_name=name)
+
+
+@require_GET
+@login_required_htmx
+def video(request, pk):
+    return _stored(request, pk, "video", "video/mp4")
+
+
+@require_GET
+@login_required_htmx
+def download(request, pk):
+    return _stored(request, pk, "video", "video/mp4", download=True)
+
+
+@require_GET
+@login_required_htmx
+def poster(request, pk):
+    return _stored(request, pk, "poster", "image/jpeg")
+
+
+@staff_member_required
+def admin_video(request, pk):
+    gen = get_object_or_404(Generation, pk=pk)
+    return serving.stored_file_response(request, gen.video.name, "video/mp4")
+
+
+@staff_member_required
+def admin_poster(request, pk):
+    gen = get_object_or_404(Generation, pk=pk)
+    return serving.stored_file_response(request, gen.poster.name, "image/jpeg")

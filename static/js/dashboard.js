@@ -1,0 +1,75 @@
+// The dashboard's small helpers: ticking timers, and telling the creator when a video is ready.
+(function () {
+  "use strict";
+  var baseTitle = document.title;
+  var unseen = 0;
+
+  function clock(seconds) {
+    seconds = Math.max(0, Math.round(seconds));
+    var m = Math.floor(seconds / 60), s = seconds % 60;
+    return m + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  function tick() {
+    var now = Date.now() / 1000;
+    document.querySelectorAll("[data-elapsed-from]").forEach(function (el) {
+      el.textContent = clock(now - Number(el.dataset.elapsedFrom));
+    });
+    document.querySelectorAll("[data-eta]").forEach(function (el) {
+      var left = Number(el.dataset.eta) - now;
+      el.textContent = left > 90 ? "about " + Math.round(left / 60) + " min left"
+        : left > 5 ? "about " + Math.round(left) + " s left" : "almost there";
+    });
+  }
+
+  function notice(text, kind) {
+    var area = document.getElementById("notices");
+    if (!area) return;
+    var item = document.createElement("p");
+    item.className = "notice notice-" + kind;
+    item.textContent = text;
+    area.appendChild(item);
+    setTimeout(function () { item.remove(); }, 8000);
+  }
+
+  function announce(card) {
+    var status = card.dataset.justFinished;
+    card.removeAttribute("data-just-finished");
+    var prompt = (card.querySelector(".gen-prompt") || {}).textContent || "";
+    var short = prompt.length > 60 ? prompt.slice(0, 57) + "…" : prompt;
+    if (status === "completed") {
+      notice("Your video is ready: " + short, "success");
+      if (document.hidden) { unseen += 1; document.title = "(" + unseen + ") Video ready · " + baseTitle; }
+      else { document.title = "Video ready · " + baseTitle; setTimeout(function () { document.title = baseTitle; }, 6000); }
+      if (window.Notification && Notification.permission === "granted" && document.hidden) {
+        new Notification("Your video is ready", { body: short });
+      }
+    } else {
+      notice("A video could not be made: " + short, "error");
+    }
+  }
+
+  function announceAll() {
+    document.querySelectorAll("[data-just-finished]").forEach(announce);
+  }
+
+  function setUpNotifications() {
+    var button = document.getElementById("enable-notifications");
+    if (!button || !window.Notification || Notification.permission !== "default") return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      Notification.requestPermission().then(function () { button.hidden = true; });
+    });
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) { unseen = 0; document.title = baseTitle; }
+  });
+  document.addEventListener("htmx:afterSettle", announceAll);
+  document.addEventListener("htmx:oobAfterSwap", announceAll);
+  document.addEventListener("DOMContentLoaded", function () {
+    tick();
+    setInterval(tick, 1000);
+    setUpNotifications();
+  });
+})();

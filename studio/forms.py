@@ -1,0 +1,82 @@
+from django import forms
+
+from generations.models import CatalogModel
+from studio import presets
+
+MAX_PROMPT = 2000
+
+
+def _list_words(values):
+    values = [str(v) for v in values]
+    if len(values) > 6 and all(v.isdigit() for v in values):
+        return f"{values[0]} to {values[-1]}"
+    return ", ".join(values[:-1]) + f" or {values[-1]}" if len(values) > 1 else "".join(values)
+
+
+class GenerationForm(forms.Form):
+    """What a creator asks for. Offers only what the chosen model accepts, and checks it again."""
+
+    prompt = forms.CharField(
+        label="Describe your video",
+        max_length=MAX_PROMPT,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "A red fox trotting through fresh snow at sunrise"}),
+        error_messages={"required": "Describe the video you want: a few words are enough."},
+    )
+    model = forms.ModelChoiceField(
+        label="Model", queryset=CatalogModel.objects.none(), to_field_name="slug", empty_label=None,
+        error_messages={"invalid_choice": "That model is not available right now. Pick another one."},
+    )
+    duration = forms.TypedChoiceField(label="Length", coerce=int)
+    size = forms.ChoiceField(label="Shape")
+    style = forms.ChoiceField(label="Style", choices=presets.choices(presets.STYLES, "No style"), required=False)
+    camera = forms.ChoiceField(
+        label="Camera", choices=presets.choices(presets.CAMERAS, "Let the model choose"), required=False
+    )
+    client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        models = CatalogModel.objects.filter(kind=CatalogModel.VIDEO, enabled=True, text_to_video=True)
+        self.fields["model"].queryset = models
+        self.chosen_model = self._chosen_model(list(models))
+        self.fields["prompt"].error_messages["max_length"] = (
+            f"That prompt is too long: keep it under {MAX_PROMPT:,} characters."
+        )
+        if self.chosen_model:
+            m = self.chosen_model
+            self.fields["duration"].choices = [(d, f"{d} seconds") for d in m.durations]
+            self.fields["size"].choices = m.size_choices()
+            self.fields["duration"].error_messages["invalid_choice"] = (
+                f"{m.name} makes videos of {_list_words(m.durations)} seconds. Pick one of those."
+            )
+            self.fields["size"].error_messages["invalid_choice"] = (
+                f"{m.name} cannot make that shape. Pick one from the list."
+            )
+
+    def _chosen_model(self, models):
+        if not models:
+            return None
+        wanted = self.data.get("model") if self.is_bound else self.initial.get("model")
+        wanted = getattr(wanted, "slug", wanted)
+        return next((m for m in models if m.slug == wanted), models[0])
+
+    def clean_prompt(self):
+        prompt = " ".join(self.cleaned_data["prompt"].split())
+        if not prompt:
+            raise forms.ValidationError("Describe the video you want: a few words are enough.")
+        return prompt
+
+    def cost(self):
+        """The price of what the form currently says, or None while it says nothing valid."""
+        m = self.chosen_model
+        if m is None:
+            return None
+        data = self.data if self.is_bound else self.initial
+        try:
+            duration = int(data.get("duration") or m.durations[0])
+        except (TypeError, ValueError, IndexError):
+            return None
+        size = data.get("size") or (m.sizes[0] if m.sizes else "")
+        if not m.allows(duration, size):
+            return None
+        return m.price(duration, size)
