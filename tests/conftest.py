@@ -1,6 +1,15 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 
 from accounts.models import User
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -31,3 +40,83 @@ def sandbox_url(live_server, settings):
     settings.PIXAPI_BASE_URL = url
     settings.SITE_URL = live_server.url
     return url
+
+
+def database_url():
+    """The URL of the database this test run uses, for processes the test starts."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{s['NAME']}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+class Cluster:
+    """A real django-q2 cluster (manage.py cluster) in its own process group, on the test database."""
+
+    def __init__(self, env, log_path):
+        self.env = env
+        self.log_path = log_path
+        self.process = None
+
+    def start(self):
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "cluster"], cwd=ROOT, env=self.env,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        return self
+
+    def kill(self):
+        """Kills the cluster and all its workers at once, as a crash or an OOM kill would."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self):
+        return Path(self.log_path).read_text(errors="replace")[-4000:]
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def cluster(sandbox_url, live_server, settings, media_root, tmp_path, transactional_db):
+    from django_q.brokers import get_broker
+
+    get_broker().purge_queue()  # nothing left over from another run on a shared Redis
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "PIXAPI_BASE_URL": sandbox_url,
+        "SITE_URL": live_server.url,
+        "MEDIA_ROOT": str(media_root),
+        "SWEEP_SECONDS": "20",
+        "Q_WORKERS": "3",
+    }
+    handle = Cluster(env, tmp_path / "cluster.log").start()
+    yield handle
+    handle.stop()
+
+
+def wait_for(predicate, timeout=60, every=0.25, message="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"Timed out after {timeout} s waiting for {message}")
