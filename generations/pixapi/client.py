@@ -44,7 +44,6 @@ MAX_BACKOFF = 8.0
 # A Retry-After longer than this is not slept through in a worker thread: the error goes to the
 # caller, which reschedules (it has retry_after).
 MAX_RETRY_WAIT = 60.0
-DOWNLOAD_CHUNK = 1024 * 1024
 
 QUEUED = "queued"
 RUNNING = "running"
@@ -366,7 +365,7 @@ class PixapiClient:
                 _check_download(response, max_bytes)
                 out = open(path, "wb") if path is not None else dest
                 try:
-                    for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
+                    for chunk in response.iter_bytes():
                         written += len(chunk)
                         if max_bytes is not None and written > max_bytes:
                             raise DownloadTooLarge(f"The result file is larger than {max_bytes} bytes.")

@@ -203,6 +203,7 @@ def from_response(response):
         body = response.json()
     except ValueError:
         body = None
+    plain_text = "" if body is not None else _reason(response)
     if not isinstance(body, dict):
         body = {}
 
@@ -222,7 +223,7 @@ def from_response(response):
         or (_text(error) if isinstance(error, str) else "")
         or _text(body.get("message"))
         or _text(body.get("detail"))
-        or _reason(response)
+        or plain_text
     )
     kind = kind_for(status, names)
     if not message:
