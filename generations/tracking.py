@@ -62,8 +62,9 @@ def submit(generation_id):
             model=gen.model.slug, prompt=gen.full_prompt, duration=gen.duration, size=gen.size,
             input_image=None,
         )
-    except pixapi.RateLimited as e:
-        # A 429 means nothing was created: safe to try again later.
+    except (pixapi.RateLimited, pixapi.Unavailable) as e:
+        # A 429, or a connection that never reached Pixapi: nothing was created, so it is safe to
+        # try again later (the time limit ends it if Pixapi stays away).
         wait = max(e.retry_after or 0, 5.0)
         gen.requeue(timezone.now() + timedelta(seconds=wait))
         return "rate limited"

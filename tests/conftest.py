@@ -12,6 +12,26 @@ from accounts.models import User
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def catalog(request):
+    """The seeded model catalog, for every test that uses the database (a transactional test
+    empties the tables when it ends, migrations' data included)."""
+    if "django_db" not in request.keywords and not {"db", "transactional_db"} & set(request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
+    from generations.catalog import seed_catalog
+    from generations.models import CatalogModel
+
+    seed_catalog(CatalogModel)
+
+
+def _is_transactional(request):
+    marker = request.node.get_closest_marker("django_db")
+    return "transactional_db" in request.fixturenames or (
+        marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
+
+
 @pytest.fixture
 def owner(db):
     return User.objects.create_user(
