@@ -283,7 +283,7 @@ def test_a_submit_past_the_timeout_is_an_unknown_outcome_and_the_task_exists(san
     started = time.monotonic()
     with pytest.raises(pixapi.OutcomeUnknown) as info:
         client.submit_video(model="wan", prompt="A slow harbour", duration=2)
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 2.9  # gave up before the sandbox's three seconds
     assert not info.value.retryable
     assert routes(sandbox)["submit_video"] == 1
     assert SandboxTask.objects.filter(prompt="A slow harbour").count() == 1
@@ -388,7 +388,7 @@ def test_slow_polls_past_the_timeout_are_unavailable_after_retries(sandbox, sett
     with pytest.raises(pixapi.Unavailable) as info:
         client.get_task(task_id)
     assert info.value.retryable and info.value.http_status is None
-    assert 2.0 <= time.monotonic() - started < 2.9  # two attempts of one second each, no waiting on the sandbox
+    assert 2.0 <= time.monotonic() - started < 4.5  # two attempts of one second, not two of the sandbox's three
     assert len(client.sleeps) == 1
 
 
