@@ -1,5 +1,15 @@
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+from django.db.models.functions import Lower
+
+
+class UserManager(DjangoUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email):
+        # Creators type their email in any case: ADA@Example.com signs in as ada@example.com.
+        return self.get(email__iexact=email)
 
 
 class User(AbstractUser):
@@ -14,6 +24,17 @@ class User(AbstractUser):
     # Creators sign in with their email; `username` is their public handle (/@handle/).
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["username"]
+
+    objects = UserManager()
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_ci_unique",
+                violation_error_message="An account with this email address already exists.",
+            ),
+        ]
 
     def __str__(self):
         return self.display_name or self.email or self.username

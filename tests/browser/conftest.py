@@ -1,0 +1,95 @@
+"""Shared fixtures for the browser tests: Debian's Chromium driven by Playwright's sync API.
+
+- `browser`     one headless Chromium for the whole run
+- `page`        a fresh context and tab per test, laptop size (1280x800)
+- `phone_page`  the same at phone size (390x844, touch, mobile viewport)
+- `log_in`      log_in(page, user): signs `user` in without the login form (session cookie)
+- `artifacts`   the folder for screenshots (test-artifacts/, gitignored)
+
+Each page records what the browser console complained about in `page.console_errors`
+(CSP refusals show up there), so a test can assert the page ran clean.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread, which trips Django's
+# "you cannot call this from an async context" check whenever the test touches the database.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+LAPTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(autouse=True)
+def _static_files_by_plain_name(settings):
+    """The live server serves /static/ from the source folders (by plain name), so pages ask for
+    plain names rather than the hashed ones of the manifest storage used when DEBUG is off."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _new_page(browser, **context_options):
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.console_errors = []
+    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    return page
+
+
+@pytest.fixture
+def page(browser):
+    page = _new_page(browser, viewport=LAPTOP)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def phone_page(browser):
+    page = _new_page(browser, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def log_in(live_server):
+    """log_in(page, user) signs `user` in on that page's browser, then the test goes where it likes."""
+    from django.conf import settings
+    from django.test import Client
+
+    def log_in(page, user):
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+        return page
+
+    return log_in
+
+
+@pytest.fixture
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,74 @@
+"""A creator signs up in a real browser, lands in the studio, and finds their way around on a laptop and a phone."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import User
+
+pytestmark = pytest.mark.browser
+
+
+def _fits_width(page):
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_sign_up_and_find_the_way_around(live_server, page, phone_page, log_in, artifacts):
+    page.goto(f"{live_server.url}/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    page.get_by_role("link", name="Create an account").click()
+    expect(page.get_by_role("heading", name="Create your studio")).to_be_visible()
+    page.screenshot(path=artifacts / "signup-laptop.png", full_page=True)
+
+    # A slip first: the two passwords differ. The page says so and keeps what was typed.
+    page.get_by_label("Your name").fill("Ada Lovelace")
+    page.get_by_label("Email address").fill("Ada@Example.com")
+    page.get_by_label("Password", exact=True).fill("analytical-engine-1843")
+    page.get_by_label("Password again").fill("analytical-engine-1842")
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("alert")).to_contain_text("needs fixing")
+    expect(page.get_by_text("The two passwords are not the same")).to_be_visible()
+    expect(page.get_by_label("Email address")).to_have_value("Ada@Example.com")
+    expect(page.get_by_label("Password", exact=True)).to_have_value("")
+    page.screenshot(path=artifacts / "signup-error-laptop.png", full_page=True)
+
+    page.get_by_label("Password", exact=True).fill("analytical-engine-1843")
+    page.get_by_label("Password again").fill("analytical-engine-1843")
+    page.get_by_role("button", name="Create my account").click()
+
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page.get_by_role("heading", name="Create a video")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Welcome to the studio, Ada Lovelace")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Create")).to_have_attribute("aria-current", "page")
+    page.screenshot(path=artifacts / "dashboard-laptop.png", full_page=True)
+    assert User.objects.get(email="ada@example.com").username == "ada-lovelace"
+
+    nav.get_by_role("link", name="Profile").click()
+    expect(page.get_by_role("heading", name="Your profile")).to_be_visible()
+    expect(page.get_by_label("Handle")).to_have_value("ada-lovelace")
+    page.screenshot(path=artifacts / "profile-laptop.png", full_page=True)
+
+    nav.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("heading", name="Welcome back")).to_be_visible()
+    page.screenshot(path=artifacts / "login-laptop.png", full_page=True)
+
+    page.get_by_label("Email address").fill("ADA@example.COM")
+    page.get_by_label("Password").fill("analytical-engine-1843")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Create a video")).to_be_visible()
+    assert page.console_errors == []
+
+    # The same pages on a phone: nothing sticks out sideways.
+    for name, path in [("signup", "/accounts/signup/"), ("login", "/accounts/login/")]:
+        phone_page.goto(f"{live_server.url}{path}")
+        assert _fits_width(phone_page), f"the {name} page scrolls sideways on a phone"
+        phone_page.screenshot(path=artifacts / f"{name}-phone.png", full_page=True)
+    log_in(phone_page, User.objects.get(email="ada@example.com"))
+    for name, path in [("dashboard", "/"), ("profile", "/accounts/profile/")]:
+        phone_page.goto(f"{live_server.url}{path}")
+        expect(phone_page.get_by_role("button", name="Log out")).to_be_visible()
+        assert _fits_width(phone_page), f"the {name} page scrolls sideways on a phone"
+        phone_page.screenshot(path=artifacts / f"{name}-phone.png", full_page=True)
+    assert phone_page.console_errors == []
