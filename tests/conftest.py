@@ -95,14 +95,6 @@ class Cluster:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
 
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
     def log(self):
         return Path(self.log_path).read_text(errors="replace")[-4000:]
 
@@ -129,7 +121,7 @@ def cluster(sandbox_url, live_server, settings, media_root, tmp_path, transactio
     }
     handle = Cluster(env, tmp_path / "cluster.log").start()
     yield handle
-    handle.stop()
+    handle.kill()  # a graceful stop would wait for the running sweeper to finish its turn
 
 
 def wait_for(predicate, timeout=60, every=0.25, message="condition"):

@@ -6,10 +6,10 @@ from generations import tracking
 
 class Command(BaseCommand):
     help = (
-        "Starts a django-q2 cluster. First makes sure a sweeper is on its way, so that tracking "
-        "resumes at once after a restart instead of waiting for the minutely schedule."
+        "Starts a django-q2 cluster. First enqueues a sweeper, so that tracking resumes as soon as a "
+        "dead cluster's sweeper slot goes stale, instead of waiting for the minutely schedule."
     )
 
     def handle(self, *args, **options):
-        tracking.ensure_sweeper()
+        tracking.enqueue("sweep")
         call_command("qcluster")
