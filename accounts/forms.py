@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
+from django.db import IntegrityError, transaction
 
 from accounts import handles
 from accounts.models import User
@@ -79,13 +80,20 @@ class SignupForm(FocusFirstError, forms.ModelForm):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
 
-    def save(self, commit=True):
+    def save(self):
+        """Creates the creator with a free handle. Raises IntegrityError when another sign-up took the
+        email address in the meantime (a double click); a handle taken in the meantime is simply retried."""
         user = super().save(commit=False)
-        user.username = handles.unique_handle(user.display_name, user.email)
         user.set_password(self.cleaned_data["password1"])
-        if commit:
-            user.save()
-        return user
+        for attempt in range(3):
+            user.username = handles.unique_handle(user.display_name, user.email)
+            try:
+                with transaction.atomic():
+                    user.save()
+                return user
+            except IntegrityError:
+                if attempt == 2 or User.objects.filter(email__iexact=user.email).exists():
+                    raise
 
 
 class LoginForm(FocusFirstError, auth_forms.AuthenticationForm):

@@ -4,12 +4,13 @@ from django.contrib.auth import login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts.forms import LoginForm, PasswordResetForm, ProfileForm, SignupForm
+from accounts.forms import EMAIL_TAKEN, LoginForm, PasswordResetForm, ProfileForm, SignupForm
 from accounts.models import User
 
 
@@ -19,10 +20,14 @@ def signup(request):
         return redirect("dashboard")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome to the studio, {user.name}! Describe a video to make your first one.")
-        return redirect("dashboard")
+        try:
+            user = form.save()
+        except IntegrityError:  # the same email signed up a moment ago (a double click)
+            form.add_error("email", EMAIL_TAKEN)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to the studio, {user.name}! Describe a video to make your first one.")
+            return redirect("dashboard")
     return render(request, "accounts/signup.html", {"form": form})
 
 

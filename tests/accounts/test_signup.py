@@ -128,3 +128,38 @@ def test_the_sign_up_page_has_a_label_for_every_field(client):
     for field_id, label in [("id_display_name", "Your name"), ("id_email", "Email address"),
                             ("id_password1", "Password"), ("id_password2", "Password again")]:
         assert f'<label for="{field_id}">{label}</label>' in html
+
+
+@pytest.mark.django_db
+def test_a_sign_up_that_loses_a_race_for_its_email_says_so(client, monkeypatch):
+    real = handles.unique_handle
+
+    def someone_else_signs_up_first(name, email):  # between the form's checks and the save
+        User.objects.get_or_create(email=email.upper(), defaults={"username": "quick"})
+        return real(name, email)
+
+    monkeypatch.setattr(handles, "unique_handle", someone_else_signs_up_first)
+    response = sign_up(client)
+
+    assert response.status_code == 200
+    assert "There is already an account with this email address" in response.content.decode()
+    assert list(User.objects.values_list("username", flat=True)) == ["quick"]
+    assert not get_user(client).is_authenticated
+
+
+@pytest.mark.django_db
+def test_a_handle_taken_in_the_meantime_is_retried(client, monkeypatch):
+    calls = []
+    real = handles.unique_handle
+
+    def stale_first(name, email):
+        calls.append(name)
+        if len(calls) == 1:
+            User.objects.create_user(username="ada-lovelace", email="other@example.com", password="x")
+            return "ada-lovelace"
+        return real(name, email)
+
+    monkeypatch.setattr(handles, "unique_handle", stale_first)
+    sign_up(client)
+
+    assert User.objects.get(email="ada@example.com").username == "ada-lovelace-2"
