@@ -7,11 +7,13 @@ import json
 import re
 import threading
 import time
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import av
 import httpx
 import pytest
+from django.utils import timezone
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
 from generations.pixapi.sandbox import faults, render, stats
@@ -228,7 +230,7 @@ def test_status_runs_submitted_queued_in_progress_completed(sandbox, settings):
     statuses = [created["status"]] + [task["status"] for task in seen]
     ranks = [STATUS_ORDER.index(s) for s in statuses]
     assert ranks == sorted(ranks), statuses
-    assert {"submitted", "queued", "in_progress", "completed"} <= set(statuses)
+    assert statuses[0] == "submitted" and statuses[-1] == "completed" and "in_progress" in statuses
     progress = [task["progress"] for task in seen]
     assert progress == sorted(progress) and all(isinstance(p, int) for p in progress)
     assert all(1 <= t["progress"] <= 99 for t in seen if t["status"] == "in_progress")
@@ -240,6 +242,19 @@ def test_status_runs_submitted_queued_in_progress_completed(sandbox, settings):
     assert final["result"]["created"] == final["completed_at"]
     [item] = final["result"]["data"]
     assert re.search(r"/pixapi-sandbox/files/task_\w{26}\.mp4\?expires=\d+&sig=[0-9a-f]+$", item["url"])
+
+
+@pytest.mark.parametrize(
+    "elapsed, status, progress",
+    [(0.5, "submitted", 0), (6, "queued", 0), (50, "in_progress", 50), (99.5, "in_progress", 99),
+     (100.5, "completed", 100)],
+)
+def test_the_clock_decides_the_status(sandbox, elapsed, status, progress):
+    task_id = submit(sandbox, prompt="A slow one [sandbox:seconds=100]").json()["id"]
+    SandboxTask.objects.filter(pk=task_id).update(created_at=timezone.now() - timedelta(seconds=elapsed))
+    task = sandbox.get(f"v1/tasks/{task_id}").json()
+    assert (task["status"], task["progress"]) == (status, progress)
+    assert SandboxTask.objects.get(pk=task_id).status == status
 
 
 def test_state_lives_in_the_database(sandbox):
@@ -502,7 +517,6 @@ def test_request_faults_apply_on_every_route(sandbox):
 def test_slow_answers_late_but_creates_the_task(sandbox, settings, way):
     settings.PIXAPI_SANDBOX_SLOW_SECONDS = 0.8
     kwargs = _switch_on(way, "slow", settings)
-    started = time.monotonic()
     with pytest.raises(httpx.ReadTimeout):
         sandbox.post(
             "v1/async/videos/generations",
@@ -510,7 +524,6 @@ def test_slow_answers_late_but_creates_the_task(sandbox, settings, way):
             headers=kwargs.get("headers", {}),
             timeout=httpx.Timeout(5, read=0.25),
         )
-    assert time.monotonic() - started < 0.7
     assert SandboxTask.objects.count() == 1  # the outcome the client could not see
     # With patience, the answer comes and is normal.
     settings.PIXAPI_SANDBOX_SLOW_SECONDS = 0.3

@@ -54,10 +54,6 @@ FONT_CANDIDATES = {
 }
 
 
-class RenderError(Exception):
-    pass
-
-
 # ---------------------------------------------------------------- helpers
 
 

@@ -197,6 +197,7 @@ def spoil(call, response):
     if "drop" in call.faults:
         return dropped(call.request, response)
     if "malformed-json" in call.faults:
+        response.close()  # the answer it replaces (it may hold an open file)
         if call.route == "file":
             return HttpResponse(b"<html><body>502 Bad Gateway</body></html>", content_type=response["Content-Type"])
         return HttpResponse(
@@ -217,10 +218,8 @@ def _client_socket(environ):
 
 def dropped(request, response):
     """Send the headers and part of the body, then cut the connection (no complete response)."""
-    if response.streaming:
-        content = b"".join(response.streaming_content)
-    else:
-        content = response.content
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    response.close()
     part = content[: max(1, len(content) // 2)]
     sock = _client_socket(request.META)
 
@@ -543,7 +542,8 @@ _FILE_RE = re.compile(r"(task_[0-9A-Z]{26})(?:-([0-9]))?\.(mp4|png)")
 
 def _file_task(name):
     match = _FILE_RE.fullmatch(name)
-    return SandboxTask.objects.filter(pk=match.group(1)).first() if match else None
+    # The input image is only read when the file has to be rendered (then Django fetches it).
+    return SandboxTask.objects.defer("input_image").filter(pk=match.group(1)).first() if match else None
 
 
 def _file_owner(name):
