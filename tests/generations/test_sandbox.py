@@ -215,8 +215,10 @@ def test_the_retired_sync_route_is_404(sandbox):
     assert stats.snapshot()["routes"]["retired_sync"] == 1
 
 
-def test_wrong_method_is_refused(sandbox):
+def test_wrong_method_and_unknown_routes(sandbox):
     assert_error(sandbox.get("v1/async/videos/generations"), 405, "method_not_allowed")
+    assert_error(sandbox.post("v1/async/videos/generations/", json={}), 404, "not_found")
+    assert_error(sandbox.get("v2/tasks"), 404, "not_found")
 
 
 # ---------------------------------------------------------------- progress over time

@@ -1,6 +1,6 @@
 """The sandbox's routes, mounted at /pixapi-sandbox/ when no real Pixapi key is set."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from generations.pixapi.sandbox import views
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("files/<str:name>", views.result_file, name="file"),
     path("_sandbox/stats", views.sandbox_stats, name="stats"),
     path("_sandbox/reset", views.sandbox_reset, name="reset"),
+    re_path(r"", views.unknown_route),  # anything else: a JSON 404, as an API answers
 ]

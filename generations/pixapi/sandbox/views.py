@@ -537,6 +537,11 @@ def retired_sync(request):
     )
 
 
+@csrf_exempt
+def unknown_route(request):
+    return error_response(ApiError(404, "not_found", f"No route {request.method} {request.path}."))
+
+
 _FILE_RE = re.compile(r"(task_[0-9A-Z]{26})(?:-([0-9]))?\.(mp4|png)")
 
 
