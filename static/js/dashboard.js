@@ -62,6 +62,22 @@
     });
   }
 
+  // Tabs of the same studio tell each other when one starts a video, so an idle tab looks too.
+  var channel = window.BroadcastChannel ? new BroadcastChannel("studio-generations") : null;
+  function pollNow() {
+    var poller = document.getElementById("poller");
+    if (poller && window.htmx) htmx.trigger(poller, "studio-changed");
+  }
+  if (channel) channel.onmessage = pollNow;
+  // beforeSwap, not afterRequest: the create form is swapped out, and a detached form's events
+  // no longer reach the document.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (channel && elt && elt.id === "create-form" && event.detail.xhr.status === 200) {
+      channel.postMessage("changed");
+    }
+  });
+
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) { unseen = 0; document.title = baseTitle; }
   });

@@ -1,0 +1,108 @@
+"""A new creator signs up, writes a prompt and watches their video appear and play: real Chromium,
+the real web server, a real django-q2 cluster and the sandbox over HTTP."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from generations.models import Generation
+from generations.pixapi.sandbox import stats
+
+pytestmark = pytest.mark.browser
+
+
+def sign_up(page, live_server):
+    page.goto(f"{live_server.url}/accounts/signup/")
+    page.get_by_label("Your name").fill("Grace Hopper")
+    page.get_by_label("Email address").fill("grace@example.com")
+    page.get_by_label("Password", exact=True).fill("compile-the-future-1952")
+    page.get_by_label("Password again").fill("compile-the-future-1952")
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("heading", name="Create a video")).to_be_visible()
+
+
+def test_sign_up_generate_and_watch_it_play(live_server, cluster, page, settings, artifacts):
+    settings.PIXAPI_SANDBOX_SECONDS = 4
+    stats.reset()
+    sign_up(page, live_server)
+
+    expect(page.get_by_text("Your videos will appear here")).to_be_visible()
+    page.get_by_label("Describe your video").fill("A paper boat drifting down a rainy street")
+    page.get_by_label("Model").select_option(label="Wan")
+    expect(page.get_by_label("Length")).to_contain_text("2 seconds")  # the form now offers Wan's lengths
+    page.get_by_label("Length").select_option(label="2 seconds")
+    expect(page.locator("#cost")).to_contain_text("4 credits")
+    page.get_by_label("Shape").select_option("720x1280")
+    page.get_by_role("button", name="Generate video").click()
+
+    card = page.get_by_role("article", name=re.compile("A paper boat drifting"))
+    expect(card).to_be_visible()
+    expect(page.get_by_text("Your videos will appear here")).to_be_hidden()
+    progress = card.get_by_role("progressbar", name="Progress of this video")
+    expect(progress).to_be_visible()
+    page.screenshot(path=artifacts / "dashboard-generating-laptop.png", full_page=True)
+    expect(card.get_by_text(re.compile(r"Generating|Started"))).to_be_visible(timeout=15_000)
+
+    video = card.locator("video")
+    expect(video).to_be_visible(timeout=60_000)
+    page.wait_for_function(
+        "v => v.readyState >= 2 && v.duration > 0", arg=video.element_handle(), timeout=20_000
+    )
+    duration = video.evaluate("v => v.duration")
+    assert abs(duration - 2) <= 0.2
+    size = video.evaluate("v => [v.videoWidth, v.videoHeight]")
+    assert size == [720, 1280]
+    # It really plays: time moves.
+    video.evaluate("v => { v.muted = true; return v.play(); }")
+    page.wait_for_function("v => v.currentTime > 0.3", arg=video.element_handle(), timeout=10_000)
+    expect(page.locator("#notices")).to_contain_text("Your video is ready")
+    page.screenshot(path=artifacts / "dashboard-ready-laptop.png", full_page=True)
+
+    gen = Generation.objects.get(user__email="grace@example.com")
+    assert gen.status == Generation.COMPLETED
+    assert gen.result_url not in page.content()  # Pixapi's own URL never reaches the page
+    assert stats.snapshot()["routes"]["submit_video"] == 1
+    assert page.console_errors == [], page.console_errors
+
+
+def test_two_tabs_and_a_reload_agree(live_server, cluster, page, log_in, owner, settings):
+    settings.PIXAPI_SANDBOX_SECONDS = 3
+    log_in(page, owner)
+    other = page.context.new_page()
+    page.goto(f"{live_server.url}/")
+    other.goto(f"{live_server.url}/")
+
+    page.get_by_label("Describe your video").fill("Fireflies over a meadow at night")
+    page.get_by_label("Model").select_option(label="Wan")
+    page.get_by_label("Length").select_option(label="2 seconds")
+    page.get_by_role("button", name="Generate video").click()
+    expect(page.get_by_role("article", name=re.compile("Fireflies over a meadow"))).to_be_visible()
+    page.get_by_label("Describe your video").fill("Snow falling on a quiet village")
+    page.get_by_role("button", name="Generate video").click()
+
+    for tab in (page, other):
+        for words in ("Fireflies over a meadow", "Snow falling on a quiet village"):
+            card = tab.get_by_role("article", name=re.compile(words))
+            expect(card.locator("video")).to_be_visible(timeout=60_000)
+    page.reload()
+    expect(page.get_by_role("article")).to_have_count(2)
+    assert Generation.objects.filter(user=owner, status=Generation.COMPLETED).count() == 2
+
+
+def test_a_double_click_makes_one_video(live_server, cluster, page, log_in, owner):
+    log_in(page, owner)
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Describe your video").fill("A kite over the dunes")
+    page.get_by_role("button", name="Generate video").dblclick()
+    expect(page.get_by_role("article", name=re.compile("A kite over the dunes"))).to_have_count(1)
+    page.wait_for_timeout(500)
+    assert Generation.objects.filter(user=owner).count() == 1
+
+
+def test_the_dashboard_on_a_phone(live_server, phone_page, log_in, owner, artifacts):
+    log_in(phone_page, owner)
+    phone_page.goto(f"{live_server.url}/")
+    expect(phone_page.get_by_role("heading", name="Create a video")).to_be_visible()
+    assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone_page.screenshot(path=artifacts / "dashboard-phone.png", full_page=True)
