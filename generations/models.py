@@ -8,10 +8,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 SIZES = {
-    "1280x720": "Landscape 16:9 (720p)",
-    "1920x1080": "Landscape 16:9 (1080p)",
-    "720x1280": "Portrait 9:16 (720p)",
-    "1080x1920": "Portrait 9:16 (1080p)",
+    "1280x720": "Landscape 720p",
+    "1920x1080": "Landscape 1080p",
+    "720x1280": "Portrait 720p",
+    "1080x1920": "Portrait 1080p",
 }
 
 

@@ -30,7 +30,7 @@ class GenerationForm(forms.Form):
     size = forms.ChoiceField(label="Shape")
     style = forms.ChoiceField(label="Style", choices=presets.choices(presets.STYLES, "No style"), required=False)
     camera = forms.ChoiceField(
-        label="Camera", choices=presets.choices(presets.CAMERAS, "Let the model choose"), required=False
+        label="Camera", choices=presets.choices(presets.CAMERAS, "Model decides"), required=False
     )
     client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 

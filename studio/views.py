@@ -97,8 +97,10 @@ def create(request):
     )
     if not request.htmx:
         return redirect("dashboard")
+    # The next form keeps what was just asked for, so a small change is one edit away.
     fresh = GenerationForm(initial={
-        "client_token": uuid.uuid4(), "model": gen.model.slug, "duration": gen.duration, "size": gen.size,
+        "client_token": uuid.uuid4(), "prompt": gen.prompt, "model": gen.model.slug, "duration": gen.duration,
+        "size": gen.size, "style": gen.style, "camera": gen.camera,
     })
     context = _form_context(request, fresh)
     context.update(
