@@ -235,3 +235,15 @@ def test_a_sixty_second_generation_takes_under_ten_polls(db, owner):
         t += tracking.next_poll_delay(gen, progress, start + timedelta(seconds=t))
     assert polls < 10
     assert t - 60 <= 1.5  # seen finished within a second and a half
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_email_goes_out_when_the_creator_asked_for_one(owner, outsider, fast_sandbox, queue, mailoutbox):
+    owner.notify_by_email = True
+    owner.save()
+    drive(make(owner, prompt="A dragonfly over a pond"), queue)
+    drive(make(outsider, prompt="Not announced"), queue)
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == [owner.email] and message.subject == "Your video is ready"
+    assert "A dragonfly over a pond" in message.body
