@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed
 PORT    ?= 8000
 export DJANGO_SETTINGS_MODULE := studio.settings
 
-.PHONY: run test serve bench setup install migrate browser clean
+.PHONY: run test bench setup install browser clean
 
 run: setup
 	@echo ""
@@ -44,3 +44,7 @@ browser:
 
 clean:
 	rm -rf $(VENV) var staticfiles media db.sqlite3*
+
+# Benchmarks: figures to bench/results.json, never timed tests in `make test`.
+bench: install
+	$(PY) bench/run.py
