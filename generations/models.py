@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 SIZES = {
@@ -181,6 +182,28 @@ class GenerationQuerySet(models.QuerySet):
     def finished(self):
         return self.filter(status__in=Generation.FINISHED)
 
+    def public(self):
+        """What may be shown to anyone: finished videos whose creator turned a share link on."""
+        return self.filter(status=Generation.COMPLETED, share_token__isnull=False)
+
+
+class Collection(models.Model):
+    """A folder a creator names, to keep their videos in order in the library."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="collections")
+    name = models.CharField(max_length=60)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("user", Lower("name"), name="collection_name_per_user",
+                                    violation_error_message="You already have a collection with this name."),
+        ]
+
+    def __str__(self):
+        return self.name
+
 
 class Generation(models.Model):
     """One video a creator asked for. The row is the source of truth for where it is.
@@ -268,6 +291,18 @@ class Generation(models.Model):
     video_height = models.PositiveIntegerField(null=True, blank=True)
     video_seconds = models.FloatField(null=True, blank=True)
 
+    # The library and sharing. A share link is on while share_token is set; in_gallery and
+    # featured only show anything while it is (see GenerationQuerySet.public).
+    favourite = models.BooleanField(default=False)
+    collection = models.ForeignKey(
+        Collection, models.SET_NULL, null=True, blank=True, related_name="generations",
+    )
+    share_token = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    shared_at = models.DateTimeField(null=True, blank=True)
+    share_prompt = models.BooleanField(default=False, help_text="Show the prompt on the shared page.")
+    in_gallery = models.BooleanField(default=False, help_text="Show it on the creator's public page.")
+    featured = models.BooleanField(default=False, help_text="Show it in the studio's featured gallery.")
+
     objects = GenerationQuerySet.as_manager()
 
     class Meta:
@@ -276,6 +311,7 @@ class Generation(models.Model):
             models.Index(fields=["user", "-created_at"], name="gen_user_created"),
             models.Index(fields=["user", "updated_at"], name="gen_user_updated"),
             models.Index(fields=["status", "next_poll_at"], name="gen_status_due"),
+            models.Index(fields=["-created_at"], name="gen_featured", condition=Q(featured=True)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["user", "client_token"], name="gen_one_per_form"),
