@@ -29,8 +29,12 @@ MESSAGES = {
 }
 
 
-def message_for(code, detail=""):
+def message_for(code, detail="", subject="video"):
+    """The creator's message for a failure code. `subject` names what failed: "video" or "pictures"."""
     text = MESSAGES.get(code, MESSAGES["service_error"])
+    if subject != "video":
+        text = text.replace("this video", f"these {subject}").replace("the video", f"the {subject}")
+        text = text.replace("videos", subject).replace("The finished video", f"The finished {subject}")
     if code == "invalid_request" and detail:
         text = f"The video service could not accept these settings: {detail.rstrip('.')}."
     if code != "canceled":

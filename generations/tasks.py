@@ -1,6 +1,6 @@
 """django-q2 task functions: thin entries into generations.tracking, called by name."""
 
-from generations import tracking
+from generations import imaging, tracking
 
 
 def submit_generation(generation_id):
@@ -13,3 +13,7 @@ def sweep():
 
 def download_result(generation_id):
     return tracking.download(generation_id)
+
+
+def make_pictures(request_id):
+    return imaging.make(request_id)

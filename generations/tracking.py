@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from generations import failures, media
+from generations import failures, media, pictures
 from generations.models import CatalogModel, Generation, SweeperSlot
 from generations.pixapi import client as pixapi
 
@@ -54,13 +54,13 @@ def enqueue(func_name, *args):
 
 
 def submit(generation_id):
-    gen = Generation.objects.select_related("model").filter(pk=generation_id).first()
+    gen = Generation.objects.select_related("model", "input_picture").filter(pk=generation_id).first()
     if gen is None or not gen.claim_for_submit(SUBMIT_LEASE_SECONDS):
         return "not queued"  # already taken by another run of this task, or canceled
     try:
         task = pixapi.get_client().submit_video(
             model=gen.model.slug, prompt=gen.full_prompt, duration=gen.duration, size=gen.size,
-            input_image=None,
+            input_image=pictures.input_image_for(gen) if gen.input_picture_id else None,
         )
     except (pixapi.RateLimited, pixapi.Unavailable) as e:
         # A 429, or a connection that never reached Pixapi: nothing was created, so it is safe to
@@ -208,6 +208,10 @@ def housekeeping(now=None):
             next_poll_at=now + timedelta(seconds=REENQUEUE_AFTER_SECONDS)
         ):
             enqueue("submit_generation", str(pk))
+
+    from generations import imaging  # it builds on this module
+
+    imaging.housekeeping(now)
 
     saving = Generation.objects.filter(free, status=Generation.DOWNLOADING, next_poll_at__lte=stale)
     for pk in saving.values_list("pk", flat=True)[:100]:

@@ -205,6 +205,14 @@ PIXAPI_READ_TIMEOUT = env_number("PIXAPI_READ_TIMEOUT", 30.0, float, minimum=0.1
 PIXAPI_READ_RETRIES = env_number("PIXAPI_READ_RETRIES", 3, minimum=0)
 PIXAPI_MAX_DOWNLOAD_BYTES = env_number("PIXAPI_MAX_DOWNLOAD_BYTES", 500_000_000, minimum=1)
 
+# Pictures creators animate: upload caps, and how Pixapi is handed one.
+PICTURE_MAX_BYTES = env_number("PICTURE_MAX_BYTES", 20_000_000, minimum=1)
+PICTURE_MAX_PIXELS = env_number("PICTURE_MAX_PIXELS", 40_000_000, minimum=1)
+PICTURE_URL_MAX_AGE = env_number("PICTURE_URL_MAX_AGE", 3600, minimum=1)  # seconds a signed picture URL works
+PIXAPI_IMAGE_AS_DATA_URL = env_bool("PIXAPI_IMAGE_AS_DATA_URL", False)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
+
 # The sandbox: how long a task takes, faults switched on for the whole run, where results go.
 PIXAPI_SANDBOX_SECONDS = env_number("PIXAPI_SANDBOX_SECONDS", 6.0, float, minimum=0)
 PIXAPI_SANDBOX_FAULTS = env_str("PIXAPI_SANDBOX_FAULTS", "")

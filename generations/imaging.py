@@ -1,0 +1,84 @@
+"""Making pictures with an image model ("make one" in the wizard), by the same rules as videos:
+queued by a view, made by a task, never resubmitted blindly, failures told in plain words."""
+
+import io
+import logging
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from generations import failures, pictures, tracking
+from generations.models import ImageRequest, Picture
+from generations.pixapi import client as pixapi
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 180  # longer than an image call can take
+MAX_IMAGE_BYTES = 30_000_000
+
+
+def request_pictures(user, *, model, prompt, n=3, size="1024x1024", client_token=None):
+    """Queues an image request; the same form token twice gives back the first one."""
+    if client_token:
+        existing = ImageRequest.objects.filter(user=user, client_token=client_token).first()
+        if existing:
+            return existing
+    try:
+        with transaction.atomic():
+            req = ImageRequest.objects.create(
+                user=user, model=model, prompt=prompt, n=n, size=size, cost=model.credits_per_image * n,
+                client_token=client_token,
+            )
+            tracking.enqueue("make_pictures", str(req.pk))
+    except IntegrityError:
+        return ImageRequest.objects.get(user=user, client_token=client_token)
+    return req
+
+
+def make(request_id):
+    req = ImageRequest.objects.select_related("model", "user").filter(pk=request_id).first()
+    if req is None or not req.claim(LEASE_SECONDS):
+        return "not queued"
+    client = pixapi.get_client()
+    try:
+        results = client.generate_images(model=req.model.slug, prompt=req.prompt, n=req.n, size=req.size)
+        images = [_fetch(client, result) for result in results]
+    except pixapi.PixapiError as e:
+        code = failures.code_for_submit_error(e)
+        if isinstance(e, (pixapi.RateLimited, pixapi.Unavailable)):
+            code = "service_error"
+        message = failures.message_for(code, e.message, subject="pictures")
+        req.mark_failed(code, message, detail=f"{type(e).__name__}: {e.message}")
+        return code
+    except pictures.PictureRefused as e:
+        req.mark_failed("damaged", failures.message_for("damaged", subject="pictures"), detail=str(e))
+        return "damaged"
+    for image in images:
+        pictures.keep(req.user, image, Picture.GENERATED, name=req.prompt, request=req)
+    req.mark_completed()
+    return "completed"
+
+
+def _fetch(client, result):
+    if result.data is not None:
+        return pictures.read_bytes(result.data)
+    buffer = io.BytesIO()
+    client.download(result.url, buffer, max_bytes=MAX_IMAGE_BYTES)
+    return pictures.read_bytes(buffer.getvalue())
+
+
+def housekeeping(now=None):
+    """An image request whose worker died mid-call ends honestly; one never picked up is handed out again."""
+    now = now or timezone.now()
+    for req in ImageRequest.objects.filter(status=ImageRequest.RUNNING, lease_until__lt=now):
+        req.mark_failed("outcome_unknown", failures.message_for("outcome_unknown", subject="pictures"),
+                        detail="The worker stopped during the image call.")
+    # For a queued request, lease_until is when it may be handed out again.
+    stale = ImageRequest.objects.filter(status=ImageRequest.QUEUED).filter(
+        Q(lease_until__isnull=True, created_at__lt=now - timedelta(seconds=30)) | Q(lease_until__lt=now)
+    )
+    for pk in stale.values_list("pk", flat=True)[:50]:
+        if ImageRequest.objects.filter(pk=pk, status=ImageRequest.QUEUED).update(lease_until=now + timedelta(seconds=30)):
+            tracking.enqueue("make_pictures", str(pk))
