@@ -7,7 +7,10 @@ from generations.models import Generation
 from studio import presets
 
 
-def start_generation(user, *, model, prompt, duration, size, style="", camera="", client_token=None, source=None):
+def start_generation(
+    user, *, model, prompt, duration, size, style="", camera="", client_token=None, source=None,
+    input_picture=None, fit="crop", full_prompt=None,
+):
     """Queues a generation and hands it to the cluster once the row is committed.
 
     The same form token twice (a double click, a resent form) gives back the first generation.
@@ -21,8 +24,10 @@ def start_generation(user, *, model, prompt, duration, size, style="", camera=""
         with transaction.atomic():
             gen = Generation.objects.create(
                 user=user, model=model, prompt=prompt, style=style, camera=camera,
-                full_prompt=presets.full_prompt(prompt, style, camera), duration=duration, size=size,
-                cost=model.price(duration, size), client_token=client_token, source=source,
+                full_prompt=full_prompt or presets.full_prompt(prompt, style, camera), duration=duration,
+                size=size, cost=model.price(duration, size), client_token=client_token, source=source,
+                input_picture=input_picture, fit=fit,
+                start=Generation.IMAGE if input_picture else Generation.TEXT,
             )
             tracking.enqueue("submit_generation", str(gen.pk))
     except IntegrityError:
