@@ -34,3 +34,24 @@ def full_prompt(prompt, style="", camera=""):
     if camera in CAMERAS:
         parts.append(f"Camera: {CAMERAS[camera][1]}")
     return ". ".join(parts) + "."
+
+
+MOTIONS = {
+    "push_in": ("Slow push in", "slow push-in towards the subject"),
+    "zoom_out": ("Zoom out", "slow zoom out revealing more of the scene"),
+    "orbit": ("Orbit", "camera orbits around the subject"),
+    "pan_left": ("Pan left", "smooth pan from right to left"),
+    "pan_right": ("Pan right", "smooth pan from left to right"),
+    "tilt_up": ("Tilt up", "camera tilts slowly upwards"),
+    "handheld": ("Handheld", "handheld camera with gentle natural shake"),
+    "still": ("Still camera", "static camera; only the subject moves"),
+}
+
+
+def motion_prompt(prompt, motions):
+    """The image-to-video prompt: what should happen, then the chosen camera motions."""
+    parts = [prompt.strip().rstrip(".")] if prompt.strip() else ["Bring this picture to life"]
+    chosen = [MOTIONS[m][1] for m in motions if m in MOTIONS]
+    if chosen:
+        parts.append("Camera: " + "; ".join(chosen))
+    return ". ".join(parts) + "."
