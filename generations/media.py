@@ -1,9 +1,12 @@
 """Checking and describing video files with PyAV."""
 
 import io
+import shutil
+import tempfile
 
 import av
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 
 
 class NotAVideo(Exception):
@@ -49,3 +52,22 @@ def _size(path):
 
 def bytes_file(data):
     return ContentFile(data)
+
+
+def frame_of(name, which="first"):
+    """The first or last frame of a stored video, as a Pillow image."""
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as copy:
+        with default_storage.open(name, "rb") as source:
+            shutil.copyfileobj(source, copy)
+        copy.flush()
+        try:
+            with av.open(copy.name) as container:
+                frame = None
+                for frame in container.decode(video=0):
+                    if which == "first":
+                        break
+                if frame is None:
+                    raise NotAVideo("The video has no frames.")
+                return frame.to_image()
+        except (av.error.FFmpegError, ValueError) as e:
+            raise NotAVideo(f"The file is not a playable video ({e}).") from None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from generations import views
+from generations import library_views, views
 
 urlpatterns = [
     path("poll/", views.poll, name="generation_poll"),
@@ -10,6 +10,16 @@ urlpatterns = [
     path("<uuid:pk>/download/", views.download, name="generation_download"),
 ]
 urlpatterns += [
+    path("pictures/<uuid:pk>/<str:kind>.jpg", views.picture_image, name="picture_image"),
     path("<uuid:pk>/admin-video.mp4", views.admin_video, name="admin_generation_video"),
     path("<uuid:pk>/admin-poster.jpg", views.admin_poster, name="admin_generation_poster"),
+]
+
+# One generation's page, and what its creator does there.
+urlpatterns += [
+    path("<uuid:pk>/", library_views.detail, name="generation_detail"),
+    path("<uuid:pk>/favourite/", library_views.favourite, name="generation_favourite"),
+    path("<uuid:pk>/move/", library_views.move_one, name="generation_move"),
+    path("<uuid:pk>/share/", library_views.share, name="generation_share"),
+    path("<uuid:pk>/unshare/", library_views.unshare, name="generation_unshare"),
 ]

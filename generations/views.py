@@ -4,8 +4,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from generations import serving, updates
-from generations.models import Generation
+from generations import pictures, serving, updates
+from generations.models import Generation, Picture
 from studio.decorators import login_required_htmx
 
 
@@ -74,3 +74,24 @@ def admin_video(request, pk):
 def admin_poster(request, pk):
     gen = get_object_or_404(Generation, pk=pk)
     return serving.stored_file_response(request, gen.poster.name, "image/jpeg")
+
+
+@require_GET
+@login_required_htmx
+def picture_image(request, pk, kind):
+    picture = get_object_or_404(Picture, pk=pk, user=request.user)
+    file = picture.thumbnail if kind == "thumb" else picture.image
+    return serving.stored_file_response(request, file.name, "image/jpeg")
+
+
+@require_GET
+def picture_for_pixapi(request, token):
+    """The picture of an image-to-video generation, fitted to its size, for Pixapi to fetch.
+    No login: the signed, expiring token is the permission."""
+    gen = pictures.generation_from_token(token)
+    if gen is None or gen.input_picture is None:
+        return HttpResponse("This picture link has expired or is not valid.", status=403, content_type="text/plain")
+    data = pictures.jpeg_bytes(pictures.fitted(gen.input_picture, gen.size, gen.fit))
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -2,7 +2,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from studio import views
+from generations import library_views, public_views
+from generations import views as generation_views
+from studio import views, wizard
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -10,6 +12,17 @@ urlpatterns = [
     path("create/options/", views.form_options, name="form_options"),
     path("prompts/save/", views.save_prompt, name="save_prompt"),
     path("prompts/<int:pk>/delete/", views.delete_saved_prompt, name="delete_saved_prompt"),
+    path("animate/", wizard.start, name="wizard"),
+    path("animate/new/", wizard.start_over, name="wizard_new"),
+    path("animate/<uuid:pk>/upload/", wizard.upload, name="wizard_upload"),
+    path("animate/<uuid:pk>/choose/", wizard.choose, name="wizard_choose"),
+    path("animate/<uuid:pk>/frame/", wizard.frame, name="wizard_frame"),
+    path("animate/<uuid:pk>/make/", wizard.make, name="wizard_make"),
+    path("animate/<uuid:pk>/make/status/", wizard.make_status, name="wizard_make_status"),
+    path("animate/<uuid:pk>/settings/preview/", wizard.settings_preview, name="wizard_settings_preview"),
+    path("animate/<uuid:pk>/submit/", wizard.submit, name="wizard_submit"),
+    path("animate/<uuid:pk>/<str:step>/", wizard.step, name="wizard_step"),
+    path("p/<str:token>.jpg", generation_views.picture_for_pixapi, name="picture_for_pixapi"),
     path("healthz/", views.healthz, name="healthz"),
     path("generations/", include("generations.urls")),
     path("accounts/", include("accounts.urls")),
@@ -18,3 +31,17 @@ urlpatterns = [
 
 if settings.PIXAPI_USE_SANDBOX:
     urlpatterns.append(path("pixapi-sandbox/", include("generations.pixapi.sandbox.urls")))
+
+# The library, and the pages anyone may open: share links, creator pages, the featured gallery.
+urlpatterns += [
+    path("library/", library_views.library_page, name="library"),
+    path("library/bulk/", library_views.library_bulk, name="library_bulk"),
+    path("library/collections/new/", library_views.collection_create, name="collection_create"),
+    path("library/collections/<int:pk>/rename/", library_views.collection_rename, name="collection_rename"),
+    path("library/collections/<int:pk>/delete/", library_views.collection_delete, name="collection_delete"),
+    path("s/<str:token>/", public_views.shared_video, name="shared_video"),
+    path("s/<str:token>/video.mp4", public_views.shared_video_file, name="shared_video_file"),
+    path("s/<str:token>/poster.jpg", public_views.shared_poster, name="shared_poster"),
+    path("@<str:handle>/", public_views.gallery, name="gallery"),
+    path("featured/", public_views.featured, name="featured"),
+]

@@ -1,0 +1,295 @@
+"""The image-to-video wizard: picture, motion, settings, review. Each step is its own URL and its
+own HTMX-swapped panel; the draft lives on the server, so a reload, the back button or a closed
+tab never loses anything."""
+
+import uuid
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from generations import imaging, media, pictures
+from generations.models import CatalogModel, Generation, Picture
+from generations.starting import start_generation
+from studio import presets
+from studio.decorators import login_required_htmx
+from studio.models import Draft
+
+STEPS = Draft.STEPS
+TITLES = {"picture": "Picture", "motion": "Motion", "settings": "Settings", "review": "Review"}
+MAX_PROMPT = 2000
+
+
+def _get_draft(request, pk):
+    return get_object_or_404(
+        Draft.objects.select_related("picture", "image_request__model"), pk=pk, user=request.user, generation=None,
+    )
+
+
+def _video_models():
+    return list(CatalogModel.objects.filter(kind=CatalogModel.VIDEO, enabled=True, image_to_video=True))
+
+
+def _image_models():
+    return list(CatalogModel.objects.filter(kind=CatalogModel.IMAGE, enabled=True))
+
+
+def _settings_for(draft, data=None):
+    """The settings step's choices, filled from the draft (or the form being changed), kept valid."""
+    data = data or {}
+    models = _video_models()
+    wanted = data.get("model") or draft.model
+    model = next((m for m in models if m.slug == wanted), models[0] if models else None)
+    if model is None:
+        return None
+    natural = draft.picture.natural_size() if draft.picture else model.sizes[0]
+    size = data.get("size") or draft.size or natural
+    if size not in model.sizes:
+        size = natural if natural in model.sizes else model.sizes[0]
+    try:
+        duration = int(data.get("duration") or draft.duration or 0)
+    except ValueError:
+        duration = 0
+    if duration not in model.durations:
+        duration = 5 if 5 in model.durations else model.durations[0]
+    fit = data.get("fit") or draft.fit
+    fit = fit if fit in ("crop", "letterbox") else "crop"
+    width, height = (int(n) for n in size.split("x"))
+    return {
+        "models": models, "model": model, "size": size, "duration": duration, "fit": fit,
+        "portrait": height > width, "cost": model.price(duration, size),
+        "mismatch": draft.picture is not None and draft.picture.is_portrait != (height > width),
+    }
+
+
+def _context(request, draft, **extra):
+    context = {
+        "draft": draft, "steps": [(s, TITLES[s], draft.reachable(s)) for s in STEPS],
+        "step": draft.step, "title": TITLES[draft.step],
+    }
+    if draft.step == "picture":
+        user = request.user
+        context.update(
+            pictures=Picture.objects.for_user(user)[:24],
+            videos=Generation.objects.for_user(user).filter(status=Generation.COMPLETED).select_related("model")[:12],
+            image_models=_image_models(),
+            image_request=draft.image_request,
+            make_token=uuid.uuid4(),
+        )
+    elif draft.step == "motion":
+        context.update(motions=[(key, label, key in draft.motions) for key, (label, _) in presets.MOTIONS.items()])
+    elif draft.step in ("settings", "review"):
+        context["settings"] = _settings_for(draft)
+        context["full_prompt"] = presets.motion_prompt(draft.prompt, draft.motions)
+    context.update(extra)
+    return context
+
+
+def _show(request, draft, status=200, **extra):
+    """The step as a panel for HTMX, or as a whole page (first visit, reload, back/forward)."""
+    context = _context(request, draft, **extra)
+    url = reverse("wizard_step", args=[draft.pk, draft.step])
+    if request.htmx and not request.htmx.history_restore_request:
+        response = render(request, "studio/wizard.html#panel", context, status=status)
+        response["HX-Push-Url"] = url
+        return response
+    return render(request, "studio/wizard.html", context, status=status)
+
+
+@login_required
+def start(request):
+    """Resumes the creator's unfinished wizard where they left it, or opens a new one."""
+    draft = Draft.objects.for_user(request.user).unfinished().first()
+    if draft is None:
+        draft = Draft.objects.create(user=request.user)
+    return redirect("wizard_step", draft.pk, draft.step)
+
+
+@require_POST
+@login_required_htmx
+def start_over(request):
+    draft = Draft.objects.create(user=request.user)
+    return redirect("wizard_step", draft.pk, "picture")
+
+
+@login_required_htmx
+def step(request, pk, step):
+    draft = _get_draft(request, pk)
+    if step not in STEPS:
+        raise Http404("No such step.")
+    if not draft.reachable(step):
+        draft.step = next(s for s in reversed(STEPS) if draft.reachable(s))
+        draft.save(update_fields=["step", "updated_at"])
+        return redirect("wizard_step", draft.pk, draft.step)
+    if request.method == "POST":
+        return _save_step(request, draft, step)
+    if draft.step != step:
+        draft.step = step
+        draft.save(update_fields=["step", "updated_at"])
+    return _show(request, draft)
+
+
+def _save_step(request, draft, step):
+    data = request.POST
+    if step == "picture":
+        if draft.picture_id is None:
+            return _show(request, draft, error="Choose a picture first: upload one, pick one, or make one.")
+        draft.step = "motion"
+    elif step == "motion":
+        prompt = " ".join(data.get("prompt", "").split())
+        motions = [m for m in data.getlist("motions") if m in presets.MOTIONS]
+        draft.prompt, draft.motions = prompt[:MAX_PROMPT], motions
+        if len(prompt) > MAX_PROMPT:
+            draft.save()
+            return _show(request, draft, error=f"That is too long: keep it under {MAX_PROMPT:,} characters.")
+        if not prompt and not motions:
+            draft.save()
+            return _show(request, draft, error="Say what should happen in the clip, or pick a motion below.")
+        draft.step = "settings"
+    elif step == "settings":
+        chosen = _settings_for(draft, data)
+        if chosen is None:
+            return _show(request, draft, error="No model can animate pictures right now. Please try again later.")
+        requested = (data.get("model"), data.get("duration"), data.get("size"))
+        draft.model, draft.duration, draft.size, draft.fit = (
+            chosen["model"].slug, chosen["duration"], chosen["size"], chosen["fit"],
+        )
+        if requested != (chosen["model"].slug, str(chosen["duration"]), chosen["size"]):
+            draft.save()
+            return _show(request, draft, error=f"{chosen['model'].name} cannot make that. We picked the closest "
+                                                "settings it can make: check them and continue.")
+        draft.step = "review"
+    else:
+        raise Http404("The review step is sent with the Make my video button.")
+    draft.save()
+    if not request.htmx:
+        return redirect("wizard_step", draft.pk, draft.step)
+    return _show(request, draft)
+
+
+@login_required_htmx
+def settings_preview(request, pk):
+    """The settings panel again for what the creator just changed: choices, fit preview, cost."""
+    draft = _get_draft(request, pk)
+    context = _context(request, draft)
+    context["settings"] = _settings_for(draft, request.GET)
+    return render(request, "studio/wizard.html#settings_fields", context)
+
+
+# The picture step's actions
+
+
+def _picture_chosen(request, draft, picture):
+    draft.picture = picture
+    draft.size = ""  # the shape follows the new picture unless the creator picks another
+    draft.save()
+    return _show(request, draft, notice="Picture chosen.")
+
+
+@require_POST
+@login_required_htmx
+def upload(request, pk):
+    draft = _get_draft(request, pk)
+    upload = request.FILES.get("picture")
+    if upload is None:
+        return _show(request, draft, error="Choose a picture to upload first.")
+    try:
+        image = pictures.read_upload(upload)
+    except pictures.PictureRefused as refusal:
+        return _show(request, draft, error=str(refusal))
+    picture = pictures.keep(request.user, image, Picture.UPLOAD, name=upload.name)
+    return _picture_chosen(request, draft, picture)
+
+
+@require_POST
+@login_required_htmx
+def choose(request, pk):
+    draft = _get_draft(request, pk)
+    picture = get_object_or_404(Picture, pk=_uuid(request.POST.get("picture")), user=request.user)
+    return _picture_chosen(request, draft, picture)
+
+
+@require_POST
+@login_required_htmx
+def frame(request, pk):
+    draft = _get_draft(request, pk)
+    gen = get_object_or_404(
+        Generation, pk=_uuid(request.POST.get("generation")), user=request.user, status=Generation.COMPLETED,
+    )
+    which = "last" if request.POST.get("which") == "last" else "first"
+    try:
+        image = media.frame_of(gen.video.name, which)
+    except media.NotAVideo:
+        return _show(request, draft, error="We could not read a frame from that video. Pick another one.")
+    picture = pictures.keep(request.user, image, Picture.FRAME, name=f"{which.title()} frame: {gen.prompt}",
+                            from_generation=gen)
+    return _picture_chosen(request, draft, picture)
+
+
+class MakePicturesForm(forms.Form):
+    prompt = forms.CharField(max_length=MAX_PROMPT, error_messages={
+        "required": "Describe the picture you want: a few words are enough.",
+        "max_length": f"That is too long: keep it under {MAX_PROMPT:,} characters.",
+    })
+    model = forms.SlugField()
+    client_token = forms.UUIDField(required=False)
+
+
+@require_POST
+@login_required_htmx
+def make(request, pk):
+    draft = _get_draft(request, pk)
+    form = MakePicturesForm(request.POST)
+    models = {m.slug: m for m in _image_models()}
+    if not form.is_valid():
+        return _show(request, draft, make_error=" ".join(e for errors in form.errors.values() for e in errors),
+                     make_prompt=request.POST.get("prompt", ""))
+    model = models.get(form.cleaned_data["model"])
+    if model is None:
+        return _show(request, draft, make_error="That image model is not available right now. Pick another one.",
+                     make_prompt=form.cleaned_data["prompt"])
+    size = "1024x1536" if draft.picture and draft.picture.is_portrait else "1536x1024"
+    size = size if size in model.sizes else model.sizes[0]
+    draft.image_request = imaging.request_pictures(
+        request.user, model=model, prompt=" ".join(form.cleaned_data["prompt"].split()), n=3, size=size,
+        client_token=form.cleaned_data["client_token"],
+    )
+    draft.save()
+    return _show(request, draft)
+
+
+@login_required_htmx
+def make_status(request, pk):
+    """The 'make one' box alone, polled while its pictures are being made."""
+    draft = _get_draft(request, pk)
+    return render(request, "studio/wizard.html#make_box", _context(request, draft))
+
+
+@require_POST
+@login_required_htmx
+def submit(request, pk):
+    draft = _get_draft(request, pk)
+    chosen = _settings_for(draft)
+    if draft.picture is None or chosen is None or not draft.reachable("review"):
+        return redirect("wizard_step", draft.pk, "picture")
+    gen, _ = start_generation(
+        request.user, model=chosen["model"], prompt=draft.prompt or "Bring this picture to life",
+        duration=chosen["duration"], size=chosen["size"], input_picture=draft.picture, fit=chosen["fit"],
+        full_prompt=presets.motion_prompt(draft.prompt, draft.motions), client_token=draft.client_token,
+        camera=",".join(draft.motions)[:40],
+    )
+    Draft.objects.filter(pk=draft.pk).update(generation=gen)
+    url = f"{reverse('dashboard')}#generation-{gen.pk}"
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _uuid(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
