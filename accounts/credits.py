@@ -1,0 +1,292 @@
+"""Credits: every change to a creator's balance, written as a ledger entry in the same transaction.
+
+The balance lives on CreditAccount and changes only here, by a conditional UPDATE (`balance >= amount`
+when it goes down) next to the CreditEntry that explains it. The row lock that UPDATE takes makes it
+right under concurrency on PostgreSQL; SQLite's IMMEDIATE transactions serialise writers. The balance
+can never go below zero (a check constraint backs this up), and it is always the sum of the entries.
+
+Exactly once is structural: one entry per (user, kind, reference), by a unique constraint. So a
+generation (or an image request) holds its cost once when it is queued, and is then either charged
+(its result was stored: the hold is returned and the price spent, together) or released (it failed or
+was canceled), never both and never twice, whatever retries, crashes or concurrent calls happen.
+
+The generic API, for anything that costs credits:
+    hold(user, amount, reference=..., description=..., model=...)   raises NotEnoughCredits
+    charge(user, reference, amount=None)                            None when already settled
+    release(user, reference)                                        None when already settled
+with reference_for(obj) naming what a hold is for ("generation:<id>", "imagerequest:<id>").
+"""
+
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from accounts.models import CreditAccount, CreditEntry, User
+from accounts.plans import Refused, plan_for
+
+
+class NotEnoughCredits(Refused):
+    pass
+
+
+class OverBudget(Refused):
+    """Past the creator's own monthly budget: they may confirm and go ahead."""
+
+
+class _Short(Exception):
+    pass
+
+
+def reference_for(obj):
+    """The ledger's name for what a hold is for: "generation:<id>", "imagerequest:<id>"."""
+    return f"{obj._meta.model_name}:{obj.pk}"
+
+
+def _uid(user):
+    return getattr(user, "pk", user)
+
+
+def _credits(value):
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
+def words(amount):
+    """12 credits, 1 credit, 2.5 credits."""
+    amount = Decimal(amount).normalize()
+    if amount == amount.to_integral():
+        amount = amount.quantize(Decimal("1"))
+    return f"{amount:,} credit{'' if amount == 1 else 's'}"
+
+
+# Reading
+
+
+def balance_of(user):
+    balance = CreditAccount.objects.filter(user_id=_uid(user)).values_list("balance", flat=True).first()
+    return balance if balance is not None else Decimal("0.00")
+
+
+def month_start(day=None):
+    day = day or timezone.localdate()
+    return day.replace(day=1)
+
+
+def next_month_start(day=None):
+    first = month_start(day)
+    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
+
+
+def month_spending(user, day=None):
+    """What this month's videos cost or hold: spent, plus held for videos in progress, less refunds."""
+    since = timezone.make_aware(datetime.combine(month_start(day), time.min))
+    kinds = [CreditEntry.HOLD, CreditEntry.RELEASE, CreditEntry.CHARGE, CreditEntry.REFUND]
+    total = CreditEntry.objects.filter(user_id=_uid(user), kind__in=kinds, created_at__gte=since).aggregate(
+        total=Sum("amount")
+    )["total"]
+    return -(total or Decimal("0"))
+
+
+def held_now(user):
+    """Credits set aside for videos still in progress."""
+    entries = CreditEntry.objects.filter(user_id=_uid(user), kind__in=[CreditEntry.HOLD, CreditEntry.RELEASE])
+    return -(entries.aggregate(total=Sum("amount"))["total"] or Decimal("0"))
+
+
+def lock_account(user):
+    """Takes the creator's account row until the transaction ends, so that their requests queue one
+    behind another and what is checked under the lock (running videos, budget) stays true until commit."""
+    uid = _uid(user)
+    CreditAccount.objects.get_or_create(user_id=uid)
+    return CreditAccount.objects.select_for_update().get(user_id=uid)
+
+
+# Writing: every change is one entry and one conditional UPDATE, in one transaction.
+
+
+def _change_balance(uid, amount):
+    accounts = CreditAccount.objects.filter(user_id=uid)
+    if amount < 0:
+        accounts = accounts.filter(balance__gte=-amount)
+    if accounts.update(balance=F("balance") + amount, updated_at=timezone.now()):
+        return True
+    if amount < 0:
+        return False  # not enough (a creator with no account row has nothing)
+    CreditAccount.objects.get_or_create(user_id=uid)
+    return CreditAccount.objects.filter(user_id=uid).update(balance=F("balance") + amount) == 1
+
+
+def _post(uid, kind, amount, **fields):
+    """Writes one entry and moves the balance by `amount`. Raises _Short when it would go below zero
+    and IntegrityError when this kind already exists for the reference (nothing is changed then)."""
+    amount = _credits(amount)
+    with transaction.atomic():
+        if not _change_balance(uid, amount):
+            raise _Short
+        after = CreditAccount.objects.filter(user_id=uid).values_list("balance", flat=True).get()
+        return CreditEntry.objects.create(user_id=uid, kind=kind, amount=amount, balance_after=after, **fields)
+
+
+def hold(user, amount, *, reference, description="", model=None):
+    """Sets `amount` aside for `reference`, or raises NotEnoughCredits. A second hold for the same
+    reference changes nothing and returns the first."""
+    uid, amount = _uid(user), _credits(amount)
+    try:
+        return _post(uid, CreditEntry.HOLD, -amount, reference=reference, description=description[:200], model=model)
+    except _Short:
+        raise NotEnoughCredits(short_message(user, amount)) from None
+    except IntegrityError:
+        return CreditEntry.objects.get(user_id=uid, kind=CreditEntry.HOLD, reference=reference)
+
+
+def _hold_of(uid, reference):
+    return CreditEntry.objects.filter(user_id=uid, kind=CreditEntry.HOLD, reference=reference).first()
+
+
+def charge(user, reference, amount=None):
+    """Turns the hold for `reference` into spending: the hold is returned and `amount` (the whole hold
+    by default, never more) is spent, together. Returns the charge, or None when there was no hold or
+    it was already charged or released."""
+    uid = _uid(user)
+    held = _hold_of(uid, reference)
+    if held is None:
+        return None
+    price = -held.amount if amount is None else min(_credits(amount), -held.amount)
+    same = dict(reference=reference, description=held.description, model_id=held.model_id)
+    try:
+        with transaction.atomic():
+            _post(uid, CreditEntry.RELEASE, -held.amount, **same)
+            return _post(uid, CreditEntry.CHARGE, -price, **same)
+    except IntegrityError:
+        return None
+
+
+def release(user, reference):
+    """Returns the hold for `reference` in full. None when there was none or it was already settled."""
+    uid = _uid(user)
+    held = _hold_of(uid, reference)
+    if held is None:
+        return None
+    try:
+        return _post(uid, CreditEntry.RELEASE, -held.amount, reference=reference, description=held.description,
+                     model_id=held.model_id)
+    except IntegrityError:
+        return None
+
+
+def settle(obj, succeeded):
+    """A generation (or image request) reached its end: charge its hold if it succeeded, else return it."""
+    reference = reference_for(obj)
+    return charge(obj.user_id, reference) if succeeded else release(obj.user_id, reference)
+
+
+def refund(user, reference, *, reason, by=None):
+    """Gives back what was spent on `reference` (an operator's decision), once."""
+    uid = _uid(user)
+    spent = CreditEntry.objects.filter(user_id=uid, kind=CreditEntry.CHARGE, reference=reference).first()
+    if spent is None or spent.amount == 0:
+        return None
+    try:
+        return _post(uid, CreditEntry.REFUND, -spent.amount, reference=reference, description=spent.description,
+                     model_id=spent.model_id, reason=reason, created_by=by)
+    except IntegrityError:
+        return None
+
+
+def grant(user, amount, *, reason="", by=None, description="Credits added"):
+    """Adds credits (an operator's grant, a welcome, a purchase)."""
+    amount = _credits(amount)
+    if amount <= 0:
+        raise ValueError("A grant adds credits: the amount must be more than zero.")
+    return _post(_uid(user), CreditEntry.GRANT, amount, reason=reason, created_by=by, description=description)
+
+
+def adjust(user, amount, *, reason, by=None):
+    """An operator's correction, up or down, with the reason. Never takes the balance below zero."""
+    amount = _credits(amount)
+    if not reason.strip():
+        raise ValueError("An adjustment needs a reason.")
+    try:
+        return _post(_uid(user), CreditEntry.ADJUSTMENT, amount, reason=reason.strip(), created_by=by,
+                     description="Adjusted by the studio")
+    except _Short:
+        raise NotEnoughCredits(
+            f"{user} has {words(balance_of(user))}; taking away {words(-amount)} would go below zero."
+        ) from None
+
+
+# Monthly allowances
+
+
+def allowance_reference(day=None):
+    return f"allowance:{month_start(day):%Y-%m}"
+
+
+def grant_allowance(user, day=None):
+    """This month's allowance of the creator's plan, at most once a month. None when already granted
+    (or the plan has none)."""
+    plan = plan_for(user)
+    if plan is None or plan.monthly_credits <= 0:
+        return None
+    first = month_start(day)
+    try:
+        return _post(_uid(user), CreditEntry.ALLOWANCE, plan.monthly_credits, reference=allowance_reference(first),
+                     description=f"{plan.name} plan, {first:%B %Y}")
+    except IntegrityError:
+        return None
+
+
+def grant_allowances(day=None):
+    """The scheduled job (daily, so a missed day is caught up): every active creator's allowance for
+    this month, once. Returns how many were granted."""
+    already = CreditEntry.objects.filter(kind=CreditEntry.ALLOWANCE, reference=allowance_reference(day))
+    due = User.objects.filter(is_active=True).exclude(pk__in=already.values("user_id")).select_related("plan")
+    return sum(1 for user in due.iterator() if grant_allowance(user, day))
+
+
+def welcome(user):
+    """A new creator starts on the default plan with this month's allowance (so the monthly job
+    skips them until next month)."""
+    if user.plan_id is None:
+        from accounts.models import Plan
+
+        default = Plan.default()
+        if default is not None:
+            User.objects.filter(pk=user.pk, plan=None).update(plan=default)
+            user.plan = default
+    return grant_allowance(user)
+
+
+# Words for creators
+
+
+def short_message(user, cost):
+    """When credits run out: plainly, and what to do."""
+    balance = balance_of(user)
+    plan = plan_for(user)
+    text = f"This video costs {words(cost)} and you have {words(balance)}."
+    if balance > 0:
+        text += " Pick a shorter length or a cheaper model"
+    else:
+        text += " You have run out of credits for now"
+    if plan is not None and plan.monthly_credits > 0:
+        text += f"; your {plan.name} plan adds {words(plan.monthly_credits)} on {next_month_start():%-d %B}."
+    else:
+        text += "."
+    return text + " For more now, ask the studio team."
+
+
+def check_budget(user, cost):
+    """Raises OverBudget when this would take the month's spending past the creator's own budget."""
+    budget = User.objects.filter(pk=_uid(user)).values_list("monthly_budget", flat=True).first()
+    if budget is None:
+        return
+    spent = month_spending(user)
+    if spent + cost > budget:
+        raise OverBudget(
+            f"This video ({words(cost)}) would take this month's spending to {words(spent + cost)}, "
+            f"past your monthly budget of {words(budget)}. Generate it anyway, or change your budget "
+            "on your usage page."
+        )

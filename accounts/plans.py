@@ -1,0 +1,101 @@
+"""What a creator's plan lets them make: checked on the server for every request, whatever the form showed."""
+
+from accounts.models import Plan
+
+
+class Refused(Exception):
+    """Why the studio will not start something, in plain words for the creator."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class PlanLimit(Refused):
+    pass
+
+
+def plan_for(user):
+    """The creator's plan: their own, else the default one. None when no plans exist at all."""
+    if getattr(user, "plan_id", None):
+        return user.plan
+    return Plan.default()
+
+
+def is_hd(size):
+    try:
+        return max(int(side) for side in size.split("x")) > 1280
+    except ValueError:
+        return False
+
+
+def allowed_model_ids(plan):
+    """The catalog ids the plan may use, or None for every model."""
+    if plan is None:
+        return None
+    ids = set(plan.allowed_models.values_list("pk", flat=True))
+    return ids or None
+
+
+def allowed_durations(plan, model):
+    if plan is None or plan.max_duration is None:
+        return list(model.durations)
+    return [d for d in model.durations if d <= plan.max_duration]
+
+
+def allowed_sizes(plan, model):
+    if plan is None or plan.allow_hd:
+        return list(model.sizes)
+    return [s for s in model.sizes if not is_hd(s)]
+
+
+def check_request(user, model, duration, size):
+    """Raises PlanLimit when the creator's plan does not include this model, length or size."""
+    plan = plan_for(user)
+    if plan is None:
+        return
+    ids = allowed_model_ids(plan)
+    if ids is not None and model.pk not in ids:
+        names = " and ".join(plan.allowed_models.filter(kind=model.kind).values_list("name", flat=True))
+        raise PlanLimit(
+            f"{model.name} is not part of your {plan.name} plan, which includes {names}. "
+            "Pick one of those, or ask the studio team about a plan with more models."
+        )
+    if plan.max_duration is not None and duration > plan.max_duration:
+        raise PlanLimit(
+            f"Your {plan.name} plan makes videos of up to {plan.max_duration} seconds. Pick a shorter length."
+        )
+    if not plan.allow_hd and is_hd(size):
+        raise PlanLimit(f"Your {plan.name} plan makes 720p videos. Pick a 720p shape.")
+
+
+def check_running(user, running):
+    """Raises PlanLimit when `running` videos in progress is already as many as the plan allows at once."""
+    plan = plan_for(user)
+    if plan is None or plan.max_running is None or running < plan.max_running:
+        return
+    many = "1 video" if running == 1 else f"{running} videos"
+    raise PlanLimit(
+        f"You have {many} in progress, as many as your {plan.name} plan makes at once. "
+        "Wait for one to finish, then try again."
+    )
+
+
+# The plans the studio starts with: seeded by a migration (and the tests), then edited in admin.
+PLANS = [
+    dict(slug="free", name="Free", position=1, monthly_credits=100, max_duration=8, allow_hd=False, max_running=2,
+         is_default=True, models=["wan", "gemini-2.5-flash-image"]),
+    dict(slug="creator", name="Creator", position=2, monthly_credits=1000, max_duration=10, allow_hd=True,
+         max_running=5, models=["wan", "kling", "gemini-2.5-flash-image", "gpt-image-2"]),
+    dict(slug="pro", name="Pro", position=3, monthly_credits=5000, max_duration=None, allow_hd=True, max_running=10,
+         models=[]),
+]
+
+
+def seed_plans(plan_model, catalog_model):
+    """Adds the plans that are missing; leaves the ones an operator edited alone."""
+    for entry in PLANS:
+        fields = {k: v for k, v in entry.items() if k != "models"}
+        plan, created = plan_model.objects.get_or_create(slug=entry["slug"], defaults=fields)
+        if created and entry["models"]:
+            plan.allowed_models.set(catalog_model.objects.filter(slug__in=entry["models"]))
