@@ -1,0 +1,214 @@
+"""The creator's library: what they made, filtered, searched and paged by keyset.
+
+A page is one query whatever the size of the library: rows come newest first by (created_at, id),
+and the next page starts strictly after the last row shown (the cursor), so page 400 costs what
+page 1 costs. A cursor names a moment and an id, not a kind of thing: when pictures join the
+library, each kind pages by the same cursor and a page merges the newest of both.
+"""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from django import forms
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from generations.models import CatalogModel, Collection, Generation
+
+PAGE_SIZE = 24
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+STATUSES = {
+    "ready": [Generation.COMPLETED],
+    "making": list(Generation.ACTIVE),
+    "failed": [Generation.FAILED, Generation.CANCELED],
+}
+PERIODS = {"today": 0, "week": 7, "month": 30, "year": 365}
+SHOWS = {
+    "favourites": Q(favourite=True),
+    "shared": Q(share_token__isnull=False),
+    "gallery": Q(share_token__isnull=False, in_gallery=True),
+}
+NO_COLLECTION = "none"
+
+
+class Filters(forms.Form):
+    """What the creator narrows the library to. Every field is optional; one that makes no sense
+    is left out (and said so), the others still apply."""
+
+    q = forms.CharField(label="Search your prompts", required=False, max_length=200)
+    status = forms.ChoiceField(label="Status", required=False, choices=[
+        ("", "Any status"), ("ready", "Ready"), ("making", "Being made"), ("failed", "Failed"),
+    ])
+    model = forms.ChoiceField(label="Model", required=False)
+    start = forms.ChoiceField(label="Started from", required=False, choices=[
+        ("", "Text or picture"), (Generation.TEXT, "Text"), (Generation.IMAGE, "A picture"),
+    ])
+    when = forms.ChoiceField(label="When", required=False, choices=[
+        ("", "Any time"), ("today", "Today"), ("week", "Last 7 days"), ("month", "Last 30 days"),
+        ("year", "Last 12 months"),
+    ])
+    show = forms.ChoiceField(required=False, choices=[("", "Everything")] + [(k, k) for k in SHOWS])
+    collection = forms.ChoiceField(required=False)
+
+    def __init__(self, data, *, models, collections):
+        super().__init__(data)
+        self.fields["model"].choices = [("", "Any model")] + [(m.slug, m.name) for m in models]
+        self.fields["collection"].choices = [("", "All"), (NO_COLLECTION, "None")] + [
+            (str(c.pk), c.name) for c in collections
+        ]
+        self.model_ids = {m.slug: m.pk for m in models}
+
+    def values(self):
+        """The valid choices only, as a dict; empty values left out."""
+        self.is_valid()
+        return {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v}
+
+    def problems(self):
+        return [f"{self.fields[name].label or name}: {', '.join(errors)}" for name, errors in self.errors.items()]
+
+
+class CollectionForm(forms.ModelForm):
+    class Meta:
+        model = Collection
+        fields = ["name"]
+        labels = {"name": "Collection name"}
+        error_messages = {"name": {"required": "Give the collection a name, for example Holiday clips."}}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Give the collection a name, for example Holiday clips.")
+        taken = Collection.objects.filter(user=self.user, name__iexact=name).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError("You already have a collection with this name.")
+        return name
+
+    def save(self, commit=True):
+        self.instance.user = self.user
+        return super().save(commit)
+
+
+# Reading
+
+
+def video_models():
+    return list(CatalogModel.objects.filter(kind=CatalogModel.VIDEO).only("slug", "name"))
+
+
+def collections_for(user):
+    """The creator's collections, each with how many videos it holds (one query)."""
+    return list(Collection.objects.filter(user=user).annotate(size=Count("generations")).order_by("name"))
+
+
+def counts_for(user):
+    """How many videos in all, favourites, shared: the side list's numbers, in one query."""
+    return Generation.objects.for_user(user).aggregate(
+        total=Count("pk"),
+        favourites=Count("pk", filter=Q(favourite=True)),
+        shared=Count("pk", filter=Q(share_token__isnull=False)),
+        gallery=Count("pk", filter=Q(share_token__isnull=False, in_gallery=True)),
+    )
+
+
+def filtered(user, values, model_ids, now=None):
+    """The creator's generations narrowed by the filter values (from Filters.values())."""
+    qs = Generation.objects.for_user(user)
+    for word in values.get("q", "").split()[:8]:
+        qs = qs.filter(prompt__icontains=word)
+    if "status" in values:
+        qs = qs.filter(status__in=STATUSES[values["status"]])
+    if "model" in values:
+        qs = qs.filter(model_id=model_ids[values["model"]])
+    if "start" in values:
+        qs = qs.filter(start=values["start"])
+    if "when" in values:
+        now = timezone.localtime(now or timezone.now())
+        since = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=PERIODS[values["when"]])
+        qs = qs.filter(created_at__gte=since)
+    if "show" in values:
+        qs = qs.filter(SHOWS[values["show"]])
+    if values.get("collection") == NO_COLLECTION:
+        qs = qs.filter(collection__isnull=True)
+    elif "collection" in values:
+        qs = qs.filter(collection_id=int(values["collection"]))
+    return qs
+
+
+def page(queryset, cursor=None, size=PAGE_SIZE):
+    """One page of `queryset`, newest first, after `cursor`: (rows, the next page's cursor or None)."""
+    after = parse_cursor(cursor)
+    if after:
+        moment, pk = after
+        # The redundant `created_at <= moment` lets the database walk the (user, created_at) index.
+        queryset = queryset.filter(Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk), created_at__lte=moment)
+    rows = list(queryset.order_by("-created_at", "-pk")[: size + 1])
+    if len(rows) > size:
+        return rows[:size], make_cursor(rows[size - 1])
+    return rows, None
+
+
+def make_cursor(row):
+    micros = (row.created_at - EPOCH) // timedelta(microseconds=1)
+    return f"{micros}_{row.pk.hex}"
+
+
+def parse_cursor(text):
+    """(created_at, uuid) from a cursor, or None for a missing or mangled one (the first page)."""
+    try:
+        micros, hex_id = (text or "").split("_")
+        return EPOCH + timedelta(microseconds=int(micros)), uuid.UUID(hex=hex_id)
+    except (ValueError, OverflowError):
+        return None
+
+
+# Changing many at once
+
+
+def set_favourite(user, ids, value):
+    return Generation.objects.for_user(user).filter(pk__in=ids).update(favourite=value)
+
+
+def move(user, ids, collection):
+    """Into `collection` (one of the creator's), or out of any when it is None."""
+    if collection is not None and collection.user_id != user.pk:
+        raise ValueError("Not this creator's collection.")
+    return Generation.objects.for_user(user).filter(pk__in=ids).update(collection=collection)
+
+
+def delete(user, ids):
+    """Deletes the creator's finished generations among `ids`, and their files once the rows are gone.
+
+    Ones still being made are kept (a worker is busy with them): returns (deleted, kept)."""
+    chosen = Generation.objects.for_user(user).filter(pk__in=ids)
+    kept = chosen.filter(status__in=Generation.ACTIVE).count()
+    with transaction.atomic():
+        # Finished rows never change files again, so the names read here are the ones to remove.
+        rows = list(chosen.exclude(status__in=Generation.ACTIVE).values_list("pk", "video", "poster"))
+        doomed = Generation.objects.for_user(user).filter(pk__in=[pk for pk, _, _ in rows])
+        deleted = doomed.delete()[1].get(Generation._meta.label, 0)
+        files = [name for _, video, poster in rows for name in (video, poster) if name]
+        transaction.on_commit(lambda: _delete_files(files))
+    return deleted, kept
+
+
+def _delete_files(names):
+    for name in names:
+        default_storage.delete(name)
+
+
+def parse_ids(values, limit=500):
+    """The valid ids among posted values (a bulk form may carry anything)."""
+    ids = []
+    for value in values[:limit]:
+        try:
+            ids.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return ids

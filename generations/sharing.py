@@ -1,0 +1,75 @@
+"""Share links and public galleries: what anyone may see, and nothing more.
+
+A video is public while its share_token is set: the token is the link's only secret (256 random
+bits), turning sharing off forgets it, and sharing again makes a new one, so an old link never
+comes back to life. The creator's page (/@handle/) and the featured gallery only ever show
+public videos, so stopping a share takes a video off every public page at once.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from generations.models import Generation
+
+TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 43 characters, 256 bits
+MAX_TOKEN_LENGTH = 64
+
+
+def new_token():
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def share(gen, *, show_prompt, in_gallery):
+    """Turns the link on (a new token if it was off) or updates what it shows. False if the video is not ready."""
+    changes = {"share_prompt": show_prompt, "in_gallery": in_gallery}
+    if not gen.share_token:
+        changes.update(share_token=new_token(), shared_at=timezone.now())
+    done = Generation.objects.filter(pk=gen.pk, user=gen.user_id, status=Generation.COMPLETED).update(**changes)
+    if done:
+        for field, value in changes.items():
+            setattr(gen, field, value)
+    return bool(done)
+
+
+def stop_sharing(gen):
+    """The link stops working at once, and the video leaves the creator's page and the featured gallery."""
+    changes = {"share_token": None, "shared_at": None, "share_prompt": False, "in_gallery": False, "featured": False}
+    Generation.objects.filter(pk=gen.pk, user=gen.user_id).update(**changes)
+    for field, value in changes.items():
+        setattr(gen, field, value)
+
+
+def shared(token):
+    """The public video behind a token, or None for an unknown, revoked or unfinished one."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    return (
+        Generation.objects.public().select_related("user", "model")
+        .filter(share_token=token, user__is_active=True).first()
+    )
+
+
+def gallery(user):
+    """What the creator chose to show on their public page."""
+    return Generation.objects.public().filter(user=user, in_gallery=True)
+
+
+def featured():
+    """The studio's featured gallery, curated by operators in admin."""
+    return Generation.objects.public().filter(featured=True, user__is_active=True).select_related("user")
+
+
+def creator_name(user):
+    """How a creator is named in public: their display name, else their handle; never their email."""
+    return user.display_name or user.username
+
+
+def absolute(path):
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def share_url(gen):
+    return absolute(reverse("shared_video", args=[gen.share_token]))
