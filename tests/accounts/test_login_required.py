@@ -9,6 +9,8 @@ PUBLIC = {
     "login", "signup", "logout",
     "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
     "healthz",
+    # Public on purpose: tests/generations/test_public_routes.py checks they show nothing private.
+    "shared_video", "shared_video_file", "shared_poster", "gallery", "featured",
 }
 SKIPPED_NAMESPACES = {
     "admin",            # Django admin sends visitors to its own login page
