@@ -3,10 +3,12 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from accounts import credits
 
 SIZES = {
     "1280x720": "Landscape 720p",
@@ -63,6 +65,10 @@ class CatalogModel(models.Model):
         if self.credits_per_second_hd is not None and size in ("1920x1080", "1080x1920"):
             per_second = self.credits_per_second_hd
         return (per_second * duration).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+
+    def image_price(self, n=1):
+        """Credits for `n` pictures from an image model."""
+        return (self.credits_per_image * n).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
     def size_choices(self):
         return [(s, SIZES.get(s, s)) for s in self.sizes]
@@ -373,7 +379,15 @@ class Generation(models.Model):
         lookup = Q(pk=self.pk, status__in=expected)
         if lease is not None:
             lookup &= Q(lease_until=lease)  # only the worker holding the row may move it
-        done = Generation.objects.filter(lookup).update(**changes) == 1
+        if changes.get("status") not in self.FINISHED:
+            done = Generation.objects.filter(lookup).update(**changes) == 1
+        else:
+            # Money follows the state, in the same transaction: the move to completed charges the
+            # hold, to failed or canceled returns it. The move happens once, so does the settling.
+            with transaction.atomic():
+                done = Generation.objects.filter(lookup).update(**changes) == 1
+                if done:
+                    credits.settle(self, succeeded=changes["status"] == self.COMPLETED)
         if done:
             for field, value in changes.items():
                 if not hasattr(value, "resolve_expression"):

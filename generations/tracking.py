@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts import alerts
 from generations import failures, media, pictures
 from generations.models import CatalogModel, Generation, SweeperSlot
 from generations.pixapi import client as pixapi
@@ -72,12 +73,14 @@ def submit(generation_id):
         code = failures.code_for_submit_error(e)
         if code == "studio_unavailable":
             log.error("Pixapi refused the studio's account (%s): %s", type(e).__name__, e)
+            alerts.pixapi_account_refused(e)  # an operator's problem: shown in admin until it works again
         gen.mark_failed(code, failures.message_for(code, e.message), detail=_describe(e))
         return code
     first_poll = timezone.now() + timedelta(seconds=min(FIRST_POLL_SECONDS, gen.model.expected_seconds / 2))
     if not gen.mark_submitted(task.id, first_poll):
         log.error("Generation %s changed while submitting; Pixapi task %s is orphaned", gen.pk, task.id)
         return "orphaned"
+    alerts.resolve(alerts.PIXAPI_ACCOUNT)
     ensure_sweeper()
     return "submitted"
 

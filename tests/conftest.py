@@ -14,15 +14,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(autouse=True)
 def catalog(request):
-    """The seeded model catalog, for every test that uses the database (a transactional test
-    empties the tables when it ends, migrations' data included)."""
+    """The seeded model catalog and plans, for every test that uses the database (a transactional
+    test empties the tables when it ends, migrations' data included)."""
     if "django_db" not in request.keywords and not {"db", "transactional_db"} & set(request.fixturenames):
         return
     request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
+    from accounts.models import Plan
+    from accounts.plans import seed_plans
     from generations.catalog import seed_catalog
     from generations.models import CatalogModel
 
     seed_catalog(CatalogModel)
+    seed_plans(Plan, CatalogModel)
 
 
 def _is_transactional(request):
@@ -32,18 +35,30 @@ def _is_transactional(request):
     )
 
 
+def with_credits(user, amount=1000, plan="pro"):
+    """A creator whose plan and balance stay out of the way of tests about other things
+    (tests/accounts/ try the limits)."""
+    from accounts import credits
+    from accounts.models import Plan
+
+    user.plan = Plan.objects.get(slug=plan)
+    user.save(update_fields=["plan"])
+    credits.grant(user, amount, description="Test credits")
+    return user
+
+
 @pytest.fixture
 def owner(db):
-    return User.objects.create_user(
+    return with_credits(User.objects.create_user(
         username="owner", email="owner@example.com", password="pw-owner-123", display_name="Olive Owner"
-    )
+    ))
 
 
 @pytest.fixture
 def outsider(db):
-    return User.objects.create_user(
+    return with_credits(User.objects.create_user(
         username="outsider", email="outsider@example.com", password="pw-outsider-123", display_name="Oscar Outsider"
-    )
+    ))
 
 
 @pytest.fixture
