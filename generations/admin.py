@@ -19,19 +19,32 @@ class CatalogModelAdmin(admin.ModelAdmin):
     readonly_fields = ("learned_seconds",)
 
 
+class SharedFilter(admin.SimpleListFilter):
+    title = "shared by link"
+    parameter_name = "shared"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Shared"), ("no", "Not shared")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(share_token__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(Generation)
 class GenerationAdmin(admin.ModelAdmin):
     list_display = ("short_prompt", "user", "model", "status_badge", "progress", "cost", "created_at", "took")
-    list_filter = ("status", "model", "created_at")
+    list_filter = ("status", SharedFilter, "featured", "model", "created_at")
     search_fields = ("prompt", "user__email", "user__display_name", "pixapi_task_id")
     date_hierarchy = "created_at"
     list_select_related = ("user", "model")
-    actions = ("retry", "mark_failed")
+    actions = ("retry", "mark_failed", "feature", "unfeature")
     readonly_fields = (
         "id", "user", "status_badge", "pixapi_task_id", "full_prompt", "cost", "result_url", "video_player",
         "poster_image", "created_at", "submitted_at", "started_at", "pixapi_done_at", "finished_at", "updated_at",
         "took", "polls", "poll_errors", "next_poll_at", "lease_until", "video_bytes", "video_width",
-        "video_height", "video_seconds", "source",
+        "video_height", "video_seconds", "source", "shared_link", "shared_at", "share_prompt", "in_gallery",
     )
     fieldsets = (
         (None, {"fields": ("id", "user", "status_badge", "model", "prompt", "style", "camera", "full_prompt",
@@ -39,6 +52,7 @@ class GenerationAdmin(admin.ModelAdmin):
         ("Result", {"fields": ("video_player", "poster_image", "video_bytes", "video_width", "video_height",
                                "video_seconds")}),
         ("Error", {"fields": ("error_code", "error_message", "error_detail")}),
+        ("Sharing", {"fields": ("shared_link", "shared_at", "share_prompt", "in_gallery", "featured")}),
         ("Timings", {"fields": ("created_at", "submitted_at", "started_at", "pixapi_done_at", "finished_at",
                                 "took", "updated_at")}),
         ("Tracking", {"classes": ("collapse",), "fields": ("pixapi_task_id", "result_url", "polls",
@@ -96,3 +110,22 @@ class GenerationAdmin(admin.ModelAdmin):
         for gen in queryset.filter(status__in=Generation.ACTIVE):
             count += gen.mark_failed("operator", failures.message_for("operator"), detail=f"By {request.user}")
         self.message_user(request, f"Marked {count} generation(s) failed.", messages.SUCCESS)
+
+    @admin.display(description="Share link")
+    def shared_link(self, obj):
+        if not obj.share_token:
+            return "Not shared"
+        url = reverse("shared_video", args=[obj.share_token])
+        return format_html('<a href="{}" target="_blank" rel="noopener">Open the shared page</a>', url)
+
+    @admin.action(description="Feature in the studio's gallery (shared videos only)")
+    def feature(self, request, queryset):
+        count = queryset.public().update(featured=True)
+        skipped = queryset.count() - count
+        note = f" {skipped} not shared by their creator (or not ready) were left out." if skipped else ""
+        self.message_user(request, f"Featured {count} video(s).{note}", messages.SUCCESS)
+
+    @admin.action(description="Take out of the featured gallery")
+    def unfeature(self, request, queryset):
+        count = queryset.update(featured=False)
+        self.message_user(request, f"Took {count} video(s) out of the featured gallery.", messages.SUCCESS)
