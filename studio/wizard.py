@@ -235,7 +235,7 @@ class MakePicturesForm(forms.Form):
         "required": "Describe the picture you want: a few words are enough.",
         "max_length": f"That is too long: keep it under {MAX_PROMPT:,} characters.",
     })
-    model = forms.SlugField()
+    model = forms.CharField(max_length=60)
     client_token = forms.UUIDField(required=False)
 
 

@@ -41,7 +41,7 @@ def test_sign_up_generate_and_watch_it_play(live_server, cluster, page, settings
     expect(page.get_by_text("Your videos will appear here")).to_be_hidden()
     progress = card.get_by_role("progressbar", name="Progress of this video")
     expect(progress).to_be_visible()
-    page.screenshot(path=artifacts / "dashboard-generating-laptop.png", full_page=True)
+    page.screenshot(path=artifacts / "dashboard-generating-laptop.png", full_page=True, caret="initial")
     expect(card.get_by_text(re.compile(r"Generating|Started"))).to_be_visible(timeout=15_000)
 
     video = card.locator("video")
@@ -57,7 +57,7 @@ def test_sign_up_generate_and_watch_it_play(live_server, cluster, page, settings
     video.evaluate("v => { v.muted = true; return v.play(); }")
     page.wait_for_function("v => v.currentTime > 0.3", arg=video.element_handle(), timeout=10_000)
     expect(page.locator("#notices")).to_contain_text("Your video is ready")
-    page.screenshot(path=artifacts / "dashboard-ready-laptop.png", full_page=True)
+    page.screenshot(path=artifacts / "dashboard-ready-laptop.png", full_page=True, caret="initial")
 
     gen = Generation.objects.get(user__email="grace@example.com")
     assert gen.status == Generation.COMPLETED
@@ -105,4 +105,4 @@ def test_the_dashboard_on_a_phone(live_server, phone_page, log_in, owner, artifa
     phone_page.goto(f"{live_server.url}/")
     expect(phone_page.get_by_role("heading", name="Create a video")).to_be_visible()
     assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    phone_page.screenshot(path=artifacts / "dashboard-phone.png", full_page=True)
+    phone_page.screenshot(path=artifacts / "dashboard-phone.png", full_page=True, caret="initial")
