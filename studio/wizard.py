@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from generations import imaging, media, pictures
-from generations.models import CatalogModel, Generation, Picture
+from generations.models import SIZES, CatalogModel, Generation, Picture
 from generations.starting import start_generation
 from studio import presets
 from studio.decorators import login_required_htmx
@@ -61,7 +61,7 @@ def _settings_for(draft, data=None):
     width, height = (int(n) for n in size.split("x"))
     return {
         "models": models, "model": model, "size": size, "duration": duration, "fit": fit,
-        "portrait": height > width, "cost": model.price(duration, size),
+        "portrait": height > width, "cost": model.price(duration, size), "size_label": SIZES.get(size, size),
         "mismatch": draft.picture is not None and draft.picture.is_portrait != (height > width),
     }
 
