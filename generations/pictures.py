@@ -15,10 +15,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from generations.models import Picture
 
-ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "MPO": "JPEG"}
+register_heif_opener()  # iPhone photos (HEIC) open like any other picture
+
+ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "MPO": "JPEG", "HEIF": "HEIC"}
 LONGEST_SIDE = 4096  # what we keep; plenty for a 1080p video
 THUMB_SIDE = 480
 SIGNING_SALT = "studio.picture-url"
@@ -61,11 +64,11 @@ def read_bytes(data):
         ) from None
     except (UnidentifiedImageError, OSError):
         raise PictureRefused(
-            "That file is not a picture we can read, whatever its name says. Choose a JPEG, PNG or WebP picture."
+            "That file is not a picture we can read, whatever its name says. Choose a JPEG, PNG, WebP or HEIC picture."
         ) from None
     if kind not in ACCEPTED_FORMATS:
         raise PictureRefused(
-            f"That is a {kind} picture; the studio takes JPEG, PNG and WebP. Save it as one of those and try again."
+            f"That is a {kind} picture; the studio takes JPEG, PNG, WebP and HEIC. Save it as one of those and try again."
         )
     if width * height > max_pixels:
         raise PictureRefused(

@@ -35,7 +35,7 @@ def creator(client, owner, media_root):
 def image_file(width=640, height=480, colour=(200, 30, 30), fmt="JPEG", name=None, **save_args):
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), colour).save(buffer, fmt, **save_args)
-    ext = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}[fmt]
+    ext = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "HEIF": "heic"}[fmt]
     return SimpleUploadedFile(name or f"photo.{ext}", buffer.getvalue(), content_type=f"image/{ext}")
 
 
@@ -81,6 +81,14 @@ def test_an_upload_is_kept_as_a_clean_normalised_copy(client, creator):
     assert draft.picture == picture
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "HEIF"])
+def test_every_accepted_format_is_taken(client, creator, fmt):
+    draft = new_draft(client)
+    upload(client, draft, image_file(320, 240, fmt=fmt))
+    picture = Picture.objects.get()
+    assert (picture.width, picture.height) == (320, 240)
+
+
 def test_exif_orientation_is_applied_and_metadata_stripped(client, creator):
     exif = Image.Exif()
     exif[0x0112] = 6  # rotated: the camera was held sideways
@@ -102,7 +110,7 @@ def test_exif_orientation_is_applied_and_metadata_stripped(client, creator):
          "That file is not a picture we can read"),
         (lambda: SimpleUploadedFile("holiday.jpg", b"%PDF-1.4 renamed document" * 20, content_type="image/jpeg"),
          "That file is not a picture we can read, whatever its name says"),
-        (lambda: image_file(fmt="GIF"), "That is a GIF picture; the studio takes JPEG, PNG and WebP"),
+        (lambda: image_file(fmt="GIF"), "That is a GIF picture; the studio takes JPEG, PNG, WebP and HEIC"),
         (lambda: SimpleUploadedFile("bomb.png", png_header_only(100_000, 100_000), content_type="image/png"),
          "far more pixels than the studio takes"),
         (lambda: SimpleUploadedFile("big.png", png_header_only(8000, 6000), content_type="image/png"),
