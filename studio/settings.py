@@ -171,6 +171,33 @@ STORAGES = {
     },
 }
 
+# Media on an S3-compatible store when MEDIA_S3_BUCKET is set. Files are still served by the
+# studio's Range view (it checks who may see them), reading from the bucket by byte ranges.
+MEDIA_S3_BUCKET = env_str("MEDIA_S3_BUCKET", "")
+if MEDIA_S3_BUCKET:
+    _s3_endpoint = env_str("MEDIA_S3_ENDPOINT_URL", "")
+    if _s3_endpoint and not _s3_endpoint.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(f"MEDIA_S3_ENDPOINT_URL must start with http:// or https://, not {_s3_endpoint!r}.")
+    _s3_key, _s3_secret = env_str("MEDIA_S3_ACCESS_KEY_ID", ""), env_str("MEDIA_S3_SECRET_ACCESS_KEY", "")
+    if bool(_s3_key) != bool(_s3_secret):
+        raise ImproperlyConfigured(
+            "MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY go together: set both, or neither "
+            "(then boto3 finds credentials itself, e.g. an instance role)."
+        )
+    STORAGES["default"] = {
+        "BACKEND": "generations.s3.MediaS3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": _s3_endpoint or None,
+            "region_name": env_str("MEDIA_S3_REGION", "") or None,
+            "access_key": _s3_key or None,
+            "secret_key": _s3_secret or None,
+            "location": env_str("MEDIA_S3_PREFIX", "").strip("/"),
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
+
 MAILERS = {"default": {"BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "studio@localhost")
 
