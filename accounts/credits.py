@@ -262,20 +262,35 @@ def welcome(user):
 # Words for creators
 
 
-def short_message(user, cost):
-    """When credits run out: plainly, and what to do."""
+def cost_line(user, cost):
+    """What the create form says beside the price: the balance and what is left after it, or plainly
+    that it is not enough and what to do."""
     balance = balance_of(user)
-    plan = plan_for(user)
-    text = f"This video costs {words(cost)} and you have {words(balance)}."
+    after = None if cost is None else balance - cost
+    short = short_message(user, cost, balance) if after is not None and after < 0 else ""
+    return {"balance": balance, "balance_after": after, "not_enough": short}
+
+
+def short_message(user, cost, balance=None):
+    """When credits run out: plainly, and what to do."""
+    balance = balance_of(user) if balance is None else balance
     if balance > 0:
-        text += " Pick a shorter length or a cheaper model"
-    else:
-        text += " You have run out of credits for now"
+        return (f"This video costs {words(cost)} and you have {words(balance)}. "
+                f"Pick a shorter length or a cheaper model. {what_to_do(user)}")
+    return f"This video costs {words(cost)} and you have no credits left. {what_to_do(user)}"
+
+
+def out_of_credits_message(user):
+    return f"You have run out of credits. {what_to_do(user)}"
+
+
+def what_to_do(user):
+    """The way out when credits are short."""
+    plan = plan_for(user)
     if plan is not None and plan.monthly_credits > 0:
-        text += f"; your {plan.name} plan adds {words(plan.monthly_credits)} on {next_month_start():%-d %B}."
-    else:
-        text += "."
-    return text + " For more now, ask the studio team."
+        return (f"Your {plan.name} plan adds {words(plan.monthly_credits)} on {next_month_start():%-d %B}. "
+                "For more credits sooner, ask the studio team.")
+    return "For more credits, ask the studio team."
 
 
 def check_budget(user, cost):

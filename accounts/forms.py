@@ -201,3 +201,20 @@ def _relabel_new_passwords(form):
     form.fields["new_password1"].help_text = PASSWORD_HELP
     form.fields["new_password2"].label = "New password again"
     form.fields["new_password2"].help_text = ""
+
+
+class BudgetForm(forms.Form):
+    monthly_budget = forms.DecimalField(
+        label="Monthly budget, in credits", required=False, min_value=1, max_value=10_000_000, decimal_places=0,
+        help_text="Before a video takes this month's spending past it, the studio asks you first. Leave empty to never ask.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1", "placeholder": "No budget"}),
+        error_messages={
+            "invalid": "Type a whole number of credits, like 500, or leave it empty.",
+            "min_value": "A budget is at least 1 credit. Leave it empty to have none.",
+            "max_value": "That is more credits than the studio counts. Try a smaller number.",
+            "max_decimal_places": "Type a whole number of credits, like 500.",
+        },
+    )
+
+    def save(self, user):
+        User.objects.filter(pk=user.pk).update(monthly_budget=self.cleaned_data["monthly_budget"])

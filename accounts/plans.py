@@ -56,7 +56,7 @@ def check_request(user, model, duration, size):
         return
     ids = allowed_model_ids(plan)
     if ids is not None and model.pk not in ids:
-        names = " and ".join(plan.allowed_models.filter(kind=model.kind).values_list("name", flat=True))
+        names = _and(plan.allowed_models.filter(kind=model.kind).values_list("name", flat=True))
         raise PlanLimit(
             f"{model.name} is not part of your {plan.name} plan, which includes {names}. "
             "Pick one of those, or ask the studio team about a plan with more models."
@@ -99,3 +99,50 @@ def seed_plans(plan_model, catalog_model):
         plan, created = plan_model.objects.get_or_create(slug=entry["slug"], defaults=fields)
         if created and entry["models"]:
             plan.allowed_models.set(catalog_model.objects.filter(slug__in=entry["models"]))
+
+
+def _and(names):
+    names = list(names)
+    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+
+
+def note(plan, offered):
+    """One line for the create form when the plan leaves something out, e.g. "Your Free plan makes Wan
+    videos up to 8 seconds at 720p; Veo and Kling come with other plans." Empty when it leaves out nothing."""
+    if plan is None:
+        return ""
+    from generations.models import CatalogModel
+
+    offered = list(offered)
+    left_out = CatalogModel.objects.filter(kind=CatalogModel.VIDEO, enabled=True, text_to_video=True).exclude(
+        pk__in=[m.pk for m in offered]
+    )
+    limits = []
+    if plan.max_duration is not None:
+        limits.append(f"up to {plan.max_duration} seconds")
+    if not plan.allow_hd:
+        limits.append("at 720p")
+    if not limits and not left_out:
+        return ""
+    text = f"Your {plan.name} plan makes {_and(m.name for m in offered)} videos"
+    text += f" {' '.join(limits)}" if limits else ""
+    if left_out:
+        text += f"; {_and(m.name for m in left_out)} {'comes' if len(left_out) == 1 else 'come'} with other plans"
+    return text + "."
+
+
+def describe(plan):
+    """What a plan gives, in a few words: ["100 credits each month", "Wan and Nano Banana", ...]."""
+    if plan is None:
+        return []
+    from accounts.credits import words
+
+    models = _and(m.name for m in plan.allowed_models.all()) or "Every model"
+    parts = [f"{words(plan.monthly_credits)} each month" if plan.monthly_credits else "No monthly credits", models]
+    parts.append(f"Videos up to {plan.max_duration} seconds" if plan.max_duration else "Any length")
+    parts.append("Up to 1080p" if plan.allow_hd else "720p")
+    if plan.max_running:
+        parts.append("1 video at a time" if plan.max_running == 1 else f"{plan.max_running} videos at once")
+    else:
+        parts.append("As many videos at once as you like")
+    return parts

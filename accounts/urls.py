@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout, name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("usage/", views.usage, name="usage"),
     path(
         "password/",
         auth_views.PasswordChangeView.as_view(form_class=forms.PasswordChangeForm),

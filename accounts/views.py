@@ -1,17 +1,22 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts.forms import EMAIL_TAKEN, LoginForm, PasswordResetForm, ProfileForm, SignupForm
-from accounts.models import User
+from accounts import credits, plans, usage as spending
+from accounts.forms import EMAIL_TAKEN, BudgetForm, LoginForm, PasswordResetForm, ProfileForm, SignupForm
+from accounts.models import CreditEntry, Plan, User
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -25,6 +30,7 @@ def signup(request):
         except IntegrityError:  # the same email signed up a moment ago (a double click)
             form.add_error("email", EMAIL_TAKEN)
         else:
+            credits.welcome(user)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome to the studio, {user.name}! Describe a video to make your first one.")
             return redirect("dashboard")
@@ -63,3 +69,49 @@ def password_reset(request):
         extra_email_context={"site_url": settings.SITE_URL},
         success_url=reverse_lazy("password_reset_done"),
     )(request)
+
+
+LEDGER_PAGE = 25
+
+
+@login_required
+def usage(request):
+    """The creator's credits: balance, plan, budget, spending per day and per model, and the ledger."""
+    user = User.objects.select_related("plan").get(pk=request.user.pk)
+    budget_form = BudgetForm(request.POST or None, initial={"monthly_budget": user.monthly_budget})
+    if request.method == "POST" and budget_form.is_valid():
+        budget_form.save(user)
+        budget = budget_form.cleaned_data["monthly_budget"]
+        messages.success(request, f"Your monthly budget is {credits.words(budget)}." if budget else
+                         "You have no monthly budget now: the studio will not ask before a video.")
+        return redirect("usage")
+
+    entries = CreditEntry.objects.for_user(user)
+    kind, month = request.GET.get("kind", ""), request.GET.get("month", "")
+    page = Paginator(spending.filtered(entries.select_related("model"), kind, month), LEDGER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    plan = plans.plan_for(user)
+    month_used = credits.month_spending(user)
+    balance = credits.balance_of(user)
+    return render(request, "accounts/usage.html", {
+        "creator": user,
+        "balance": balance,
+        "held": credits.held_now(user),
+        "month_used": month_used,
+        "budget_left": user.monthly_budget - month_used if user.monthly_budget else None,
+        "budget_form": budget_form,
+        "plan": plan,
+        "plan_words": plans.describe(plan),
+        "plans": [(p, plans.describe(p)) for p in Plan.objects.prefetch_related("allowed_models")],
+        "next_allowance": credits.next_month_start(),
+        "chart": spending.day_chart(spending.daily_spending(entries)),
+        "models": spending.by_model(entries, since=timezone.now() - timedelta(days=30)),
+        "page": page,
+        "lines": spending.ledger_lines(page.object_list),
+        "filters": [(key, label) for key, (label, _) in spending.FILTERS.items()],
+        "months": spending.months_with_entries(entries),
+        "kind": kind if kind in spending.FILTERS else "",
+        "month": month,
+        "out_of_credits": credits.out_of_credits_message(user) if balance <= 0 else "",
+    })

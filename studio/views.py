@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import credits, plans
 from generations import updates
 from generations.models import Generation
 from generations.starting import start_generation
@@ -45,14 +46,21 @@ def _uuid_or_none(value):
         return None
 
 
+def _form(request, *args, **kwargs):
+    """The create form, offering what the creator's plan allows."""
+    return GenerationForm(*args, plan=plans.plan_for(request.user), **kwargs)
+
+
 def _form_context(request, form):
     user = request.user
     recent_prompts = {}
     for pk, prompt in Generation.objects.for_user(user).order_by("-created_at").values_list("pk", "prompt")[:30]:
         recent_prompts.setdefault(prompt, pk)
+    cost = form.cost()
     return {
         "form": form,
-        "cost": form.cost(),
+        "cost": cost,
+        **credits.cost_line(user, cost),
         "saved_prompts": SavedPrompt.objects.for_user(user)[:12],
         "recent_prompts": [{"pk": pk, "prompt": prompt} for prompt, pk in list(recent_prompts.items())[:5]],
         "source_id": form.initial.get("source") or form.data.get("source", ""),
@@ -61,7 +69,7 @@ def _form_context(request, form):
 
 @login_required
 def dashboard(request):
-    form = GenerationForm(initial=_initial_from(request))
+    form = _form(request, initial=_initial_from(request))
     cards = list(
         Generation.objects.for_user(request.user).select_related("model").order_by("-created_at")[:RECENT_CARDS]
     )
@@ -75,30 +83,33 @@ def dashboard(request):
 def form_options(request):
     """The settings part of the form again, for the model just chosen, with its price."""
     data = request.GET.copy()
-    form = GenerationForm(initial=data.dict())
+    form = _form(request, initial=data.dict())
     return render(request, "studio/dashboard.html#settings", _form_context(request, form))
 
 
 @require_POST
 @login_required_htmx
 def create(request):
-    form = GenerationForm(request.POST)
+    form = _form(request, request.POST)
     if not form.is_valid():
-        if request.htmx:
-            return render(request, "studio/dashboard.html#create_form", _form_context(request, form))
-        return render(request, "studio/dashboard.html", {
-            **_form_context(request, form), "cards": [], "poller": updates.poller_state(request.user, []),
-        })
+        return _form_again(request, form)
     data = form.cleaned_data
     source = Generation.objects.for_user(request.user).filter(pk=_uuid_or_none(request.POST.get("source"))).first()
-    gen, created = start_generation(
-        request.user, model=data["model"], prompt=data["prompt"], duration=data["duration"], size=data["size"],
-        style=data["style"], camera=data["camera"], client_token=data["client_token"], source=source,
-    )
+    try:
+        gen, created = start_generation(
+            request.user, model=data["model"], prompt=data["prompt"], duration=data["duration"], size=data["size"],
+            style=data["style"], camera=data["camera"], client_token=data["client_token"], source=source,
+            confirm_budget=request.POST.get("confirm_budget") == "1",
+        )
+    except credits.OverBudget as question:
+        return _form_again(request, form, budget_question=question.message)
+    except credits.Refused as refusal:  # the plan or the balance does not allow it: nothing was made
+        form.add_error(None, refusal.message)
+        return _form_again(request, form)
     if not request.htmx:
         return redirect("dashboard")
     # The next form keeps what was just asked for, so a small change is one edit away.
-    fresh = GenerationForm(initial={
+    fresh = _form(request, initial={
         "client_token": uuid.uuid4(), "prompt": gen.prompt, "model": gen.model.slug, "duration": gen.duration,
         "size": gen.size, "style": gen.style, "camera": gen.camera,
     })
@@ -107,6 +118,15 @@ def create(request):
         gen=gen, created=created, poller=updates.poller_state(request.user, [gen], since=request.POST.get("since")),
     )
     return render(request, "studio/created.html", context)
+
+
+def _form_again(request, form, **extra):
+    context = {**_form_context(request, form), **extra}
+    if request.htmx:
+        return render(request, "studio/dashboard.html#create_form", context)
+    return render(request, "studio/dashboard.html", {
+        **context, "cards": [], "poller": updates.poller_state(request.user, []),
+    })
 
 
 @require_POST

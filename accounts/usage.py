@@ -1,0 +1,148 @@
+"""Where credits went: spending per day and per model, the ledger's filters, and the day chart drawn as SVG
+on the server (no script, no CDN; the page's CSP stays strict). Used by the usage page and by admin."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from accounts.models import CreditEntry
+
+# The ledger's filters: what a creator can pick, and the kinds each shows.
+FILTERS = {
+    "": ("Everything", None),
+    "spent": ("Spent", [CreditEntry.CHARGE]),
+    "held": ("Held", [CreditEntry.HOLD]),
+    "returned": ("Returned", [CreditEntry.RELEASE, CreditEntry.REFUND]),
+    "added": ("Added", [CreditEntry.GRANT, CreditEntry.ALLOWANCE, CreditEntry.ADJUSTMENT]),
+}
+
+
+def filtered(entries, kind="", month=""):
+    """The ledger narrowed to a filter from FILTERS and a month "YYYY-MM" (anything else: no narrowing)."""
+    kinds = FILTERS.get(kind, FILTERS[""])[1]
+    if kinds:
+        entries = entries.filter(kind__in=kinds)
+    year, _, number = month.partition("-")
+    if year.isdigit() and number.isdigit() and 1 <= int(number) <= 12:
+        entries = entries.filter(created_at__year=int(year), created_at__month=int(number))
+    return entries
+
+
+def months_with_entries(entries):
+    days = entries.dates("created_at", "month", order="DESC")
+    return [(f"{d:%Y-%m}", f"{d:%B %Y}") for d in days[:24]]
+
+
+def daily_spending(entries, days=30, today=None):
+    """[(day, credits spent)] for the last `days` days up to today, every day present (zero when none)."""
+    today = today or timezone.localdate()
+    first = today - timedelta(days=days - 1)
+    totals = dict(
+        entries.spending().filter(created_at__date__gte=first)
+        .annotate(day=TruncDate("created_at")).values("day").annotate(total=Sum("amount"))
+        .values_list("day", "total")
+    )
+    return [(first + timedelta(days=i), -(totals.get(first + timedelta(days=i)) or Decimal("0"))) for i in range(days)]
+
+
+def by_model(entries, since=None):
+    """Spending per model, most first: [{"name", "videos", "credits", "share"}]."""
+    spending = entries.spending()
+    if since is not None:
+        spending = spending.filter(created_at__gte=since)
+    rows = (
+        spending.values("model__name").annotate(
+            credits=-Sum("amount"), videos=Count("id", filter=Q(kind=CreditEntry.CHARGE)),
+        ).order_by("-credits", "model__name")
+    )
+    rows = [r for r in rows if r["credits"]]
+    top = max((r["credits"] for r in rows), default=0)
+    return [
+        {"name": r["model__name"] or "Other", "videos": r["videos"], "credits": r["credits"],
+         "share": int(100 * r["credits"] / top) if top else 0}
+        for r in rows
+    ]
+
+
+def describe(entry, charged_references=()):
+    """The ledger line in a creator's words."""
+    what = entry.description or ""
+    model = entry.model.name if entry.model_id else ""
+    if entry.kind == CreditEntry.HOLD:
+        return "Held while it is made", what, model
+    if entry.kind == CreditEntry.RELEASE:
+        if entry.reference in charged_references:
+            return "Hold turned into the charge", what, model
+        return "Returned in full: it failed, nothing spent", what, model
+    if entry.kind == CreditEntry.CHARGE:
+        return "Spent", what, model
+    if entry.kind == CreditEntry.REFUND:
+        return "Refunded by the studio", entry.reason or what, model
+    if entry.kind == CreditEntry.ADJUSTMENT:
+        return "Adjusted by the studio", entry.reason, ""
+    if entry.kind == CreditEntry.ALLOWANCE:
+        return "Monthly credits", what, ""
+    return "Credits added", entry.reason or (what if what != "Credits added" else ""), ""
+
+
+def ledger_lines(entries):
+    """The entries of one page of the ledger, each with its words. One extra query, whatever the count."""
+    entries = list(entries)
+    references = {e.reference for e in entries if e.kind in (CreditEntry.HOLD, CreditEntry.RELEASE) and e.reference}
+    charged = set()
+    if references:
+        charged = set(CreditEntry.objects.filter(
+            kind=CreditEntry.CHARGE, reference__in=references, user_id__in={e.user_id for e in entries},
+        ).values_list("reference", flat=True))
+    lines = []
+    for entry in entries:
+        label, what, model = describe(entry, charged)
+        lines.append({"entry": entry, "label": label, "what": what, "model": model,
+                      "quiet": entry.kind in (CreditEntry.HOLD, CreditEntry.RELEASE) and entry.reference in charged})
+    return lines
+
+
+def _nice_top(value):
+    """A round number at or above `value` for the chart's top line: 10, 20, 25, 50, 100, 200 ..."""
+    value = max(Decimal(value), Decimal("10"))
+    step = Decimal("1")
+    while True:
+        for mult in (1, 2, 2.5, 5):
+            top = step * Decimal(str(mult))
+            if top >= value:
+                return top
+        step *= 10
+
+
+def day_chart(points, width=720, height=220):
+    """The geometry of a bar chart of (day, credits): bars, three grid lines with labels, a few day labels.
+    The template draws it; every number here is an SVG attribute, never a style."""
+    left, right, top, bottom = 44, 8, 10, 26
+    plot_w, plot_h = width - left - right, height - top - bottom
+    peak = max((credits for _, credits in points), default=Decimal("0"))
+    scale_top = _nice_top(peak)
+    slot = plot_w / max(len(points), 1)
+    bar_w = max(slot * 0.7, 1)
+    today = timezone.localdate()
+    bars = []
+    for i, (day, credits) in enumerate(points):
+        h = float(credits / scale_top) * plot_h if credits > 0 else 0
+        h = max(h, 2) if credits > 0 else 0
+        bars.append({
+            "x": round(left + i * slot + (slot - bar_w) / 2, 1), "y": round(top + plot_h - h, 1),
+            "w": round(bar_w, 1), "h": round(h, 1), "day": day, "credits": credits, "today": day == today,
+            "label": i % 7 == (len(points) - 1) % 7, "label_x": round(left + i * slot + slot / 2, 1),
+        })
+    grid = [
+        {"y": round(top + plot_h - plot_h * f, 1), "value": (scale_top * Decimal(str(f))).normalize()}
+        for f in (0, 0.5, 1)
+    ]
+    total = sum((c for _, c in points), Decimal("0"))
+    return {
+        "width": width, "height": height, "left": left, "right": width - right, "baseline": top + plot_h,
+        "label_y": height - 8, "bars": bars, "grid": grid, "total": total, "peak": peak,
+        "first": points[0][0] if points else None, "last": points[-1][0] if points else None,
+    }
