@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed
 PORT    ?= 8000
 export DJANGO_SETTINGS_MODULE := studio.settings
 
-.PHONY: run test bench setup install browser clean
+.PHONY: run serve test bench setup install browser clean
 
 run: setup
 	@echo ""
@@ -45,6 +45,21 @@ browser:
 clean:
 	rm -rf $(VENV) var staticfiles media db.sqlite3*
 
+# Production: gunicorn (gunicorn.conf.py) and a django-q2 cluster. On a web-only machine run
+# `make serve PROCESSES=web`, on a worker-only one `make serve PROCESSES=worker`; README: "Production".
+PROCESSES ?= web worker
+serve: install
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py collectstatic --noinput -v 0
+	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile.serve $(PROCESSES)
+
 # Benchmarks: figures to bench/results.json, never timed tests in `make test`.
 bench: install
-	$(PY) bench/run.py
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's wrk, the load generator for the poll endpoint figure"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "The benchmark needs wrk: run 'sudo apt-get install wrk' and try again."; exit 1; \
+	  fi; }
+	$(PY) bench/run.py $(SECTIONS)
