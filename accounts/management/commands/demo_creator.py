@@ -1,18 +1,29 @@
 from django.core.management.base import BaseCommand
 
-from accounts.models import User
+from accounts import credits
+from accounts.models import CreditEntry, Plan, User
 
 DEMO_EMAIL = "demo@studio.local"
 DEMO_PASSWORD = "create-videos"
+DEMO_PLAN = "creator"
 
 
 class Command(BaseCommand):
-    help = "Creates the demo creator (safe to run again: an existing one is left as it is)."
+    help = (
+        "Creates the demo creator on the Creator plan with this month's credits (safe to run again: an "
+        "existing one keeps its account, and gets this month's credits if it has not had them)."
+    )
 
     def handle(self, *args, **options):
-        if User.objects.filter(email=DEMO_EMAIL).exists():
-            return
-        User.objects.create_user(
-            username="demo", email=DEMO_EMAIL, password=DEMO_PASSWORD, display_name="Demo Creator"
-        )
-        self.stdout.write(f"Created the demo creator {DEMO_EMAIL}")
+        user = User.objects.filter(email=DEMO_EMAIL).first()
+        if user is None:
+            user = User.objects.create_user(
+                username="demo", email=DEMO_EMAIL, password=DEMO_PASSWORD, display_name="Demo Creator",
+                plan=Plan.objects.filter(slug=DEMO_PLAN).first(),
+            )
+            self.stdout.write(f"Created the demo creator {DEMO_EMAIL}")
+        if not CreditEntry.objects.filter(user=user).exists() and user.plan_id is None:
+            User.objects.filter(pk=user.pk).update(plan=Plan.objects.filter(slug=DEMO_PLAN).first())
+            user.refresh_from_db()
+        if credits.welcome(user):
+            self.stdout.write(f"The demo creator has {credits.words(credits.balance_of(user))} to play with")

@@ -1,0 +1,122 @@
+"""Every way a generation ends settles its hold exactly once: charged when its video is stored, returned
+on every failure path. Driven through the sandbox over real HTTP with its fault markers, the task
+functions run one step at a time (as in tests/generations/test_lifecycle.py)."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import alerts, credits
+from accounts.models import CreditEntry, OperatorAlert
+from generations import tracking
+from generations.models import CatalogModel, Generation
+from tests.generations.test_lifecycle import drive, fast_sandbox, make, queue, run_queue  # noqa: F401 (fixtures)
+
+START = 1000  # the owner's balance (tests/conftest.py)
+
+
+def entries_of(gen):
+    return sorted(CreditEntry.objects.filter(reference=f"generation:{gen.pk}").values_list("kind", "amount"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stored_video_is_charged_once(owner, fast_sandbox, queue):
+    gen = make(owner)
+    assert credits.balance_of(owner) == START - 4
+
+    gen = drive(gen, queue)
+
+    assert gen.status == Generation.COMPLETED
+    assert entries_of(gen) == [("charge", -4), ("hold", -4), ("release", 4)]
+    assert credits.balance_of(owner) == START - 4
+    tracking.download(gen.pk)  # a download task run again changes nothing
+    assert gen.mark_completed("videos/x.mp4", "posters/x.jpg", {"bytes": 1, "width": 1, "height": 1, "seconds": 1}) is False
+    assert len(entries_of(gen)) == 3
+
+
+@pytest.mark.parametrize(
+    "marker, code",
+    [
+        ("prompt-rejected", "prompt_rejected"),
+        ("insufficient-credits", "studio_unavailable"),
+        ("internal-error", "outcome_unknown"),
+        ("drop", "outcome_unknown"),
+        ("fail-rejected", "prompt_rejected"),
+        ("fail-internal", "service_error"),
+        ("expire-url", "expired"),
+    ],
+)
+@pytest.mark.django_db(transaction=True)
+def test_every_failure_returns_the_hold_once(owner, fast_sandbox, queue, marker, code):
+    gen = drive(make(owner, prompt=f"A quiet harbour [sandbox:{marker}]"), queue)
+
+    assert (gen.status, gen.error_code) == (Generation.FAILED, code)
+    assert entries_of(gen) == [("hold", -4), ("release", 4)]
+    assert credits.balance_of(owner) == START
+    tracking.housekeeping()  # the sweeper passing again returns nothing more
+    run_queue(queue)
+    assert len(entries_of(gen)) == 2 and credits.balance_of(owner) == START
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_video_past_its_time_limit_returns_the_hold(owner, fast_sandbox, queue):
+    gen = make(owner, prompt="A clock that never stops [sandbox:never-finish]")
+    drive(gen, queue, until=[Generation.RUNNING])
+    CatalogModel.objects.filter(slug="wan").update(time_limit_seconds=60)
+    Generation.objects.filter(pk=gen.pk).update(created_at=timezone.now() - timedelta(seconds=61))
+
+    gen = drive(gen, queue)
+
+    assert gen.error_code == "timed_out"
+    assert entries_of(gen) == [("hold", -4), ("release", 4)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_dying_mid_submit_returns_the_hold(owner, fast_sandbox, queue):
+    gen = make(owner)
+    queue.clear()
+    assert gen.claim_for_submit(lease_seconds=60)
+    Generation.objects.filter(pk=gen.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+
+    tracking.housekeeping()
+    tracking.housekeeping()
+
+    gen.refresh_from_db()
+    assert gen.error_code == "outcome_unknown"
+    assert entries_of(gen) == [("hold", -4), ("release", 4)]
+    assert credits.balance_of(owner) == START
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_operator_stopping_a_video_returns_the_hold(owner, operator, fast_sandbox, queue, client):
+    gen = make(owner, prompt="A clock that never stops [sandbox:never-finish]")
+    drive(gen, queue, until=[Generation.RUNNING])
+    client.force_login(operator)
+    for _ in range(2):  # an operator clicking twice
+        client.post(reverse("admin:generations_generation_changelist"),
+                    {"action": "mark_failed", "_selected_action": [str(gen.pk)]})
+    assert Generation.objects.get(pk=gen.pk).status == Generation.FAILED
+    assert entries_of(gen) == [("hold", -4), ("release", 4)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pixapis_402_tells_the_creator_plainly_and_alerts_operators(owner, operator, fast_sandbox, queue, client):
+    first = drive(make(owner, prompt="Lanterns [sandbox:insufficient-credits]"), queue)
+    drive(make(owner, prompt="Lanterns again [sandbox:insufficient-credits]"), queue)
+
+    assert "The studio cannot start videos right now" in first.error_message
+    assert credits.balance_of(owner) == START
+    alert = OperatorAlert.objects.get()
+    assert alert.code == alerts.PIXAPI_ACCOUNT and alert.times == 2 and alert.resolved_at is None
+    assert "out of credits" in alert.message and "402" in alert.detail
+
+    client.force_login(operator)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "Needs an operator:" in page and "Pixapi account is out of credits" in page
+
+    drive(make(owner, prompt="Lanterns once topped up"), queue)  # Pixapi takes videos again
+    alert.refresh_from_db()
+    assert alert.resolved_at is not None
+    assert "Needs an operator:" not in client.get(reverse("admin:index")).content.decode()
