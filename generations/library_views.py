@@ -180,10 +180,21 @@ def detail(request, pk):
         "other_models": other_models,
         "collections": Collection.objects.filter(user=request.user),
         "share_url": sharing.share_url(gen) if gen.share_token else "",
+        "took": _took(gen.elapsed_seconds()) if gen.finished_at else "",
         "size_label": SIZES.get(gen.size, gen.size),
         "style_label": _preset_label(gen.style, presets.STYLES),
         "camera_label": _preset_label(gen.camera, presets.CAMERAS, getattr(presets, "MOTIONS", {})),
     })
+
+
+def _took(seconds):
+    if seconds < 90:
+        return _plural(seconds, "second")
+    if seconds < 3 * 3600:
+        return f"{seconds // 60} min {seconds % 60} s"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return _plural(seconds // 86400, "day")
 
 
 def _preset_label(key, *tables):
