@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts import credits
 from generations import failures, pictures, tracking
 from generations.models import ImageRequest, Picture
 from generations.pixapi import client as pixapi
@@ -20,17 +21,20 @@ MAX_IMAGE_BYTES = 30_000_000
 
 
 def request_pictures(user, *, model, prompt, n=3, size="1024x1024", client_token=None):
-    """Queues an image request; the same form token twice gives back the first one."""
+    """Queues an image request, holding its cost; the same form token twice gives back the first one.
+    Raises credits.Refused, with words for the creator and nothing created, when the balance is short."""
     if client_token:
         existing = ImageRequest.objects.filter(user=user, client_token=client_token).first()
         if existing:
             return existing
     try:
         with transaction.atomic():
+            credits.lock_account(user)
+            cost = model.credits_per_image * n
             req = ImageRequest.objects.create(
-                user=user, model=model, prompt=prompt, n=n, size=size, cost=model.credits_per_image * n,
-                client_token=client_token,
+                user=user, model=model, prompt=prompt, n=n, size=size, cost=cost, client_token=client_token,
             )
+            credits.hold(user, cost, reference=credits.reference_for(req), description=prompt, model=model)
             tracking.enqueue("make_pictures", str(req.pk))
     except IntegrityError:
         return ImageRequest.objects.get(user=user, client_token=client_token)

@@ -158,7 +158,10 @@ class ImageRequest(models.Model):
         return self.status in (self.QUEUED, self.RUNNING)
 
     def _move(self, expected, **changes):
-        done = ImageRequest.objects.filter(pk=self.pk, status__in=expected).update(**changes) == 1
+        with transaction.atomic():
+            done = ImageRequest.objects.filter(pk=self.pk, status__in=expected).update(**changes) == 1
+            if done and changes.get("status") in (self.COMPLETED, self.FAILED):
+                credits.settle(self, succeeded=changes["status"] == self.COMPLETED)
         if done:
             for field, value in changes.items():
                 setattr(self, field, value)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts import credits
 from generations import imaging, media, pictures
 from generations.models import SIZES, CatalogModel, Generation, Picture
 from generations.starting import start_generation
@@ -85,6 +86,8 @@ def _context(request, draft, **extra):
     elif draft.step in ("settings", "review"):
         context["settings"] = _settings_for(draft)
         context["full_prompt"] = presets.motion_prompt(draft.prompt, draft.motions)
+        if context["settings"]:
+            context.update(credits.cost_line(request.user, context["settings"]["cost"]))
     context.update(extra)
     return context
 
@@ -177,6 +180,8 @@ def settings_preview(request, pk):
     draft = _get_draft(request, pk)
     context = _context(request, draft)
     context["settings"] = _settings_for(draft, request.GET)
+    if context["settings"]:
+        context.update(credits.cost_line(request.user, context["settings"]["cost"]))
     return render(request, "studio/wizard.html#settings_fields", context)
 
 
@@ -254,10 +259,13 @@ def make(request, pk):
                      make_prompt=form.cleaned_data["prompt"])
     size = "1024x1536" if draft.picture and draft.picture.is_portrait else "1536x1024"
     size = size if size in model.sizes else model.sizes[0]
-    draft.image_request = imaging.request_pictures(
-        request.user, model=model, prompt=" ".join(form.cleaned_data["prompt"].split()), n=3, size=size,
-        client_token=form.cleaned_data["client_token"],
-    )
+    try:
+        draft.image_request = imaging.request_pictures(
+            request.user, model=model, prompt=" ".join(form.cleaned_data["prompt"].split()), n=3, size=size,
+            client_token=form.cleaned_data["client_token"],
+        )
+    except credits.Refused as refusal:
+        return _show(request, draft, make_error=str(refusal), make_prompt=form.cleaned_data["prompt"])
     draft.save()
     return _show(request, draft)
 
@@ -276,12 +284,17 @@ def submit(request, pk):
     chosen = _settings_for(draft)
     if draft.picture is None or chosen is None or not draft.reachable("review"):
         return redirect("wizard_step", draft.pk, "picture")
-    gen, _ = start_generation(
-        request.user, model=chosen["model"], prompt=draft.prompt or "Bring this picture to life",
-        duration=chosen["duration"], size=chosen["size"], input_picture=draft.picture, fit=chosen["fit"],
-        full_prompt=presets.motion_prompt(draft.prompt, draft.motions), client_token=draft.client_token,
-        camera=",".join(draft.motions)[:40],
-    )
+    try:
+        gen, _ = start_generation(
+            request.user, model=chosen["model"], prompt=draft.prompt or "Bring this picture to life",
+            duration=chosen["duration"], size=chosen["size"], input_picture=draft.picture, fit=chosen["fit"],
+            full_prompt=presets.motion_prompt(draft.prompt, draft.motions), client_token=draft.client_token,
+            camera=",".join(draft.motions)[:40], confirm_budget=request.POST.get("confirm_budget") == "yes",
+        )
+    except credits.OverBudget as refusal:
+        return _show(request, draft, error=str(refusal), confirm_budget=True)
+    except credits.Refused as refusal:
+        return _show(request, draft, error=str(refusal))
     Draft.objects.filter(pk=draft.pk).update(generation=gen)
     url = f"{reverse('dashboard')}#generation-{gen.pk}"
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

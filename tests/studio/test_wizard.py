@@ -340,3 +340,36 @@ def run_queue_pictures(queue):
             imaging.make(*args)
         else:
             run_queue([(name, args)])
+
+
+# Credits
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pictures_hold_their_cost_and_are_charged_once_made(client, owner, sandbox_url, media_root, queue):
+    from accounts import credits
+
+    client.force_login(owner)
+    before = credits.balance_of(owner)
+    draft = new_draft(client)
+    client.post(reverse("wizard_make", args=[draft.pk]), {"prompt": "A red kite", "model": "gpt-image-2"})
+    assert credits.balance_of(owner) == before - 12  # 3 pictures at 4 credits, held
+    run_queue_pictures(queue)
+    assert credits.balance_of(owner) == before - 12  # charged
+    client.post(reverse("wizard_make", args=[draft.pk]),
+                {"prompt": "A kite [sandbox:internal-error]", "model": "gpt-image-2"})
+    run_queue_pictures(queue)
+    assert ImageRequest.objects.filter(status=ImageRequest.FAILED).count() == 1
+    assert credits.balance_of(owner) == before - 12  # the failed request's hold came back
+
+
+def test_without_enough_credits_nothing_is_made_and_the_page_says_why(client, owner, media_root, queue):
+    from accounts import credits
+
+    credits.adjust(owner, -credits.balance_of(owner), reason="Test: empty the account")
+    client.force_login(owner)
+    draft = new_draft(client)
+    html = client.post(reverse("wizard_make", args=[draft.pk]),
+                       {"prompt": "A lighthouse", "model": "gemini-2.5-flash-image"}).content.decode()
+    assert "no credits left" in html
+    assert ImageRequest.objects.count() == 0 and queue == []
