@@ -149,3 +149,19 @@ def test_public_pages_look_right(live_server, page, owner, library, artifacts):
     page.goto(f"{live_server.url}/s/{library.share_token}/")
     page.screenshot(path=artifacts / "shared-laptop.png", full_page=True, caret="initial")
     assert page.console_errors == [], page.console_errors
+
+
+def test_scrolling_down_brings_the_next_page(live_server, page, log_in, owner, media_root):
+    for i in range(30):
+        make_generation(owner, prompt=f"Draft number {i}", status=Generation.FAILED,
+                        created_at=timezone.now() - timedelta(minutes=i))
+    log_in(page, owner)
+    page.goto(f"{live_server.url}/library/")
+    expect(page.get_by_role("article")).to_have_count(24)
+
+    page.get_by_role("link", name="Show more").scroll_into_view_if_needed()
+
+    expect(page.get_by_role("article")).to_have_count(30)
+    expect(page.get_by_role("article", name="Draft number 29")).to_be_visible()
+    expect(page.get_by_role("link", name="Show more")).to_have_count(0)
+    assert page.console_errors == [], page.console_errors
