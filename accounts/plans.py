@@ -56,10 +56,11 @@ def check_request(user, model, duration, size):
         return
     ids = allowed_model_ids(plan)
     if ids is not None and model.pk not in ids:
-        names = _and(plan.allowed_models.filter(kind=model.kind).values_list("name", flat=True))
+        names = list(plan.allowed_models.filter(kind=model.kind).values_list("name", flat=True))
+        pick = f"Pick {names[0]}" if len(names) == 1 else "Pick one of those"
         raise PlanLimit(
-            f"{model.name} is not part of your {plan.name} plan, which includes {names}. "
-            "Pick one of those, or ask the studio team about a plan with more models."
+            f"{model.name} is not part of your {plan.name} plan, which includes {_and(names)}. "
+            f"{pick}, or ask the studio team about a plan with more models."
         )
     if plan.max_duration is not None and duration > plan.max_duration:
         raise PlanLimit(

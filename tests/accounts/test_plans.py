@@ -1,0 +1,164 @@
+"""Plans: what a creator may make, enforced on the server for every way in (not only hidden in the
+form), the monthly allowance granted once a month, and the starting credits of a new creator."""
+
+import uuid
+from datetime import date
+
+import pytest
+from django.urls import reverse
+from django_q.models import Schedule
+
+from accounts import credits, plans
+from accounts.models import CreditEntry, Plan, User
+from accounts.tasks import grant_allowances
+from generations import tracking
+from generations.models import CatalogModel, Generation
+from generations.starting import start_generation
+
+
+@pytest.fixture
+def queue(monkeypatch):
+    calls = []
+    monkeypatch.setattr(tracking, "enqueue", lambda name, *args: calls.append((name, args)))
+    return calls
+
+
+@pytest.fixture
+def free_creator(db, client):
+    user = User.objects.create_user(username="fern", email="fern@example.com", password="x", display_name="Fern")
+    credits.welcome(user)  # the Free plan and its 100 credits, as at sign-up
+    client.force_login(user)
+    return user
+
+
+def model(slug):
+    return CatalogModel.objects.get(slug=slug)
+
+
+def post_create(client, **fields):
+    data = {"prompt": "A kite over the dunes", "model": "wan", "duration": "4", "size": "1280x720",
+            "client_token": str(uuid.uuid4()), **fields}
+    return client.post(reverse("create"), data, headers={"hx-request": "true"}).content.decode()
+
+
+@pytest.mark.parametrize(
+    "slug, duration, size, words",
+    [
+        ("veo", 4, "1280x720", "Veo is not part of your Free plan, which includes Wan. Pick Wan, or ask the "
+                                "studio team about a plan with more models."),
+        ("wan", 10, "1280x720", "Your Free plan makes videos of up to 8 seconds. Pick a shorter length."),
+        ("wan", 4, "1920x1080", "Your Free plan makes 720p videos. Pick a 720p shape."),
+    ],
+)
+def test_the_server_refuses_what_the_plan_leaves_out_and_takes_nothing(free_creator, queue, slug, duration, size, words):
+    with pytest.raises(plans.PlanLimit) as refusal:
+        start_generation(free_creator, model=model(slug), prompt="A kite", duration=duration, size=size)
+    assert refusal.value.message == words
+    assert not Generation.objects.exists() and queue == []
+    assert credits.balance_of(free_creator) == 100
+    assert not CreditEntry.objects.filter(kind=CreditEntry.HOLD).exists()
+
+
+def test_a_crafted_form_gets_the_plans_words_and_creates_nothing(free_creator, client, queue):
+    assert "That model is not part of your Free plan. Pick one from the list." in post_create(client, model="veo")
+    assert "Your Free plan makes Wan videos of 2 to 8 seconds. Pick one of those." in post_create(client, duration="12")
+    assert "Your Free plan makes 720p videos. Pick a shape from the list." in post_create(client, size="1080x1920")
+    assert not Generation.objects.exists()
+
+
+def test_the_form_offers_only_what_the_plan_allows(free_creator, client):
+    html = client.get(reverse("dashboard")).content.decode()
+    assert '<option value="wan">Wan</option>' in html
+    assert '<option value="veo"' not in html and '<option value="kling"' not in html
+    assert '<option value="8">8 seconds</option>' in html and '<option value="9">' not in html
+    assert '<option value="1920x1080"' not in html
+    assert "Your Free plan makes Wan videos up to 8 seconds at 720p; Veo and Kling come with other plans." in html
+
+
+def test_videos_at_once_are_limited_on_the_server_and_said_plainly(free_creator, client, queue):
+    post_create(client, prompt="First")
+    post_create(client, prompt="Second")
+    html = post_create(client, prompt="Third")
+    assert "You have 2 videos in progress, as many as your Free plan makes at once." in html
+    assert "Wait for one to finish, then try again." in html
+    assert Generation.objects.count() == 2
+    assert credits.balance_of(free_creator) == 100 - 2 * 8
+
+    Generation.objects.filter(prompt="First").get().mark_failed("lost", "Lost")  # one ends: room again
+    post_create(client, prompt="Third")
+    assert Generation.objects.filter(prompt="Third").exists()
+
+
+def test_an_operator_moving_a_creator_to_pro_opens_every_model(free_creator, operator, client, queue):
+    client.force_login(operator)
+    client.post(reverse("admin:accounts_user_changelist"), {
+        "action": "assign_plan", "_selected_action": [free_creator.pk], "plan": Plan.objects.get(slug="pro").pk,
+        "apply": "1",
+    })
+    free_creator.refresh_from_db()
+    assert free_creator.plan.slug == "pro"
+    gen, _ = start_generation(free_creator, model=model("veo"), prompt="A whale", duration=8, size="1920x1080")
+    assert gen.cost == 19  # 8 s of Veo at 2.4 a second in 1080p, rounded
+
+
+# The monthly allowance
+
+
+@pytest.mark.django_db
+def test_the_allowance_job_run_twice_in_a_month_grants_once():
+    pro = Plan.objects.get(slug="pro")
+    ada = User.objects.create_user(username="ada", email="ada@example.com", password="x", plan=pro)
+    bob = User.objects.create_user(username="bob", email="bob@example.com", password="x")  # the default plan
+    User.objects.create_user(username="gone", email="gone@example.com", password="x", is_active=False)
+
+    assert credits.grant_allowances(day=date(2026, 11, 1)) == 2
+    assert credits.grant_allowances(day=date(2026, 11, 30)) == 0
+    assert (credits.balance_of(ada), credits.balance_of(bob)) == (5000, 100)
+
+    assert credits.grant_allowances(day=date(2026, 12, 2)) == 2  # a new month
+    assert (credits.balance_of(ada), credits.balance_of(bob)) == (10000, 200)
+    entry = CreditEntry.objects.filter(user=bob).first()
+    assert (entry.kind, entry.reference, entry.description) == ("allowance", "allowance:2026-12", "Free plan, December 2026")
+
+
+@pytest.mark.django_db
+def test_the_allowance_runs_on_a_daily_django_q_schedule():
+    """Daily, so a cluster that was down on the 1st still grants the month; the key makes it once."""
+    schedule = Schedule.objects.get(name="monthly-allowance")
+    assert (schedule.func, schedule.schedule_type, schedule.repeats) == (
+        "accounts.tasks.grant_allowances", Schedule.DAILY, -1
+    )
+    User.objects.create_user(username="cy", email="cy@example.com", password="x")
+    assert grant_allowances() == 1 and grant_allowances() == 0
+
+
+@pytest.mark.django_db
+def test_a_new_creator_starts_on_free_with_this_months_allowance(client):
+    client.post(reverse("signup"), {"display_name": "Nia New", "email": "nia@example.com",
+                                    "password1": "moving-pictures-1895", "password2": "moving-pictures-1895"})
+    nia = User.objects.get(email="nia@example.com")
+    assert nia.plan.slug == "free"
+    assert credits.balance_of(nia) == 100
+    assert credits.grant_allowances() == 0  # the month's job later that day gives nothing more
+    assert 'aria-label="Your balance: 100 credits. See your usage"' in client.get(reverse("dashboard")).content.decode()
+
+
+@pytest.mark.django_db
+def test_an_operator_adding_a_creator_gives_them_the_starting_credits(client, operator):
+    client.force_login(operator)
+    client.post(reverse("admin:accounts_user_add"), {
+        "email": "added@example.com", "username": "added", "display_name": "Added", "usable_password": "false",
+    })
+    added = User.objects.get(email="added@example.com")
+    assert credits.balance_of(added) == 100 and added.plan.slug == "free"
+
+
+@pytest.mark.django_db
+def test_the_demo_creator_has_credits_to_play():
+    from django.core.management import call_command
+
+    call_command("demo_creator")
+    call_command("demo_creator")
+    demo = User.objects.get(email="demo@studio.local")
+    assert demo.plan.slug == "creator"
+    assert credits.balance_of(demo) == 1000
