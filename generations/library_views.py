@@ -176,7 +176,11 @@ def detail(request, pk):
     return render(request, "generations/detail.html", {
         "gen": gen,
         "source": Generation.objects.for_user(request.user).filter(pk=gen.source_id).first() if gen.source_id else None,
-        "derived": Generation.objects.for_user(request.user).filter(source=gen).select_related("model")[:50],
+        "derived": list(Generation.objects.for_user(request.user).filter(source=gen).select_related("model")[:50]),
+        "from_frames": list(
+            Generation.objects.for_user(request.user).filter(input_picture__from_generation=gen)
+            .select_related("model")[:50]
+        ),
         "other_models": other_models,
         "collections": Collection.objects.filter(user=request.user),
         "share_url": sharing.share_url(gen) if gen.share_token else "",

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from generations import library
-from generations.models import CatalogModel, Collection, Generation
+from generations.models import CatalogModel, Collection, Generation, Picture
 from tests.generations.videos import make_generation, make_video
 
 HTMX = {"HX-Request": "true"}
@@ -348,6 +348,20 @@ def test_a_videos_page_shows_what_it_was_made_from_and_what_was_made_from_it(log
 
     assert "Made again from" in page and reverse("generation_detail", args=[parent.pk]) in page
     assert "Made from this" in page and reverse("generation_detail", args=[child.pk]) in page
+
+
+def test_lineage_follows_a_frame_that_was_animated(logged_in, owner):
+    gen = make_generation(owner, prompt="A harbour at noon", status=Generation.COMPLETED)
+    frame = Picture.objects.create(user=owner, origin=Picture.FRAME, from_generation=gen, width=1280, height=720,
+                                   image="pictures/frame.jpg", thumbnail="pictures/thumbs/frame.jpg", name="Harbour frame")
+    animated = make_generation(owner, prompt="The boats start to sway", start=Generation.IMAGE, input_picture=frame)
+
+    page = logged_in.get(reverse("generation_detail", args=[gen.pk])).content.decode()
+    assert "Animated from a frame of it" in page and reverse("generation_detail", args=[animated.pk]) in page
+
+    child_page = logged_in.get(reverse("generation_detail", args=[animated.pk])).content.decode()
+    assert "Animates a picture" in child_page and "Harbour frame" in child_page
+    assert reverse("picture_image", args=[frame.pk, "thumb"]) in child_page
 
 
 def test_moving_one_video_from_its_page(logged_in, owner):
