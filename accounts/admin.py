@@ -44,7 +44,8 @@ class CreditEntryInline(admin.TabularInline):
 
 class GrantForm(forms.Form):
     amount = forms.DecimalField(label="Credits", min_value=1, max_digits=10, decimal_places=2)
-    reason = forms.CharField(label="Reason", max_length=500, help_text="Shown to the creator in their ledger.")
+    reason = forms.CharField(label="Reason", max_length=500, help_text="Shown to the creator in their ledger.",
+                             widget=forms.TextInput(attrs={"size": 60}))
 
 
 class AdjustForm(forms.Form):
@@ -52,7 +53,8 @@ class AdjustForm(forms.Form):
         label="Credits", max_digits=10, decimal_places=2,
         help_text="Positive adds, negative takes away (never below zero).",
     )
-    reason = forms.CharField(label="Reason", max_length=500, help_text="Shown to the creator in their ledger.")
+    reason = forms.CharField(label="Reason", max_length=500, help_text="Shown to the creator in their ledger.",
+                             widget=forms.TextInput(attrs={"size": 60}))
 
     def clean_amount(self):
         if self.cleaned_data["amount"] == 0:

@@ -205,7 +205,7 @@ def _relabel_new_passwords(form):
 
 class BudgetForm(forms.Form):
     monthly_budget = forms.DecimalField(
-        label="Monthly budget, in credits", required=False, min_value=1, max_value=10_000_000, decimal_places=0,
+        label="Credits a month", required=False, min_value=1, max_value=10_000_000, decimal_places=0,
         help_text="Before a video takes this month's spending past it, the studio asks you first. Leave empty to never ask.",
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1", "placeholder": "No budget"}),
         error_messages={

@@ -105,7 +105,7 @@ def usage(request):
         "plan_words": plans.describe(plan),
         "plans": [(p, plans.describe(p)) for p in Plan.objects.prefetch_related("allowed_models")],
         "next_allowance": credits.next_month_start(),
-        "chart": spending.day_chart(spending.daily_spending(entries)),
+        **_charts(entries),
         "models": spending.by_model(entries, since=timezone.now() - timedelta(days=30)),
         "page": page,
         "lines": spending.ledger_lines(page.object_list),
@@ -115,3 +115,9 @@ def usage(request):
         "month": month,
         "out_of_credits": credits.out_of_credits_message(user) if balance <= 0 else "",
     })
+
+
+def _charts(entries):
+    """The day chart twice from the same figures: wide for a laptop, narrow (bigger type) for a phone."""
+    points = spending.daily_spending(entries)
+    return {"chart": spending.day_chart(points), "phone_chart": spending.day_chart(points, width=360, height=220)}

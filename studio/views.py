@@ -104,6 +104,8 @@ def create(request):
     except credits.OverBudget as question:
         return _form_again(request, form, budget_question=question.message)
     except credits.Refused as refusal:  # the plan or the balance does not allow it: nothing was made
+        if isinstance(refusal, credits.NotEnoughCredits) and credits.cost_line(request.user, form.cost())["not_enough"]:
+            return _form_again(request, form, cost_alert=True)  # the cost line says it, with what to do
         form.add_error(None, refusal.message)
         return _form_again(request, form)
     if not request.htmx:

@@ -65,8 +65,9 @@ def test_when_credits_run_short_the_form_says_so_and_what_to_do(client, creator)
     html = client.get(reverse("form_options"), {"model": "wan", "duration": "4", "size": "1280x720"}).content.decode()
     assert "This video costs 8 credits and you have 5 credits. Pick a shorter length or a cheaper model." in html
     assert "For more credits sooner, ask the studio team." in html
-    response = create(client, duration="4")
-    assert "This video costs 8 credits and you have 5 credits." in response.content.decode()
+    html = create(client, duration="4").content.decode()
+    assert html.count("This video costs 8 credits and you have 5 credits.") == 1  # said once, beside the button
+    assert re.search(r'id="cost" role="alert">\s*This video costs 8 credits and you have 5 credits', html)
     assert not Generation.objects.exists()
     assert credits.balance_of(creator) == 5
 
@@ -142,7 +143,8 @@ def test_the_chart_shows_todays_spending(client, creator, queue):
     assert f'data-day="{today:%Y-%m-%d}" data-credits="16"' in html
     assert f'data-day="{today - timedelta(days=7):%Y-%m-%d}" data-credits="4"' in html
     assert f'data-day="{today - timedelta(days=1):%Y-%m-%d}" data-credits="0"' in html
-    assert html.count('<rect class="bar') == 30
+    wide = html[html.index("day-chart-wide"):html.index("day-chart-narrow")]
+    assert wide.count('<rect class="bar') == 30 and wide.count("bar-today") == 1
     assert "Last 30 days: <strong>20</strong> credits" in html
 
 

@@ -1,0 +1,135 @@
+"""Credits as a new creator meets them, in real Chromium against the real server, a real django-q2
+cluster and the sandbox: the cost before each video, a failed video that costs nothing, the header that
+follows along, the usage page with today's spending, running short, the budget question; and the
+operator's view in admin."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts import credits
+from accounts.models import User
+from generations.models import Generation
+
+pytestmark = pytest.mark.browser
+
+
+def balance(page):
+    return page.locator("#credit-balance")
+
+
+def generate(page, prompt):
+    page.get_by_label("Describe your video").fill(prompt)
+    page.get_by_role("button", name="Generate video").click()
+
+
+def test_a_new_creator_sees_every_cost_and_a_failure_costs_nothing(live_server, cluster, page, phone_page, log_in,
+                                                                    settings, artifacts):
+    settings.PIXAPI_SANDBOX_SECONDS = 2
+    page.goto(f"{live_server.url}/accounts/signup/")
+    page.get_by_label("Your name").fill("Lin Wu")
+    page.get_by_label("Email address").fill("lin@example.com")
+    page.get_by_label("Password", exact=True).fill("frames-per-second-24")
+    page.get_by_label("Password again").fill("frames-per-second-24")
+    page.get_by_role("button", name="Create my account").click()
+
+    expect(balance(page)).to_have_text("100 credits")
+    page.get_by_label("Length").select_option(label="2 seconds")
+    expect(page.locator("#cost")).to_have_text("This video costs 4 credits. You have 100, so 96 left after it.")
+    expect(page.get_by_text("Veo and Kling come with other plans")).to_be_visible()
+
+    generate(page, "A paper lantern drifting up [sandbox:fail-rejected]")
+    expect(balance(page)).to_have_text("96 credits")  # held while it is made
+    failed = page.get_by_role("article", name=re.compile("A paper lantern"))
+    expect(failed.get_by_text("your 4 credits are back")).to_be_visible(timeout=30_000)
+    expect(balance(page)).to_have_text("100 credits")
+
+    generate(page, "A paper lantern drifting up over a lake")
+    ready = page.get_by_role("article", name=re.compile("over a lake"))
+    expect(ready.locator("video")).to_be_visible(timeout=60_000)
+    expect(balance(page)).to_have_text("96 credits")
+    page.screenshot(path=artifacts / "credits-dashboard-laptop.png", full_page=True, caret="initial")
+
+    balance(page).click()
+    expect(page.get_by_role("heading", name="Credits and usage")).to_be_visible()
+    ledger = page.locator("#ledger")
+    expect(ledger.get_by_text("Returned in full: it failed, nothing spent")).to_be_visible()
+    expect(ledger.locator("tr.kind-charge")).to_have_count(1)
+    expect(ledger.locator("tr.kind-charge")).to_contain_text("A paper lantern drifting up over a lake")
+    today = page.locator(".day-chart-wide rect.bar-today")
+    expect(today).to_have_attribute("data-credits", "4")
+    assert float(today.get_attribute("height")) > 20  # today's bar is drawn, and tall: it is the peak
+    page.get_by_label("Show").select_option(label="Spent")
+    page.get_by_role("button", name="Filter").click()
+    expect(ledger.locator("tbody tr")).to_have_count(1)
+    page.screenshot(path=artifacts / "usage-laptop.png", full_page=True, caret="initial")
+    assert page.console_errors == [], page.console_errors
+
+    log_in(phone_page, User.objects.get(email="lin@example.com"))
+    phone_page.goto(f"{live_server.url}/accounts/usage/")
+    expect(phone_page.get_by_role("heading", name="Spending per day")).to_be_visible()
+    expect(phone_page.locator(".day-chart-narrow rect.bar-today")).to_be_visible()
+    expect(phone_page.locator(".day-chart-wide")).to_be_hidden()
+    assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone_page.screenshot(path=artifacts / "usage-phone.png", full_page=True, caret="initial")
+    assert phone_page.console_errors == [], phone_page.console_errors
+
+
+def test_running_short_and_the_budget_question(live_server, page, phone_page, log_in, owner, artifacts):
+    credits.adjust(owner, -994, reason="Most of it spent")  # 6 left
+    log_in(page, owner)
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Model").select_option(label="Wan")
+    expect(page.get_by_label("Length")).to_contain_text("15 seconds")  # Wan's lengths came back
+    page.get_by_label("Length").select_option(label="4 seconds")
+    expect(page.locator("#cost")).to_contain_text("This video costs 8 credits and you have 6 credits.")
+    generate(page, "Cherry blossom petals falling")
+    expect(page.get_by_role("alert")).to_contain_text("This video costs 8 credits and you have 6 credits.")
+    page.screenshot(path=artifacts / "credits-short-laptop.png", full_page=True, caret="initial")
+    assert not Generation.objects.exists()
+
+    credits.grant(owner, 100, description="Top-up")
+    User.objects.filter(pk=owner.pk).update(monthly_budget=5)
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Model").select_option(label="Wan")
+    expect(page.get_by_label("Length")).to_contain_text("15 seconds")  # Wan's lengths came back
+    page.get_by_label("Length").select_option(label="4 seconds")
+    generate(page, "Cherry blossom petals falling")
+    question = page.locator(".budget-question")
+    expect(question).to_contain_text("past your monthly budget of 5 credits")
+    page.screenshot(path=artifacts / "credits-budget-laptop.png", full_page=True, caret="initial")
+    question.get_by_role("button", name="Generate anyway").click()
+    expect(page.get_by_role("article", name=re.compile("Cherry blossom"))).to_be_visible()
+    expect(balance(page)).to_have_text("98 credits")
+    assert page.console_errors == [], page.console_errors
+
+    log_in(phone_page, owner)
+    phone_page.goto(f"{live_server.url}/")
+    expect(phone_page.locator("#credit-balance")).to_be_visible()
+    assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone_page.screenshot(path=artifacts / "credits-dashboard-phone.png", full_page=True, caret="initial")
+
+
+def test_operators_see_credits_in_admin(live_server, page, log_in, operator, owner, artifacts):
+    from accounts import alerts
+
+    alerts.raise_alert(alerts.PIXAPI_ACCOUNT, alerts.MESSAGES["InsufficientCredits"], detail="InsufficientCredits 402")
+    log_in(page, operator)
+    page.goto(f"{live_server.url}/admin/accounts/user/")
+    expect(page.get_by_text("Needs an operator:")).to_be_visible()
+    expect(page.get_by_role("link", name="1,000")).to_be_visible()
+    page.screenshot(path=artifacts / "admin-users-credits.png", full_page=True)
+    page.get_by_role("row", name=re.compile("owner@example.com")).get_by_role("checkbox").check()
+    page.get_by_label("Action:").select_option(label="Grant credits to the selected creators…")
+    page.get_by_role("button", name="Run").click()
+    page.get_by_label("Credits").fill("25")
+    page.get_by_label("Reason").fill("Sorry about Tuesday's outage")
+    page.screenshot(path=artifacts / "admin-grant-credits.png", full_page=True)
+    page.get_by_role("button", name="Grant credits").click()
+    expect(page.get_by_text("Granted 25 credits to 1 creator(s).")).to_be_visible()
+    expect(page.get_by_role("link", name="1,025")).to_be_visible()
+    page.goto(f"{live_server.url}/admin/accounts/creditentry/spending/")
+    expect(page.get_by_role("heading", name="Spending across the studio")).to_be_visible()
+    page.screenshot(path=artifacts / "admin-spending.png", full_page=True)
+    assert page.console_errors == [], page.console_errors
