@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
+from accounts import credits
 from generations import failures
 from generations.models import CatalogModel, Generation
 from generations.starting import start_generation
@@ -39,7 +40,7 @@ class GenerationAdmin(admin.ModelAdmin):
     search_fields = ("prompt", "user__email", "user__display_name", "pixapi_task_id")
     date_hierarchy = "created_at"
     list_select_related = ("user", "model")
-    actions = ("retry", "mark_failed", "feature", "unfeature")
+    actions = ("retry", "mark_failed", "refund", "feature", "unfeature")
     readonly_fields = (
         "id", "user", "status_badge", "pixapi_task_id", "full_prompt", "cost", "result_url", "video_player",
         "poster_image", "created_at", "submitted_at", "started_at", "pixapi_done_at", "finished_at", "updated_at",
@@ -97,10 +98,14 @@ class GenerationAdmin(admin.ModelAdmin):
     def retry(self, request, queryset):
         count = 0
         for gen in queryset.filter(status__in=[Generation.FAILED, Generation.CANCELED]).select_related("model"):
-            start_generation(
-                gen.user, model=gen.model, prompt=gen.prompt, duration=gen.duration, size=gen.size,
-                style=gen.style, camera=gen.camera, source=gen,
-            )
+            try:  # the creator pays for the new one as for any other; their plan and balance still apply
+                start_generation(
+                    gen.user, model=gen.model, prompt=gen.prompt, duration=gen.duration, size=gen.size,
+                    style=gen.style, camera=gen.camera, source=gen, confirm_budget=True,
+                )
+            except credits.Refused as refusal:
+                self.message_user(request, f"Not retried for {gen.user}: {refusal.message}", messages.WARNING)
+                continue
             count += 1
         self.message_user(request, f"Started {count} new generation(s).", messages.SUCCESS)
 
@@ -110,6 +115,14 @@ class GenerationAdmin(admin.ModelAdmin):
         for gen in queryset.filter(status__in=Generation.ACTIVE):
             count += gen.mark_failed("operator", failures.message_for("operator"), detail=f"By {request.user}")
         self.message_user(request, f"Marked {count} generation(s) failed.", messages.SUCCESS)
+
+    @admin.action(description="Refund the credits of ready videos (a bad result)")
+    def refund(self, request, queryset):
+        count = 0
+        for gen in queryset.filter(status=Generation.COMPLETED):
+            reference = credits.reference_for(gen)
+            count += credits.refund(gen.user_id, reference, reason=f"Refunded by {request.user}", by=request.user) is not None
+        self.message_user(request, f"Refunded {count} video(s); a video is refunded at most once.", messages.SUCCESS)
 
     @admin.display(description="Share link")
     def shared_link(self, obj):

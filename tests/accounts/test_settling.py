@@ -120,3 +120,28 @@ def test_pixapis_402_tells_the_creator_plainly_and_alerts_operators(owner, opera
     alert.refresh_from_db()
     assert alert.resolved_at is not None
     assert "Needs an operator:" not in client.get(reverse("admin:index")).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_operator_refunds_a_ready_video_once(owner, operator, fast_sandbox, queue, client):
+    gen = drive(make(owner), queue)
+    client.force_login(operator)
+    for _ in range(2):
+        client.post(reverse("admin:generations_generation_changelist"),
+                    {"action": "refund", "_selected_action": [str(gen.pk)]})
+    assert entries_of(gen) == [("charge", -4), ("hold", -4), ("refund", 4), ("release", 4)]
+    assert credits.balance_of(owner) == START
+    refund = CreditEntry.objects.get(kind=CreditEntry.REFUND)
+    assert refund.created_by == operator and refund.reason == f"Refunded by {operator}"
+
+
+@pytest.mark.django_db
+def test_an_operators_retry_for_a_creator_short_of_credits_says_why(owner, operator, client, queue):
+    gen = Generation.objects.create(user=owner, model=CatalogModel.objects.get(slug="wan"), prompt="Retry me",
+                                    full_prompt="Retry me", duration=2, size="1280x720", status=Generation.FAILED)
+    credits.adjust(owner, -START, reason="Test")
+    client.force_login(operator)
+    html = client.post(reverse("admin:generations_generation_changelist"),
+                       {"action": "retry", "_selected_action": [str(gen.pk)]}, follow=True).content.decode()
+    assert "Not retried for Olive Owner: This video costs 4 credits and you have no credits left." in html
+    assert Generation.objects.count() == 1
