@@ -11,6 +11,8 @@ PUBLIC = {
     "healthz",
     # Public on purpose: tests/generations/test_public_routes.py checks they show nothing private.
     "shared_video", "shared_video_file", "shared_poster", "gallery", "featured",
+    # For Pixapi to fetch a picture: the signed, expiring token is the permission (tests/studio/test_wizard.py).
+    "picture_for_pixapi",
 }
 SKIPPED_NAMESPACES = {
     "admin",            # Django admin sends visitors to its own login page

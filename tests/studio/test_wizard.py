@@ -263,7 +263,7 @@ def test_as_a_data_url_where_the_setting_says_so(client, creator, settings, queu
 def mean_colour(path):
     with av.open(path) as container:
         frame = next(container.decode(video=0)).to_image().resize((32, 18))
-    pixels = list(frame.getdata())
+    pixels = list(frame.get_flattened_data())
     return tuple(sum(p[i] for p in pixels) / len(pixels) for i in range(3))
 
 
