@@ -90,6 +90,7 @@ def test_find_share_watch_logged_out_and_stop_sharing(live_server, browser, page
 def test_bulk_tick_move_and_delete_with_a_question_first(live_server, page, log_in, owner, library, artifacts):
     log_in(page, owner)
     page.goto(f"{live_server.url}/library/")
+    page.get_by_text("New collection").click()
     page.get_by_label("Collection name").fill("Seaside")
     page.get_by_role("button", name="Make").click()
     expect(page.get_by_role("heading", name="Seaside")).to_be_visible()
