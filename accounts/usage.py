@@ -80,7 +80,7 @@ def describe(entry, charged_references=()):
     if entry.kind == CreditEntry.CHARGE:
         return "Spent", what, model
     if entry.kind == CreditEntry.REFUND:
-        return "Refunded by the studio", entry.reason or what, model
+        return "Refunded by the studio", what, model
     if entry.kind == CreditEntry.ADJUSTMENT:
         return "Adjusted by the studio", entry.reason, ""
     if entry.kind == CreditEntry.ALLOWANCE:

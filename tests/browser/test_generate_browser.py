@@ -29,11 +29,14 @@ def test_sign_up_generate_and_watch_it_play(live_server, cluster, page, settings
 
     expect(page.get_by_text("Your videos will appear here")).to_be_visible()
     page.get_by_label("Describe your video").fill("A paper boat drifting down a rainy street")
-    page.get_by_label("Model").select_option(label="Wan")
-    expect(page.get_by_label("Length")).to_contain_text("2 seconds")  # the form now offers Wan's lengths
-    page.get_by_label("Length").select_option(label="2 seconds")
+    with page.expect_response(lambda r: "/create/options/" in r.url):  # the form now offers Wan's lengths
+        page.get_by_label("Model").select_option(label="Wan")
+    expect(page.get_by_label("Length")).to_contain_text("2 seconds")
+    with page.expect_response(lambda r: "/create/options/" in r.url):
+        page.get_by_label("Length").select_option(label="2 seconds")
     expect(page.locator("#cost")).to_contain_text("4 credits")
-    page.get_by_label("Shape").select_option("720x1280")
+    with page.expect_response(lambda r: "/create/options/" in r.url):
+        page.get_by_label("Shape").select_option("720x1280")
     page.get_by_role("button", name="Generate video").click()
 
     card = page.get_by_role("article", name=re.compile("A paper boat drifting"))
