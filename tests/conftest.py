@@ -115,6 +115,17 @@ class Cluster:
 
 
 @pytest.fixture
+def queue(monkeypatch):
+    """Stands in for the django-q2 broker: records what would be enqueued, so a test can run the task
+    functions itself, one step at a time."""
+    from generations import tracking
+
+    calls = []
+    monkeypatch.setattr(tracking, "enqueue", lambda name, *args: calls.append((name, args)))
+    return calls
+
+
+@pytest.fixture
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT

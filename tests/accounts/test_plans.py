@@ -11,16 +11,10 @@ from django_q.models import Schedule
 from accounts import credits, plans
 from accounts.models import CreditEntry, Plan, User
 from accounts.tasks import grant_allowances
-from generations import tracking
 from generations.models import CatalogModel, Generation
 from generations.starting import start_generation
 
 
-@pytest.fixture
-def queue(monkeypatch):
-    calls = []
-    monkeypatch.setattr(tracking, "enqueue", lambda name, *args: calls.append((name, args)))
-    return calls
 
 
 @pytest.fixture

@@ -11,16 +11,10 @@ from django.utils import timezone
 
 from accounts import credits
 from accounts.models import CreditEntry, Plan, User
-from generations import tracking
 from generations.models import CatalogModel, Generation
 from generations.starting import start_generation
 
 
-@pytest.fixture
-def queue(monkeypatch):
-    calls = []
-    monkeypatch.setattr(tracking, "enqueue", lambda name, *args: calls.append((name, args)))
-    return calls
 
 
 @pytest.fixture

@@ -1,17 +1,10 @@
 """Operators run generations from Django admin."""
 
-import pytest
 from django.urls import reverse
 
-from generations import tracking
 from generations.models import CatalogModel, Generation
 
 
-@pytest.fixture
-def queue(monkeypatch):
-    calls = []
-    monkeypatch.setattr(tracking, "enqueue", lambda name, *args: calls.append((name, args)))
-    return calls
 
 
 def make(user, status, prompt="A harbour at dawn", task_id=None):

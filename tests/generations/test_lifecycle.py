@@ -17,12 +17,6 @@ from generations.pixapi.sandbox import stats
 from generations.starting import start_generation
 
 
-@pytest.fixture
-def queue(monkeypatch):
-    """Stands in for the django-q2 broker: records what would be enqueued, so a test can run it."""
-    calls = []
-    monkeypatch.setattr(tracking, "enqueue", lambda name, *args: calls.append((name, args)))
-    return calls
 
 
 @pytest.fixture

@@ -19,11 +19,6 @@ from tests.conftest import ROOT
 from tests.scale.conftest import bucket_keys
 
 
-@pytest.fixture
-def queue(monkeypatch):
-    calls = []
-    monkeypatch.setattr(tracking, "enqueue", lambda name, *args: calls.append((name, args)))
-    return calls
 
 
 def drive(gen, queue, timeout=40):

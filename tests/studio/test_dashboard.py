@@ -5,16 +5,10 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from generations import tracking
 from generations.models import CatalogModel, Generation
 from studio.models import SavedPrompt
 
 
-@pytest.fixture
-def queue(monkeypatch):
-    calls = []
-    monkeypatch.setattr(tracking, "enqueue", lambda name, *args: calls.append((name, args)))
-    return calls
 
 
 @pytest.fixture

@@ -13,17 +13,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from generations import pictures, tracking
+from generations import pictures
 from generations.models import Generation, ImageRequest, Picture
 from studio.models import Draft
 from tests.generations.test_lifecycle import drive, run_queue
 
 
-@pytest.fixture
-def queue(monkeypatch):
-    calls = []
-    monkeypatch.setattr(tracking, "enqueue", lambda name, *args: calls.append((name, args)))
-    return calls
 
 
 @pytest.fixture
