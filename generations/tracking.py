@@ -11,10 +11,13 @@ Only these functions (called from generations.tasks) talk to Pixapi; no view eve
 
 import logging
 import os
+import socket
 import tempfile
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -33,7 +36,8 @@ from generations.pixapi import client as pixapi
 log = logging.getLogger(__name__)
 
 SUBMIT_LEASE_SECONDS = 120  # longer than a submit can take (connect + read timeouts)
-POLL_LEASE_SECONDS = 60
+POLL_LEASE_MARGIN_SECONDS = 10
+ROUND_WAVES = 2  # a round claims twice POLL_CONCURRENCY rows: fewer, bigger transactions
 DOWNLOAD_LEASE_SECONDS = 180
 REENQUEUE_AFTER_SECONDS = 30  # a queued or saving row nobody picked up is handed out again after this
 MIN_POLL_SECONDS = 1.0
@@ -42,13 +46,43 @@ FIRST_POLL_SECONDS = 3.0
 IDLE_EXIT_SECONDS = 5.0  # a sweeper with nothing in flight for this long stops and starts no successor
 HEARTBEAT_STALE_SECONDS = 10.0  # a sweeper beats at least every loop; silent this long, it is dead
 ALIVE_SECONDS = 3.0
+BEAT_SECONDS = 1.0  # a sweeper writes its heartbeat at most this often, not every round
+SLOT_REQUESTED = "requested"  # the holder of a slot kept for a sweeper that was asked for
 
 
 def enqueue(func_name, *args):
     """Hands a task to the django-q2 cluster, by name, after the current transaction commits."""
+    held = getattr(_held_messages, "messages", None)
+    if held is not None:
+        held.append((func_name, args))
+        return
+    transaction.on_commit(lambda: _send([(func_name, args)]))
+
+
+_held_messages = threading.local()
+
+
+@contextmanager
+def one_commit_then_messages():
+    """Runs the block in one transaction; the tasks it enqueues are sent after it commits, all in
+    one transaction of their own (a single write with the database broker, not one per message)."""
+    _held_messages.messages = []
+    try:
+        with transaction.atomic():
+            yield
+        messages = _held_messages.messages
+    finally:
+        _held_messages.messages = None
+    _send(messages)
+
+
+def _send(messages):
     from django_q.tasks import async_task
 
-    transaction.on_commit(lambda: async_task(f"generations.tasks.{func_name}", *args))
+    if messages:
+        with transaction.atomic():
+            for func_name, args in messages:
+                async_task(f"generations.tasks.{func_name}", *args)
 
 
 # Submitting
@@ -102,16 +136,25 @@ def next_poll_delay(gen, progress, now):
     else:
         remaining = gen.model.expected_seconds - elapsed
     if remaining > 0:
-        delay = remaining / 2
+        # Measured progress predicts the finish well: look again three quarters of the way there.
+        # The model's typical time alone does not: halve the distance instead.
+        delay = remaining * (0.75 if progress >= 5 else 0.5)
     else:
         delay = MIN_POLL_SECONDS + (-remaining) / 4  # overdue: back off slowly
     return min(max(delay, MIN_POLL_SECONDS), MAX_POLL_SECONDS)
 
 
-def claim_due(limit, lease_seconds=POLL_LEASE_SECONDS):
+def poll_lease_seconds():
+    """A round is ROUND_WAVES waves of concurrent status calls, so its lease covers that many of the
+    slowest calls the client allows; a dead sweeper's rows are polled again soon after."""
+    slowest = settings.PIXAPI_CONNECT_TIMEOUT + settings.PIXAPI_READ_TIMEOUT
+    return ROUND_WAVES * slowest + POLL_LEASE_MARGIN_SECONDS
+
+
+def claim_due(limit, lease_seconds=None):
     """Takes up to `limit` rows that are due for a poll and not held by anyone else."""
     now = timezone.now()
-    lease = now + timedelta(seconds=lease_seconds)
+    lease = now + timedelta(seconds=lease_seconds or poll_lease_seconds())
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
     due = Generation.objects.filter(free, status__in=Generation.POLLED, next_poll_at__lte=now)
     with transaction.atomic():
@@ -174,9 +217,12 @@ def poll_once(pool, limit):
     rows = claim_due(limit)
     if not rows:
         return 0
-    results = pool.map(fetch_task, [row.pixapi_task_id for row in rows])
-    for row, result in zip(rows, results):
-        apply_poll(row, result)
+    results = list(pool.map(fetch_task, [row.pixapi_task_id for row in rows]))
+    # One transaction for the round's answers: the database's write lock (all of SQLite, a WAL flush
+    # on PostgreSQL) is taken once per round instead of once per row; so are the download messages.
+    with one_commit_then_messages():
+        for row, result in zip(rows, results):
+            apply_poll(row, result)
     return len(rows)
 
 
@@ -225,26 +271,38 @@ def housekeeping(now=None):
 # The sweeper
 
 
-def claim_slot(wait_seconds=HEARTBEAT_STALE_SECONDS + 1):
-    """A sweeper runs only in a free slot; the number of slots bounds concurrent sweepers.
-
-    Waits a little for a slot whose holder has gone quiet, so that a sweeper started after a
-    cluster was killed takes over as soon as the dead one's slot goes stale.
-    """
+def _ensure_slots():
     for number in range(settings.SWEEPERS):
         SweeperSlot.objects.get_or_create(number=number)
-    holder = uuid.uuid4().hex
+
+
+def _free_slot(now):
+    """A slot nobody beats in: empty, or its holder silent long enough to be dead."""
+    return Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - timedelta(seconds=HEARTBEAT_STALE_SECONDS))
+
+
+def claim_slot(wait_seconds=HEARTBEAT_STALE_SECONDS + 1):
+    """A sweeper runs only in a slot it holds; the number of slots bounds concurrent sweepers.
+
+    Takes a free slot or one kept for a requested sweeper. When every slot is held, it leaves at
+    once if all holders are beating, and otherwise waits a little for the quiet one to go stale, so
+    that a sweeper started after a cluster was killed takes over as soon as it can.
+    """
+    _ensure_slots()
+    holder = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"  # which machine and process
     give_up = time.monotonic() + wait_seconds
     while True:
         now = timezone.now()
-        stale = now - timedelta(seconds=HEARTBEAT_STALE_SECONDS)
         for number in range(settings.SWEEPERS):
-            took = SweeperSlot.objects.filter(
-                Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=stale), number=number
-            ).update(heartbeat_at=now, holder=holder)
+            took = SweeperSlot.objects.filter(_free_slot(now) | Q(holder=SLOT_REQUESTED), number=number).update(
+                heartbeat_at=now, holder=holder
+            )
             if took:
                 return number, holder
-        if time.monotonic() > give_up:
+        quiet = SweeperSlot.objects.filter(
+            number__lt=settings.SWEEPERS, heartbeat_at__lt=now - timedelta(seconds=ALIVE_SECONDS)
+        )
+        if time.monotonic() > give_up or not quiet.exists():
             return None
         time.sleep(1)
 
@@ -264,9 +322,33 @@ def sweeper_alive():
     return SweeperSlot.objects.filter(heartbeat_at__gte=recent).exists()
 
 
+def request_sweepers(count=1):
+    """Enqueues up to `count` sweepers, each for a free slot it keeps for them. A kept slot looks
+    held, so a burst of submits asks for one sweeper, not one each; if the message is lost, the
+    slot goes stale and the next request asks again. Returns how many were asked for."""
+    _ensure_slots()
+    asked = 0
+    for number in range(settings.SWEEPERS):
+        if asked >= count:
+            break
+        now = timezone.now()
+        if SweeperSlot.objects.filter(_free_slot(now), number=number).update(heartbeat_at=now, holder=SLOT_REQUESTED):
+            enqueue("sweep")
+            asked += 1
+    return asked
+
+
 def ensure_sweeper():
     if not sweeper_alive():
-        enqueue("sweep")
+        request_sweepers(1)
+
+
+def keep_sweepers():
+    """While generations are in flight, every slot has a sweeper or a request for one: a dead
+    cluster's sweeper (its slot goes stale) or a lost message is replaced within seconds."""
+    if Generation.objects.active().exists():
+        return request_sweepers(settings.SWEEPERS)
+    return 0
 
 
 def sweep(seconds=None):
@@ -280,13 +362,16 @@ def sweep(seconds=None):
     last_housekeeping = 0.0
     try:
         with ThreadPoolExecutor(settings.POLL_CONCURRENCY, thread_name_prefix="poll") as pool:
+            last_beat = 0.0
             while time.monotonic() - started < seconds:
-                if not beat(slot):
-                    return "slot lost"
+                if time.monotonic() - last_beat >= BEAT_SECONDS:
+                    if not beat(slot):
+                        return "slot lost"
+                    last_beat = time.monotonic()
                 if time.monotonic() - last_housekeeping > 5:
                     housekeeping()
                     last_housekeeping = time.monotonic()
-                if poll_once(pool, settings.POLL_CONCURRENCY * 4):
+                if poll_once(pool, settings.POLL_CONCURRENCY * ROUND_WAVES):
                     idle_since = None
                     continue
                 if not Generation.objects.active().exists():
@@ -297,7 +382,7 @@ def sweep(seconds=None):
     finally:
         release(slot)
     if Generation.objects.active().exists():
-        enqueue("sweep")
+        request_sweepers(1)
     return "handed over"
 
 

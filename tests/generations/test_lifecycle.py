@@ -207,7 +207,7 @@ def test_next_poll_comes_around_the_expected_finish(owner):
     wan.learned_seconds = 60
     now = timezone.now()
     gen = Generation(user=owner, model=wan, submitted_at=now - timedelta(seconds=30), created_at=now)
-    assert tracking.next_poll_delay(gen, 50, now) == pytest.approx(15)
+    assert tracking.next_poll_delay(gen, 50, now) == pytest.approx(22.5)  # three quarters of the 30 s left
     assert tracking.next_poll_delay(gen, 97, now) == tracking.MIN_POLL_SECONDS
     assert tracking.next_poll_delay(gen, 0, now) == pytest.approx(15)
     late = Generation(user=owner, model=wan, submitted_at=now - timedelta(seconds=300), created_at=now)

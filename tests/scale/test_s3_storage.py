@@ -19,8 +19,6 @@ from tests.conftest import ROOT
 from tests.scale.conftest import bucket_keys
 
 
-
-
 def drive(gen, queue, timeout=40):
     """Runs the submit, poll rounds and the download in this process until the generation ends."""
     deadline = time.monotonic() + timeout
@@ -91,7 +89,8 @@ def test_a_range_read_fetches_only_the_bytes_asked_for(s3_media):
     fetched = []
     client = default_storage._wrapped.connection.meta.client
     client.meta.events.register(
-        "after-call.s3.GetObject", lambda http_response, **kw: fetched.append(int(http_response.headers["content-length"]))
+        "after-call.s3.GetObject",
+        lambda http_response, **kw: fetched.append(int(http_response.headers["content-length"])),
     )
 
     handle = default_storage.open(name)
