@@ -75,6 +75,7 @@ class Stack:
             "PIXAPI_SANDBOX_DIR": str(workdir / "sandbox"),
             "SITE_URL": self.url,
             "BIND": f"127.0.0.1:{self.port}",
+            "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "60"),  # as make serve runs it
             "WEB_ACCESS_LOG": "",
             "FAST_PASSWORD_HASHER": "1",
             "STATIC_MANIFEST": "0",
