@@ -460,9 +460,16 @@ def notify_by_email(gen):
     if not gen.user.notify_by_email:
         return
     link = f"{settings.SITE_URL}/#generation-{gen.pk}"
+    try:
+        _send_ready_email(gen, link)
+    except OSError as e:  # a mail server being down must not undo a finished video
+        log.warning("Could not email %s about %s: %s", gen.user.email, gen.pk, e)
+
+
+def _send_ready_email(gen, link):
     send_mail(
         "Your video is ready",
         f"Hello {gen.user.name},\n\nYour video \"{gen.prompt[:80]}\" is ready to watch:\n{link}\n\n"
         "You get this email because you asked for it in your profile.",
-        None, [gen.user.email], fail_silently=True,
+        None, [gen.user.email],
     )
