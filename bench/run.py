@@ -11,10 +11,11 @@ Sections (`python bench/run.py [section ...]` runs only some; the others keep th
   sixty_second_generation  one generation the sandbox takes 60 s to make, watched the way the dashboard
                            watches it (its poller, once a second): Pixapi calls, and how long after the
                            sandbox finished the poller first answered with the playable video.
-  sweeper                  1,000 generations started through the studio and tracked by the real sweeper
-                           (tracking.sweep, timed in this process) against the sandbox; the cluster
-                           submits and downloads. Polls per second, the lag between a row falling due
-                           and its poll, calls per generation, and sandbox-finished to stored.
+  sweeper                  1,000 generations started through the studio within 30 s (each takes the
+                           sandbox 45 to 75 s, so all 1,000 are in flight at once) and tracked by the
+                           real sweeper (tracking.sweep, timed in this process) against the sandbox;
+                           the cluster submits and downloads. Polls per second, the lag between a row
+                           falling due and its poll, calls per generation, sandbox-finished to stored.
   download                 a 200 MB result (a real H.264 file, served by a plain HTTP server on
                            loopback) downloaded, checked and stored by the worker's own download
                            function in a fresh process: its peak memory growth; on disk and on S3
@@ -578,7 +579,7 @@ EXPLAIN = [
     ("poll_endpoint", "queries_1_card", "Queries for a poll answering one changed card.", None),
     ("poll_endpoint", "queries_50_cards", "Queries for fifty changed cards; limit: the same as for one.",
      lambda v, r: v == r["poll_endpoint"]["queries_1_card"]),
-    ("sweeper", "polls_per_s", "Pixapi status calls per second by one sweeper with 1,000 generations in flight.", None),
+    ("sweeper", "polls_per_s", "Pixapi status calls per second by one sweeper, 1,000 generations in flight.", None),
     ("sweeper", "lag_p50_s", "Median seconds between a row falling due and its poll.", None),
     ("sweeper", "lag_p95_s", "95th percentile of that lag; limit: under 1 s.", lambda v: v < 1),
     ("sweeper", "calls_per_generation", "Pixapi calls (submit + polls) per finished generation.", None),
