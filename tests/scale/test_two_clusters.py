@@ -138,12 +138,13 @@ def test_two_clusters_finish_200_generations_polling_each_once_per_due_time(star
 
 def test_killing_the_cluster_that_sweeps_loses_nothing(start_clusters):
     stats.reset()
-    gens = start_many(200, seconds=16)
+    gens = start_many(200, seconds=20)
     clusters = start_clusters(2)
     submitted = Generation.objects.filter(pk__in=[g.pk for g in gens], pixapi_task_id__isnull=False)
     wait_with_logs(lambda: submitted.count() == 200, clusters, "all submitted", timeout=60)
     sweeping = wait_with_logs(lambda: cluster_holding_a_slot(clusters), clusters, "a sweeper", timeout=20)
-    assert counts(gens)["completed"] == 0  # mid-run: nothing finished yet
+    now = counts(gens)
+    assert now["submitted"] + now["running"] >= 150, now  # mid-run: most are in flight
 
     sweeping.kill()
     survivor = next(c for c in clusters if c is not sweeping)
