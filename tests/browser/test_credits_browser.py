@@ -21,6 +21,8 @@ def balance(page):
 
 def choose(page, label, option):
     """Picks an option and waits for the form's settings to come back for it (one request at a time)."""
+    page.wait_for_load_state("load")  # htmx binds its listeners once the page has loaded
+    page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
     with page.expect_response(lambda r: "/create/options/" in r.url):
         page.get_by_label(label).select_option(label=option)
 
