@@ -20,6 +20,7 @@ def sign_up(page, live_server):
     page.get_by_label("Password again").fill("compile-the-future-1952")
     page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("heading", name="Create a video")).to_be_visible()
+    page.wait_for_load_state("load")  # htmx binds the form's listeners once the page has loaded
 
 
 def test_sign_up_generate_and_watch_it_play(live_server, cluster, page, settings, artifacts):
