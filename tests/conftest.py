@@ -13,6 +13,26 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
+def own_cache(settings, tmp_path_factory):
+    """A cache of this test's own (sessions, proofs and change marks), shared with the processes it
+    starts through cache_env(): a key prefix of its own, and on disk a folder of this run's."""
+    import uuid
+
+    cache = dict(settings.CACHES["default"], KEY_PREFIX=f"test-{uuid.uuid4().hex[:12]}")
+    if cache["BACKEND"].endswith("FileBasedCache"):
+        cache["LOCATION"] = str(tmp_path_factory.getbasetemp() / "cache")
+    settings.CACHES = {"default": cache}
+
+
+def cache_env():
+    """The environment that gives another process the cache this test uses."""
+    from django.conf import settings
+
+    cache = settings.CACHES["default"]
+    return {"CACHE_DIR": str(cache["LOCATION"]), "CACHE_KEY_PREFIX": cache["KEY_PREFIX"]}
+
+
+@pytest.fixture(autouse=True)
 def catalog(request):
     """The seeded model catalog and plans, for every test that uses the database (a transactional
     test empties the tables when it ends, migrations' data included)."""
@@ -139,6 +159,7 @@ def cluster(sandbox_url, live_server, settings, media_root, tmp_path, transactio
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
+        **cache_env(),
         "PIXAPI_BASE_URL": sandbox_url,
         "SITE_URL": live_server.url,
         "MEDIA_ROOT": str(media_root),

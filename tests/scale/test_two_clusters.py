@@ -18,7 +18,7 @@ from generations.models import CatalogModel, Generation, SweeperSlot
 from generations.pixapi import client as pixapi
 from generations.pixapi.sandbox import render, stats
 from generations.starting import start_generation
-from tests.conftest import Cluster, database_url, wait_for, with_credits
+from tests.conftest import Cluster, cache_env, database_url, wait_for, with_credits
 from tests.scale.conftest import bucket_keys
 
 pytestmark = [pytest.mark.postgres_redis, pytest.mark.django_db(transaction=True)]
@@ -45,6 +45,7 @@ def start_clusters(sandbox_url, live_server, s3_bucket, fast_renders, tmp_path):
         **os.environ,
         **s3_bucket["env"],
         "DATABASE_URL": database_url(),
+        **cache_env(),
         "PIXAPI_BASE_URL": sandbox_url,
         "SITE_URL": live_server.url,
         "SWEEPERS": "2",
