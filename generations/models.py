@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts import credits
+from generations.changes import note as note_change
 
 SIZES = {
     "1280x720": "Landscape 720p",
@@ -329,6 +330,10 @@ class Generation(models.Model):
     def __str__(self):
         return f"{self.model.slug}: {self.prompt[:40]}"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        note_change(self.user_id)
+
     # Reading
 
     @property
@@ -379,6 +384,7 @@ class Generation(models.Model):
 
     def _move(self, expected, lease=None, **changes):
         changes.setdefault("updated_at", timezone.now())
+        shown = changes["updated_at"] != self.updated_at  # a poll error or a retry changes nothing shown
         lookup = Q(pk=self.pk, status__in=expected)
         if lease is not None:
             lookup &= Q(lease_until=lease)  # only the worker holding the row may move it
@@ -395,6 +401,8 @@ class Generation(models.Model):
             for field, value in changes.items():
                 if not hasattr(value, "resolve_expression"):
                     setattr(self, field, value)
+            if shown:
+                note_change(self.user_id)
         return done
 
     def claim_for_submit(self, lease_seconds):

@@ -1,9 +1,23 @@
-"""What the dashboard's one poller asks: which cards changed since its last look."""
+"""What the dashboard's one poller asks: which cards changed since its last look.
+
+The poller sends back two things each time: `since`, the moment of the last change it has shown,
+and, in the X-Poller-Seen header, a token for the creator's change mark (generations/changes.py) as
+it stood before that answer read the database. While the mark is still the one the token names, the
+answer is 204, decided without the database, the session or even the query string: a page with
+videos in flight asks every second.
+
+The token is an HMAC of the mark and the browser's session cookie, so it is worth nothing without
+that cookie and nothing once the mark moves. All it can ever tell is "nothing new since you last
+looked", and only to the browser it was given to; anything more goes through the full login check.
+"""
 
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
+from generations import changes
 from generations.models import Generation
 
 MAX_CARDS_PER_ANSWER = 50
@@ -20,20 +34,40 @@ def parse_token(value):
         return None
 
 
-def poller_state(user, cards, since=None):
-    """The poller to render: from when it asks, and whether it asks at all."""
+def _digest(session_key, mark):
+    return salted_hmac("generations.updates.seen", f"{session_key}:{mark}", algorithm="sha256").hexdigest()[:32]
+
+
+def seen_token(request):
+    """The token for the mark as it stands now. Take it before reading the cards, so a change that
+    commits in between moves the mark past it and is seen next time."""
+    mark, session_key = changes.current(request.user.pk), request.session.session_key
+    if not mark or not session_key:
+        return ""
+    return f"{request.user.pk}:{_digest(session_key, mark)}"
+
+
+def nothing_new(request):
+    """Whether the poller's token still names its creator's current mark, for this browser."""
+    user_id, _, digest = request.META.get("HTTP_X_POLLER_SEEN", "").partition(":")
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if not (user_id.isdigit() and digest and session_key):
+        return False
+    mark = changes.peek(user_id)
+    return bool(mark) and constant_time_compare(digest, _digest(session_key, mark))
+
+
+def poller_state(user, cards, since=None, seen=""):
+    """The poller to render: from when it asks, its token, and whether it asks at all."""
     since = since if parse_token(since) else token(timezone.now())
     active = any(card.is_active for card in cards) or Generation.objects.for_user(user).active().exists()
-    return {"since": since, "active": active}
+    return {"since": since, "seen": seen, "active": active}
 
 
 def changed_since(user, since):
-    """Cards that changed after `since`, oldest first, and the poller to send back with them."""
+    """Cards that changed after `since`, oldest first, and where the poller goes on from."""
     changed = list(
         Generation.objects.for_user(user).filter(updated_at__gt=since)
         .select_related("model").order_by("updated_at")[:MAX_CARDS_PER_ANSWER]
     )
-    if not changed:
-        return [], None
-    active = Generation.objects.for_user(user).active().exists()
-    return changed, {"since": token(changed[-1].updated_at), "active": active}
+    return changed, token(changed[-1].updated_at) if changed else token(since)

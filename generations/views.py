@@ -15,19 +15,31 @@ def _get_generation_for_user(request, pk):
 
 
 @require_GET
-@login_required_htmx
 def poll(request):
-    """The dashboard's single poller. Read-only; 204 when nothing changed."""
-    since = updates.parse_token(request.GET.get("since"))
-    if since is None:
-        since = timezone.now()
-    cards, poller = updates.changed_since(request.user, since)
-    if not cards:
-        return HttpResponse(status=204)
-    on_page = set(request.GET.getlist("have"))
+    """The dashboard's single poller. Read-only; 204 when nothing changed, decided from the cache
+    alone while the poller's token still names the creator's change mark."""
+    if updates.nothing_new(request):
+        return _not_stored(HttpResponse(status=204))
+    return _not_stored(_changes(request))
+
+
+@login_required_htmx
+def _changes(request):
+    seen = updates.seen_token(request)  # before the cards are read
+    since = updates.parse_token(request.GET.get("since")) or timezone.now()
+    cards, since = updates.changed_since(request.user, since)
+    if not cards and seen == request.headers.get("X-Poller-Seen", ""):
+        return HttpResponse(status=204)  # the cache is not answering: there is no mark to pass on
+    on_page = set(",".join(request.GET.getlist("have")).split(","))
+    poller = {"since": since, "seen": seen, "active": Generation.objects.for_user(request.user).active().exists()}
     return render(request, "generations/poll.html", {
         "cards": [(card, str(card.pk) in on_page) for card in cards], "poller": poller,
     })
+
+
+def _not_stored(response):
+    response["Cache-Control"] = "no-store"  # an answer is only true at the moment it is given
+    return response
 
 
 @require_GET

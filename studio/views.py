@@ -70,11 +70,12 @@ def _form_context(request, form):
 @login_required
 def dashboard(request):
     form = _form(request, initial=_initial_from(request))
+    seen = updates.seen_token(request)  # before the cards are read
     cards = list(
         Generation.objects.for_user(request.user).select_related("model").order_by("-created_at")[:RECENT_CARDS]
     )
     context = _form_context(request, form)
-    context.update(cards=cards, poller=updates.poller_state(request.user, cards))
+    context.update(cards=cards, poller=updates.poller_state(request.user, cards, seen=seen))
     return render(request, "studio/dashboard.html", context)
 
 

@@ -81,6 +81,15 @@
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) { unseen = 0; document.title = baseTitle; }
   });
+  // The poller tells the server which cards the page has, as one parameter: a changed card it
+  // has is replaced, one it lacks (made in another tab) is added.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt.id !== "poller") return;
+    var ids = Array.prototype.map.call(document.querySelectorAll("#cards [data-generation]"), function (card) {
+      return card.dataset.generation;
+    });
+    event.detail.parameters.set("have", ids.join(","));
+  });
   document.addEventListener("htmx:afterSettle", announceAll);
   document.addEventListener("htmx:oobAfterSwap", announceAll);
   document.addEventListener("DOMContentLoaded", function () {

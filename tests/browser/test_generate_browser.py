@@ -26,6 +26,10 @@ def sign_up(page, live_server):
 def test_sign_up_generate_and_watch_it_play(live_server, cluster, page, settings, artifacts):
     settings.PIXAPI_SANDBOX_SECONDS = 4
     stats.reset()
+    polls = []
+    page.on("response", lambda r: "/generations/poll/" in r.url and polls.append(
+        (r.status, r.request.headers.get("x-poller-seen", ""), r.url)
+    ))
     sign_up(page, live_server)
 
     expect(page.get_by_text("Your videos will appear here")).to_be_visible()
@@ -64,6 +68,10 @@ def test_sign_up_generate_and_watch_it_play(live_server, cluster, page, settings
 
     gen = Generation.objects.get(user__email="grace@example.com")
     assert gen.status == Generation.COMPLETED
+    # While it rendered, the poller asked every second with its token; "nothing new" came back as
+    # 204 from the cache alone, and the answers with news named the card the page already had.
+    assert any(status == 204 and seen.startswith(f"{gen.user_id}:") for status, seen, _ in polls), polls
+    assert any(status == 200 and f"have={gen.pk}" in url for status, _, url in polls), polls
     assert gen.result_url not in page.content()  # Pixapi's own URL never reaches the page
     assert stats.snapshot()["routes"]["submit_video"] == 1
     assert page.console_errors == [], page.console_errors

@@ -1,5 +1,6 @@
 """Video serving, the dashboard's poller, and who may see what."""
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -112,10 +113,16 @@ def test_logged_out_visitors_are_sent_to_log_in(client, owner, media, name):
 
 def test_another_creator_cannot_poll_someone_elses_cards(client, owner, outsider, media):
     since = updates.token(timezone.now() - timedelta(minutes=1))
-    make_generation(owner, prompt="Owner's secret lighthouse")
+    gen = make_generation(owner, prompt="Owner's secret lighthouse")
+    client.force_login(owner)
+    owners_seen = seen_token(poll(client, since).content.decode())
     client.force_login(outsider)
-    response = client.get(reverse("generation_poll"), {"since": since})
-    assert response.status_code == 204
+    html = poll(client, since).content.decode()
+    assert "secret lighthouse" not in html and str(gen.pk) not in html
+    assert seen_token(html).split(":")[0] == str(outsider.pk)
+    # The owner's token names the owner's mark, but it was made for the owner's browser only.
+    html = poll(client, since, seen=owners_seen).content.decode()
+    assert "secret lighthouse" not in html and seen_token(html).split(":")[0] == str(outsider.pk)
 
 
 def test_another_creator_cannot_generate_again_from_someone_elses_video(client, owner, outsider, media):
@@ -136,14 +143,71 @@ def test_admin_video_needs_staff(client, owner, operator, media):
 # The poller
 
 
-def poll(client, since, have=()):
-    return client.get(reverse("generation_poll"), {"since": since, "have": list(have)}, headers={"hx-request": "true"})
+def poll(client, since, have=(), seen=""):
+    return client.get(
+        reverse("generation_poll"), {"since": since, "have": ",".join(map(str, have))},
+        headers={"hx-request": "true", "x-poller-seen": seen},
+    )
 
 
-def test_poll_answers_204_when_nothing_changed(client, owner):
-    make_generation(owner)
+def seen_token(html):
+    found = re.search(r'"X-Poller-Seen": "([^"]*)"', html)
+    return found and found.group(1)
+
+
+def test_poll_answers_204_without_the_database_when_nothing_changed(client, owner, django_capture_on_commit_callbacks):
+    gen = make_generation(owner)
     client.force_login(owner)
-    assert poll(client, updates.token(timezone.now())).status_code == 204
+    page = client.get(reverse("dashboard")).content.decode()
+    since, seen = re.search(r'name="since" value="(\d+)"', page).group(1), seen_token(page)
+    assert seen.startswith(f"{owner.pk}:")
+
+    with CaptureQueriesContext(connection) as nothing_new:
+        response = poll(client, since, seen=seen)
+    assert response.status_code == 204 and response["Cache-Control"] == "no-store"
+    assert len(nothing_new) == 0  # not even the session: the mark comes from the cache
+
+    with django_capture_on_commit_callbacks(execute=True):
+        gen.mark_running(progress=40, next_poll_at=timezone.now())
+    html = poll(client, since, have=[gen.pk], seen=seen).content.decode()
+    assert f'id="generation-{gen.pk}"' in html and "40%" in html
+    assert seen_token(html) not in ("", seen)
+    assert poll(client, updates.token(gen.updated_at), seen=seen_token(html)).status_code == 204
+
+
+def test_poll_without_a_mark_in_the_cache_still_finds_changes(client, owner):
+    from django.core.cache import cache
+
+    since = updates.token(timezone.now() - timedelta(seconds=5))
+    client.force_login(owner)
+    first = poll(client, since).content.decode()
+    gen = make_generation(owner, prompt="Made while the cache was lost")
+    cache.clear()  # the session lives on in the database; the mark is made again, different
+    html = poll(client, since, seen=seen_token(first)).content.decode()
+    assert "Made while the cache was lost" in html and f"generation-{gen.pk}" in html
+
+
+def test_a_token_is_worth_nothing_without_its_browsers_session(client, owner):
+    client.force_login(owner)
+    seen = seen_token(poll(client, updates.token(timezone.now())).content.decode())
+    assert poll(client, updates.token(timezone.now()), seen=seen).status_code == 204
+    client.logout()  # or the cookie was never there: copied from a log, say
+    response = poll(client, updates.token(timezone.now()), seen=seen)
+    assert response.status_code == 204 and response["HX-Redirect"] == reverse("login")
+    client.force_login(owner)  # a new session: the old token does not fit it
+    assert poll(client, updates.token(timezone.now()), seen=seen).status_code == 200
+
+
+def test_after_a_password_change_the_next_change_asks_to_log_in(client, owner, django_capture_on_commit_callbacks):
+    gen = make_generation(owner)
+    client.force_login(owner)
+    seen = seen_token(poll(client, updates.token(timezone.now())).content.decode())
+    owner.set_password("a-whole-new-password-42")
+    owner.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        gen.mark_running(progress=50, next_poll_at=timezone.now())
+    response = poll(client, updates.token(timezone.now() - timedelta(minutes=1)), seen=seen)
+    assert response.status_code == 204 and response["HX-Redirect"] == reverse("login")
 
 
 def test_poll_sends_changed_cards_and_a_poller_that_stops_when_all_are_done(client, owner, media):
@@ -193,8 +257,11 @@ def test_poll_with_an_expired_session_redirects_the_whole_page(client):
 
 
 def test_poll_with_a_nonsense_token_is_harmless(client, owner):
+    make_generation(owner, prompt="Made just now")
     client.force_login(owner)
-    assert poll(client, "yesterday").status_code == 204
+    for since, seen in [("yesterday", ""), ("", "not-a-mark"), ("99999999999999999999999", "")]:
+        response = poll(client, since, seen=seen)
+        assert response.status_code == 200 and "Made just now" not in response.content.decode()
 
 
 def test_unknown_generation_is_404_not_500(client, owner):
