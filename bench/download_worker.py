@@ -29,6 +29,8 @@ def main(generation_id):
 
     django.setup()
     import av  # noqa: F401
+    from django.conf import settings
+    from django.core.files import File
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
@@ -39,6 +41,13 @@ def main(generation_id):
 
     pixapi.get_client()
     default_storage.delete(default_storage.save("bench/warm-up.txt", ContentFile(b"warm")))
+    if settings.MEDIA_S3_BUCKET:  # a worker that has stored any video has done a multipart upload
+        part = Path(tempfile.mkdtemp()) / "warm-up.bin"
+        with open(part, "wb") as out:
+            for _ in range(6):
+                out.write(b"w" * (1024 * 1024))
+        with open(part, "rb") as body:
+            default_storage.delete(default_storage.save("bench/warm-up.bin", File(body)))
     # A worker that has stored any video has its codecs paged in: do one small video first.
     small = Path(tempfile.mkdtemp()) / "small.mp4"
     render.render_video(str(small), width=640, height=360, duration=1, prompt="Warm-up", model="wan")
