@@ -22,6 +22,7 @@ test: setup browser
 setup: install
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) manage.py demo_creator
 
@@ -50,6 +51,7 @@ clean:
 PROCESSES ?= web worker
 serve: install
 	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --noinput -v 0
 	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile.serve $(PROCESSES)
 

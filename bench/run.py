@@ -98,6 +98,7 @@ class Stack:
 
     def start(self):
         self.manage("migrate", "--noinput", "-v", "0")
+        self.manage("createcachetable")
         log = open(self.workdir / "stack.log", "ab")
         for command in (["-m", "gunicorn", "studio.wsgi"], ["manage.py", "cluster"]):
             self.processes.append(subprocess.Popen(

@@ -277,22 +277,24 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
-# The cache holds what the dashboard's poller checks every second without the database: sessions
-# (cached_db: written through to the database, so losing the cache logs nobody out), a copy of each
-# signed-in user's session proof, and each creator's "last change" mark. Web servers and clusters
-# must share it: Redis when there is one, else files on this machine's disk. Anything in it may be
-# lost at any time; each reader falls back to the database.
+# The cache holds sessions (cached_db: written through to the database, so losing the cache logs
+# nobody out) and each creator's change mark, which the dashboard's poller checks every second
+# (generations/changes.py). Web servers and clusters must all see the same one: Redis when there is
+# one; on SQLite, which is one machine, files on its disk; otherwise a table in the database, which
+# every machine shares (`manage.py createcachetable`, run wherever migrate runs). Anything in it may
+# be lost at any time; each reader falls back to the database.
 CACHE_DIR = Path(env_str("CACHE_DIR", str(BASE_DIR / "var" / "cache")))
 CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "studio")
 if REDIS_URL:
-    CACHES = {"default": {
-        "BACKEND": "studio.redis_cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": CACHE_KEY_PREFIX,
-    }}
-else:
+    CACHES = {"default": {"BACKEND": "studio.redis_cache.RedisCache", "LOCATION": REDIS_URL}}
+elif _db["ENGINE"] == "django.db.backends.sqlite3":
     CACHES = {"default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(CACHE_DIR),
-        "KEY_PREFIX": CACHE_KEY_PREFIX, "OPTIONS": {"MAX_ENTRIES": 50_000},
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
     }}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "studio_cache"}}
+CACHES["default"]["KEY_PREFIX"] = CACHE_KEY_PREFIX
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 LOGGING = {

@@ -29,7 +29,10 @@ def cache_env():
     from django.conf import settings
 
     cache = settings.CACHES["default"]
-    return {"CACHE_DIR": str(cache["LOCATION"]), "CACHE_KEY_PREFIX": cache["KEY_PREFIX"]}
+    env = {"CACHE_KEY_PREFIX": cache["KEY_PREFIX"]}
+    if cache["BACKEND"].endswith("FileBasedCache"):
+        env["CACHE_DIR"] = str(cache["LOCATION"])
+    return env
 
 
 @pytest.fixture(autouse=True)

@@ -150,6 +150,11 @@ def poll(client, since, have=(), seen=""):
     )
 
 
+def studio_queries(captured):
+    """Queries other than the cache's own (a table, on PostgreSQL without Redis)."""
+    return [q["sql"] for q in captured.captured_queries if "studio_cache" not in q["sql"]]
+
+
 def seen_token(html):
     found = re.search(r'"X-Poller-Seen": "([^"]*)"', html)
     return found and found.group(1)
@@ -165,7 +170,7 @@ def test_poll_answers_204_without_the_database_when_nothing_changed(client, owne
     with CaptureQueriesContext(connection) as nothing_new:
         response = poll(client, since, seen=seen)
     assert response.status_code == 204 and response["Cache-Control"] == "no-store"
-    assert len(nothing_new) == 0  # not even the session: the mark comes from the cache
+    assert studio_queries(nothing_new) == []  # not even the session: the mark comes from the cache
 
     with django_capture_on_commit_callbacks(execute=True):
         gen.mark_running(progress=40, next_poll_at=timezone.now())
@@ -240,13 +245,14 @@ def test_poll_query_count_is_the_same_for_one_card_and_fifty(client, owner, medi
     client.force_login(owner)
     before = updates.token(timezone.now() - timedelta(seconds=5))
     make_generation(owner)
+    poll(client, before)  # the session and the mark in the cache, as for any page that has polled
     with CaptureQueriesContext(connection) as one:
         assert poll(client, before).status_code == 200
     for i in range(49):
         make_generation(owner, prompt=f"Scene {i}")
     with CaptureQueriesContext(connection) as fifty:
         assert poll(client, before).status_code == 200
-    assert len(one) == len(fifty) <= 5
+    assert len(studio_queries(one)) == len(studio_queries(fifty)) <= 5
     assert not any(q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE")) for q in fifty)
 
 

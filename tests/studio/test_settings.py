@@ -45,3 +45,19 @@ def test_bad_redis_url_names_the_variable():
 def test_bad_pixapi_url_names_the_variable():
     result = start_with(PIXAPI_BASE_URL="api.pixapi.ai")
     assert "PIXAPI_BASE_URL must start with http" in result.stderr
+
+
+def cache_backend(**env):
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+         "print(settings.CACHES['default']['BACKEND'])"],
+        cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_the_cache_is_one_that_web_servers_and_clusters_share():
+    sqlite, postgres = "sqlite:///var/x.sqlite3", "postgres://studio@db.internal:5432/studio"
+    assert cache_backend(DATABASE_URL=sqlite, REDIS_URL="").endswith("FileBasedCache")  # one machine
+    assert cache_backend(DATABASE_URL=postgres, REDIS_URL="").endswith("DatabaseCache")  # several, no Redis
+    assert cache_backend(DATABASE_URL=postgres, REDIS_URL="redis://cache.internal:6379/0") == "studio.redis_cache.RedisCache"
