@@ -230,7 +230,7 @@ def poll_endpoint(stack):
     trivial = f"{stack.url}/healthz/"
     assert httpx.get(nothing_new, headers=seen).status_code == 204
     q0, _ = count_queries(user, nothing_new.removeprefix(stack.url), cookie=value, headers=seen)
-    wrk(trivial, headers, seconds=2)  # warm both gunicorn workers
+    wrk(trivial, headers, seconds=2)  # warm the gunicorn worker
     runs = {"trivial": [], "poll": [], "poll_one_card": []}
     for _ in range(3):  # interleaved, so a slow moment of the machine falls on both alike
         runs["trivial"].append(wrk(trivial, headers, seconds=5))

@@ -31,9 +31,8 @@ def peek(user_id):
 
 def current(user_id):
     """The mark as it stands, made now when there is none; "" when the cache does not answer."""
-    key = _key(user_id)
-    mark = cache.get(key)
+    mark = peek(user_id)
     if mark is None:
-        cache.add(key, secrets.token_hex(8), MARK_SECONDS)
-        mark = cache.get(key)
+        cache.add(_key(user_id), secrets.token_hex(8), MARK_SECONDS)
+        mark = peek(user_id)
     return mark or ""

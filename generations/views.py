@@ -31,9 +31,9 @@ def _changes(request):
     if not cards and seen == request.headers.get("X-Poller-Seen", ""):
         return HttpResponse(status=204)  # the cache is not answering: there is no mark to pass on
     on_page = set(",".join(request.GET.getlist("have")).split(","))
-    poller = {"since": since, "seen": seen, "active": Generation.objects.for_user(request.user).active().exists()}
     return render(request, "generations/poll.html", {
-        "cards": [(card, str(card.pk) in on_page) for card in cards], "poller": poller,
+        "cards": [(card, str(card.pk) in on_page) for card in cards],
+        "poller": updates.poller_state(request.user, cards, since=since, seen=seen),
     })
 
 

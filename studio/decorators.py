@@ -1,28 +1,22 @@
 from functools import wraps
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 
 
-def login_first(request):
-    """To the login page and back. An HTMX request (its session expired) is sent there as a whole
-    page (HX-Redirect) instead of having the login page swapped into a card."""
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
-        return response
-    return redirect_to_login(request.get_full_path())
-
-
 def login_required_htmx(view):
-    """login_required, with login_first's answer to an HTMX request."""
+    """login_required, except that an HTMX request with an expired session is sent to the login
+    page as a whole (HX-Redirect) instead of having the login page swapped into a card."""
+    protected = login_required(view)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return login_first(request)
-        return view(request, *args, **kwargs)
+        if request.htmx and not request.user.is_authenticated:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
+            return response
+        return protected(request, *args, **kwargs)
 
     return wrapper

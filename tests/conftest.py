@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(autouse=True)
 def own_cache(settings, tmp_path_factory):
-    """A cache of this test's own (sessions, proofs and change marks), shared with the processes it
+    """A cache of this test's own (sessions and change marks), shared with the processes it
     starts through cache_env(): a key prefix of its own, and on disk a folder of this run's."""
     import uuid
 
