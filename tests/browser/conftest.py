@@ -29,6 +29,12 @@ LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
+def fits_the_screen(page):
+    """Nothing sticks out sideways. A phone widens its layout to fit what does, so innerWidth would
+    grow with it: compare with the page's own viewport instead."""
+    return page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+
+
 @pytest.fixture(autouse=True)
 def _static_files_by_plain_name(settings):
     """The live server serves /static/ from the source folders (by plain name), so pages ask for

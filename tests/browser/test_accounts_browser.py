@@ -6,12 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import User
+from tests.browser.conftest import fits_the_screen
 
 pytestmark = pytest.mark.browser
-
-
-def _fits_width(page):
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_sign_up_and_find_the_way_around(live_server, page, phone_page, log_in, artifacts):
@@ -63,12 +60,12 @@ def test_sign_up_and_find_the_way_around(live_server, page, phone_page, log_in, 
     # The same pages on a phone: nothing sticks out sideways.
     for name, path in [("signup", "/accounts/signup/"), ("login", "/accounts/login/")]:
         phone_page.goto(f"{live_server.url}{path}")
-        assert _fits_width(phone_page), f"the {name} page scrolls sideways on a phone"
+        assert fits_the_screen(phone_page), f"the {name} page scrolls sideways on a phone"
         phone_page.screenshot(path=artifacts / f"{name}-phone.png", full_page=True)
     log_in(phone_page, User.objects.get(email="ada@example.com"))
     for name, path in [("dashboard", "/"), ("profile", "/accounts/profile/")]:
         phone_page.goto(f"{live_server.url}{path}")
         expect(phone_page.get_by_role("button", name="Log out")).to_be_visible()
-        assert _fits_width(phone_page), f"the {name} page scrolls sideways on a phone"
+        assert fits_the_screen(phone_page), f"the {name} page scrolls sideways on a phone"
         phone_page.screenshot(path=artifacts / f"{name}-phone.png", full_page=True)
     assert phone_page.console_errors == []

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from accounts import credits
 from accounts.models import User
 from generations.models import Generation
+from tests.browser.conftest import fits_the_screen
 
 pytestmark = pytest.mark.browser
 
@@ -79,7 +80,7 @@ def test_a_new_creator_sees_every_cost_and_a_failure_costs_nothing(live_server, 
     expect(phone_page.get_by_role("heading", name="Spending per day")).to_be_visible()
     expect(phone_page.locator(".day-chart-narrow rect.bar-today")).to_be_visible()
     expect(phone_page.locator(".day-chart-wide")).to_be_hidden()
-    assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_the_screen(phone_page)
     phone_page.screenshot(path=artifacts / "usage-phone.png", full_page=True, caret="initial")
     assert phone_page.console_errors == [], phone_page.console_errors
 
@@ -113,7 +114,7 @@ def test_running_short_and_the_budget_question(live_server, page, phone_page, lo
     log_in(phone_page, owner)
     phone_page.goto(f"{live_server.url}/")
     expect(phone_page.locator("#credit-balance")).to_be_visible()
-    assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_the_screen(phone_page)
     phone_page.screenshot(path=artifacts / "credits-dashboard-phone.png", full_page=True, caret="initial")
 
 

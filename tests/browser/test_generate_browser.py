@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from generations.models import Generation
 from generations.pixapi.sandbox import stats
+from tests.browser.conftest import fits_the_screen
 
 pytestmark = pytest.mark.browser
 
@@ -115,5 +116,6 @@ def test_the_dashboard_on_a_phone(live_server, phone_page, log_in, owner, artifa
     log_in(phone_page, owner)
     phone_page.goto(f"{live_server.url}/")
     expect(phone_page.get_by_role("heading", name="Create a video")).to_be_visible()
-    assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone_page.wait_for_load_state("load")  # dashboard.js shows the notifications button by then
+    assert fits_the_screen(phone_page)
     phone_page.screenshot(path=artifacts / "dashboard-phone.png", full_page=True, caret="initial")

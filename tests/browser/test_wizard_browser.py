@@ -5,9 +5,11 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+
 from PIL import Image, ImageDraw
 
 from generations.models import Generation
+from tests.browser.conftest import fits_the_screen
 
 pytestmark = pytest.mark.browser
 
@@ -135,5 +137,5 @@ def test_the_wizard_on_a_phone(live_server, phone_page, log_in, owner, tmp_path,
     phone_page.goto(f"{live_server.url}/animate/")
     phone_page.get_by_label("Drop a picture here").set_input_files(photo(tmp_path / "sea.jpg"))
     expect(phone_page.get_by_role("img", name="Your chosen picture")).to_be_visible()
-    assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_the_screen(phone_page)
     phone_page.screenshot(path=artifacts / "wizard-picture-phone.png", full_page=True, caret="initial")
