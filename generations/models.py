@@ -293,6 +293,9 @@ class Generation(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     polls = models.PositiveIntegerField(default=0, help_text="Pixapi status calls made for this generation.")
     poll_errors = models.PositiveSmallIntegerField(default=0)
+    download_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Times a worker started saving the finished video (a bounded number)."
+    )
 
     video = models.FileField(upload_to="videos/%Y/%m/", blank=True)
     poster = models.FileField(upload_to="posters/%Y/%m/", blank=True)
