@@ -20,14 +20,23 @@ FILTERS = {
 }
 
 
+def parse_month(month):
+    """(year, month) from "YYYY-MM", or None. Years stay well inside what dates (and a time zone's
+    offset from them) can hold."""
+    year, _, number = month.partition("-")
+    if len(year) == 4 and len(number) == 2 and year.isdigit() and number.isdigit():
+        if 1900 <= int(year) <= 9000 and 1 <= int(number) <= 12:
+            return int(year), int(number)
+    return None
+
+
 def filtered(entries, kind="", month=""):
     """The ledger narrowed to a filter from FILTERS and a month "YYYY-MM" (anything else: no narrowing)."""
     kinds = FILTERS.get(kind, FILTERS[""])[1]
     if kinds:
         entries = entries.filter(kind__in=kinds)
-    year, _, number = month.partition("-")
-    if year.isdigit() and number.isdigit() and 1 <= int(number) <= 12:
-        entries = entries.filter(created_at__year=int(year), created_at__month=int(number))
+    if parsed := parse_month(month):
+        entries = entries.filter(created_at__year=parsed[0], created_at__month=parsed[1])
     return entries
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -88,6 +89,10 @@ def usage(request):
 
     entries = CreditEntry.objects.for_user(user)
     kind, month = request.GET.get("kind", ""), request.GET.get("month", "")
+    if month and spending.parse_month(month) is None:
+        return HttpResponseBadRequest(
+            f"There is no month “{month[:20]}” in your usage. A month looks like 2026-03.", content_type="text/plain"
+        )
     page = Paginator(spending.filtered(entries.select_related("model"), kind, month), LEDGER_PAGE).get_page(
         request.GET.get("page")
     )

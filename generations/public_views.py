@@ -36,23 +36,26 @@ def gen_url(name, gen):
     return reverse(name, args=[gen.share_token])
 
 
-def _shared_file(request, token, field, content_type):
+def _shared_file(request, token, field, content_type, suffix):
     gen = sharing.shared(token)
     if gen is None or not getattr(gen, field):
         raise Http404("This video is no longer shared.")
+    # Named by the share token, which the viewer already has: never the generation's id (its storage
+    # name), nor words from a prompt the creator chose not to show.
     return serving.stored_file_response(
-        request, getattr(gen, field).name, content_type, cache_seconds=PUBLIC_CACHE_SECONDS
+        request, getattr(gen, field).name, content_type, cache_seconds=PUBLIC_CACHE_SECONDS,
+        inline_name=f"{gen.share_token}{suffix}",
     )
 
 
 @require_GET
 def shared_video_file(request, token):
-    return _shared_file(request, token, "video", "video/mp4")
+    return _shared_file(request, token, "video", "video/mp4", ".mp4")
 
 
 @require_GET
 def shared_poster(request, token):
-    return _shared_file(request, token, "poster", "image/jpeg")
+    return _shared_file(request, token, "poster", "image/jpeg", "-poster.jpg")
 
 
 def _gallery(request, queryset, template, context):

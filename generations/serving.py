@@ -8,9 +8,14 @@ from django.utils.http import content_disposition_header
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 64 * 1024
+BEYOND_ANY_FILE = 10**18  # what a position of more digits than that stands for
 
 
-def stored_file_response(request, name, content_type, download_name=None, cache_seconds=3600):
+def stored_file_response(request, name, content_type, download_name=None, cache_seconds=3600, inline_name=None):
+    """The file, whole or the range asked for. Its storage name (which holds the generation's id) is never
+    told: a download is named `download_name`, a file shown in the page `inline_name` or nothing."""
+    if not name:  # a generation without this file: the storage's root is no file to serve
+        return HttpResponse("This file is not available.", status=404, content_type="text/plain")
     try:
         size = default_storage.size(name)
     except (FileNotFoundError, OSError):
@@ -33,8 +38,10 @@ def stored_file_response(request, name, content_type, download_name=None, cache_
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = f"private, max-age={cache_seconds}"
-    if download_name:
-        response["Content-Disposition"] = content_disposition_header(True, download_name)
+    if download_name or inline_name:
+        response["Content-Disposition"] = content_disposition_header(bool(download_name), download_name or inline_name)
+    elif "Content-Disposition" in response:
+        del response["Content-Disposition"]  # FileResponse names the stored file
     return response
 
 
@@ -47,15 +54,22 @@ def _parse_range(header, size):
     if first == "" and last == "":
         return None
     if first == "":
-        length = int(last)
+        length = _position(last)
         if length == 0:
             return "unsatisfiable"
         return max(size - length, 0), size - 1
-    start = int(first)
-    end = int(last) if last else size - 1
+    start = _position(first)
+    end = _position(last) if last else size - 1
     if start >= size or end < start:
         return "unsatisfiable"
     return start, min(end, size - 1)
+
+
+def _position(digits):
+    """A byte position from the header; thousands of digits must not cost time or raise (int() refuses
+    strings over 4,300 digits), and anything that long is past the end of any file anyway."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 18 else BEYOND_ANY_FILE
 
 
 def _read(handle, length):

@@ -96,6 +96,12 @@ def picture_image(request, pk, kind):
     return serving.stored_file_response(request, file.name, "image/jpeg")
 
 
+# Pixapi fetches the picture while the studio submits the task (the URL is made then) and may fetch it
+# again while the task waits or runs; queued (no URL handed out yet, or a submit that created nothing),
+# downloading and every finished state have no use for it, so an old link shows nothing.
+PIXAPI_MAY_FETCH = (Generation.SUBMITTING, Generation.SUBMITTED, Generation.RUNNING)
+
+
 @require_GET
 def picture_for_pixapi(request, token):
     """The picture of an image-to-video generation, fitted to its size, for Pixapi to fetch.
@@ -103,6 +109,8 @@ def picture_for_pixapi(request, token):
     gen = pictures.generation_from_token(token)
     if gen is None or gen.input_picture is None:
         return HttpResponse("This picture link has expired or is not valid.", status=403, content_type="text/plain")
+    if gen.status not in PIXAPI_MAY_FETCH:
+        return HttpResponse("This picture is no longer needed.", status=404, content_type="text/plain")
     data = pictures.jpeg_bytes(pictures.fitted(gen.input_picture, gen.size, gen.fit))
     response = HttpResponse(data, content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"

@@ -232,6 +232,7 @@ def test_the_signed_picture_url_works_then_expires(client, creator, settings, qu
     client.post(step_url(draft, "settings"), {"model": "wan", "duration": "5", "size": "1280x720", "fit": "crop"})
     client.post(reverse("wizard_submit", args=[draft.pk]))
     gen = Generation.objects.get()
+    Generation.objects.filter(pk=gen.pk).update(status=Generation.SUBMITTING)  # as the submit task makes the URL
     url = pictures.input_image_for(gen)
     assert url.startswith(settings.SITE_URL + "/p/")
     path = url.removeprefix(settings.SITE_URL)
