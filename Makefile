@@ -7,6 +7,15 @@ export DJANGO_SETTINGS_MODULE := studio.settings
 
 .PHONY: run serve test bench setup install browser clean
 
+# Development (`make run`, `make test` and their set-up): the built-in Pixapi sandbox unless
+# PIXAPI_API_KEY is set (the tests always use it), and a secret key of this checkout's own, made
+# once in var/. `make serve` gets neither: production refuses to start without a real key of each.
+DEV_SECRET_KEY := var/dev-secret-key
+run setup test: export SECRET_KEY ?= $(shell cat $(DEV_SECRET_KEY) 2>/dev/null)
+run setup: export PIXAPI_SANDBOX ?= $(if $(PIXAPI_API_KEY),0,1)
+test: export PIXAPI_SANDBOX := 1
+test: export PIXAPI_API_KEY :=
+
 run: setup
 	@echo ""
 	@echo "  The studio is starting at http://127.0.0.1:$(PORT)/"
@@ -19,7 +28,7 @@ run: setup
 test: setup browser
 	FAST_PASSWORD_HASHER=1 $(PY) -m pytest $(PYTEST_ARGS)
 
-setup: install
+setup: install $(DEV_SECRET_KEY)
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py createcachetable
@@ -27,6 +36,10 @@ setup: install
 	$(PY) manage.py demo_creator
 
 install: $(STAMP)
+
+$(DEV_SECRET_KEY):
+	@mkdir -p var
+	@head -c 48 /dev/urandom | base64 | tr -d '\n=+/' > $@
 
 $(STAMP): pyproject.toml
 	@[ -x $(PY) ] || { python=$$(bin/find-python) && echo "Creating $(VENV) with $$python" && $$python -m venv $(VENV); }

@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -84,7 +85,9 @@ class Stack:
             # (wrk has the other), not whatever share of two workers wrk's connections happen to land on.
             "WEB_CONCURRENCY": "1",
             "WEB_MAX_REQUESTS": "0",
-            "FAST_PASSWORD_HASHER": "1",
+            # A development stack: its own sandbox and a key of its own (production settings refuse both gaps).
+            "PIXAPI_SANDBOX": "1",
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
             "STATIC_MANIFEST": "0",
             "LOG_LEVEL": "WARNING",
         }

@@ -4,6 +4,8 @@ Each variable is documented, with its default, in `.env.example`. A bad value st
 start-up with an ImproperlyConfigured error that names the variable.
 """
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -53,12 +55,21 @@ def env_url(name, default):
     return value
 
 
+# A pytest run: pytest sets PYTEST_VERSION for its session, and the processes a test starts
+# (clusters, fresh interpreters) inherit it. Only there are the sandbox on by default, the
+# development key allowed without DEBUG, and the fast password hasher allowed at all.
+TESTING = "PYTEST_VERSION" in os.environ
+
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and env_bool("REQUIRE_SECRET_KEY", False):
-        raise ImproperlyConfigured("SECRET_KEY must be set.")
-    SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production"
+# Without DEBUG the development key is refused (`make run` makes a key of its own in var/).
+DEV_SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production"
+SECRET_KEY = env_str("SECRET_KEY", "") or DEV_SECRET_KEY
+if SECRET_KEY == DEV_SECRET_KEY and env_bool("REQUIRE_SECRET_KEY", not (DEBUG or TESTING)):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a long random value of your own, the same on every machine "
+        "(e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(50))'). "
+        "For development, use `make run`, or set DEBUG=1."
+    )
 
 # The address creators and Pixapi reach the studio at (links in emails, signed image URLs).
 SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
@@ -77,7 +88,6 @@ INSTALLED_APPS = [
     "django_q",
     "accounts",
     "generations",
-    "generations.pixapi.sandbox",
     "studio",
 ]
 
@@ -150,6 +160,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 if env_bool("FAST_PASSWORD_HASHER", False):
+    if not TESTING:
+        raise ImproperlyConfigured(
+            "FAST_PASSWORD_HASHER is for the tests only (it stores passwords with a fast, insecure hash): unset it."
+        )
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LANGUAGE_CODE = "en-us"
@@ -200,13 +214,39 @@ if MEDIA_S3_BUCKET:
         },
     }
 
-MAILERS = {"default": {"BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}}
+# Mail: over SMTP when EMAIL_HOST is set, else printed on the console (development).
+_SMTP = "django.core.mail.backends.smtp.EmailBackend"
+_email_host = env_str("EMAIL_HOST", "")  # not EMAIL_HOST: Django refuses the old mail settings beside MAILERS
+MAILERS = {"default": {"BACKEND": env_str(
+    "EMAIL_BACKEND", _SMTP if _email_host else "django.core.mail.backends.console.EmailBackend"
+)}}
+if MAILERS["default"]["BACKEND"] == _SMTP:
+    if not _email_host:
+        raise ImproperlyConfigured("EMAIL_BACKEND is SMTP: set EMAIL_HOST (and EMAIL_HOST_USER, EMAIL_HOST_PASSWORD).")
+    _port = env_number("EMAIL_PORT", 587, minimum=1)
+    MAILERS["default"]["OPTIONS"] = {
+        "host": _email_host,
+        "port": _port,
+        "username": env_str("EMAIL_HOST_USER", ""),
+        "password": env_str("EMAIL_HOST_PASSWORD", ""),
+        # Port 465 speaks TLS from the start; any other port upgrades with STARTTLS.
+        "use_ssl": _port == 465,
+        "use_tls": _port != 465 and env_bool("EMAIL_USE_TLS", True),
+        "timeout": env_number("EMAIL_TIMEOUT", 10, float, minimum=1),
+    }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "studio@localhost")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = SITE_URL.startswith("https://")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Served over HTTPS (SITE_URL says so): plain HTTP is redirected and browsers are told to stay on HTTPS.
+# Behind a proxy, gunicorn takes the scheme from X-Forwarded-Proto of the proxies in FORWARDED_ALLOW_IPS.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SESSION_COOKIE_SECURE)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # a load balancer's health check may come over plain HTTP
+SECURE_HSTS_SECONDS = env_number("SECURE_HSTS_SECONDS", 31_536_000 if SESSION_COOKIE_SECURE else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SESSION_COOKIE_SECURE)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SESSION_COOKIE_SECURE)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -221,10 +261,24 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
-# Pixapi. With no key the studio talks to its own sandbox, mounted at /pixapi-sandbox/.
+# Pixapi: the real one with PIXAPI_API_KEY, or (development and tests only) the studio's own sandbox,
+# installed and mounted at /pixapi-sandbox/ when PIXAPI_SANDBOX=1 (`make run` without a key, the tests).
 PIXAPI_API_KEY = env_str("PIXAPI_API_KEY", "")
-PIXAPI_USE_SANDBOX = not PIXAPI_API_KEY
-PIXAPI_SANDBOX_KEY = "sk_sandbox_local"
+PIXAPI_USE_SANDBOX = env_bool("PIXAPI_SANDBOX", TESTING)
+if PIXAPI_USE_SANDBOX and PIXAPI_API_KEY:
+    raise ImproperlyConfigured(
+        "PIXAPI_API_KEY and PIXAPI_SANDBOX=1 are both set: set PIXAPI_API_KEY for the real Pixapi, "
+        "or PIXAPI_SANDBOX=1 (and no key) for the built-in sandbox, a development tool."
+    )
+if not PIXAPI_USE_SANDBOX and not PIXAPI_API_KEY:
+    raise ImproperlyConfigured(
+        "PIXAPI_API_KEY is not set: set it to the studio's Pixapi key. For development, "
+        "PIXAPI_SANDBOX=1 uses the built-in sandbox instead (never in production; `make run` sets it)."
+    )
+if PIXAPI_USE_SANDBOX:
+    INSTALLED_APPS.append("generations.pixapi.sandbox")
+# The one key the sandbox accepts, of this studio's own (from SECRET_KEY), so nobody can guess it.
+PIXAPI_SANDBOX_KEY = "sk_sandbox_" + hmac.new(SECRET_KEY.encode(), b"pixapi-sandbox", hashlib.sha256).hexdigest()[:32]
 PIXAPI_BASE_URL = env_url(
     "PIXAPI_BASE_URL",
     f"{SITE_URL}/pixapi-sandbox" if PIXAPI_USE_SANDBOX else "https://api.pixapi.ai",
@@ -248,6 +302,7 @@ PIXAPI_SANDBOX_FAULTS = env_str("PIXAPI_SANDBOX_FAULTS", "")
 PIXAPI_SANDBOX_URL_TTL = env_number("PIXAPI_SANDBOX_URL_TTL", 3600.0, float, minimum=0)
 PIXAPI_SANDBOX_SLOW_SECONDS = env_number("PIXAPI_SANDBOX_SLOW_SECONDS", 40.0, float, minimum=0)
 PIXAPI_SANDBOX_DIR = Path(env_str("PIXAPI_SANDBOX_DIR", str(BASE_DIR / "var" / "sandbox")))
+PIXAPI_SANDBOX_MAX_FILES = env_number("PIXAPI_SANDBOX_MAX_FILES", 100, minimum=1)  # results kept on disk
 
 # django-q2. The sweeper runs for up to SWEEP_SECONDS; timeout and retry leave room for it, so a
 # task is never handed to a second worker while the first still runs it (a second paid submit).

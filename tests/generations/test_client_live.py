@@ -7,12 +7,13 @@ import time
 import av
 import httpx
 import pytest
+from django.conf import settings as django_settings
 from PIL import Image
 
 from generations.pixapi import client as pixapi
 from generations.pixapi.sandbox.models import SandboxTask
 
-KEY = "sk_sandbox_local"
+KEY = django_settings.PIXAPI_SANDBOX_KEY
 
 
 @pytest.fixture
@@ -172,9 +173,9 @@ def test_an_unknown_task_is_not_found_at_once(sandbox):
     assert routes(sandbox)["get_task"] == 2
 
 
-def test_another_keys_task_is_not_found(sandbox):
+def test_another_sandbox_looking_key_is_refused(sandbox):
     task = Client(sandbox).submit_video(model="wan", prompt="Mine", duration=2)
-    with pytest.raises(pixapi.NotFound):
+    with pytest.raises(pixapi.AuthError):
         Client(sandbox, key="sk_sandbox_someone_else").get_task(task.id)
 
 

@@ -4,6 +4,7 @@ import base64
 import hashlib
 import io
 import json
+import os
 import re
 import threading
 import time
@@ -13,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import av
 import httpx
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
@@ -20,7 +22,7 @@ from generations.pixapi.sandbox import faults, render, stats
 from generations.pixapi.sandbox.models import SandboxTask
 from generations.pixapi.sandbox.ulid import TASK_ID_RE, new_task_id
 
-KEY = "sk_sandbox_local"
+KEY = django_settings.PIXAPI_SANDBOX_KEY
 OTHER_KEY = "sk_sandbox_someone_else"
 STATUS_ORDER = ["submitted", "queued", "in_progress", "completed", "failed"]
 
@@ -110,7 +112,8 @@ def close(colour, expected, tolerance=25):
 
 @pytest.mark.parametrize(
     "authorization",
-    [None, "Bearer", "Bearer sk_live_123", "Basic sk_sandbox_local", "sk_sandbox_local", "Bearer sk_sandbo"],
+    [None, "Bearer", "Bearer sk_live_123", f"Basic {KEY}", KEY, f"Bearer {KEY[:-1]}", f"Bearer {OTHER_KEY}",
+     "Bearer sk_sandbox_local"],
 )
 def test_a_missing_or_wrong_key_is_401(sandbox, authorization):
     headers = {"Authorization": authorization} if authorization is not None else {}
@@ -121,13 +124,46 @@ def test_a_missing_or_wrong_key_is_401(sandbox, authorization):
         assert error["code"] == "unauthorized" and error["message"] == "Invalid API key."
 
 
-def test_each_key_is_its_own_account(sandbox):
+def test_only_the_sandbox_key_is_accepted(sandbox):
     task_id = submit(sandbox).json()["id"]
     assert sandbox.get(f"v1/tasks/{task_id}").status_code == 200
     other = sandbox.get(f"v1/tasks/{task_id}", headers={"Authorization": f"Bearer {OTHER_KEY}"})
-    assert_error(other, 404, "not_found")
+    assert_error(other, 401, "unauthorized")
+    assert_error(submit(sandbox, headers={"Authorization": f"Bearer {OTHER_KEY}"}), 401, "unauthorized")
+    assert SandboxTask.objects.count() == 1
     assert_error(sandbox.get(f"v1/tasks/{new_task_id()}"), 404, "not_found")
     assert_error(sandbox.get("v1/tasks/not-a-task"), 404, "not_found")
+
+
+def test_a_request_without_the_key_meets_no_fault_no_fetch_and_no_render(sandbox, settings, monkeypatch):
+    settings.PIXAPI_SANDBOX_SLOW_SECONDS = 5
+    settings.PIXAPI_SANDBOX_FAULTS = "submit:rate-limited*1"
+    stranger = httpx.Client(base_url=str(sandbox.base_url), headers={"Authorization": f"Bearer {OTHER_KEY}"})
+    fetched, renders = [], []
+    real_client = httpx.Client
+    monkeypatch.setattr(httpx, "Client", lambda *a, **kw: fetched.append(kw) or real_client(*a, **kw))
+    monkeypatch.setattr(render, "render_video", lambda *a, **kw: renders.append(1))
+    done = SandboxTask.objects.create(
+        id=new_task_id(), api_key=KEY, kind="video", model="wan", prompt="p", duration=2, width=1280, height=720,
+        seconds=0,
+    )
+    [file_url] = done.result_urls(lambda name: f"{sandbox.base_url}files/{name}")
+    slow = {"X-Sandbox-Fault": "slow,drop,malformed-json"}
+    started = time.monotonic()
+    answers = [
+        stranger.post("v1/async/videos/generations", headers=slow, json={
+            "model": "wan", "prompt": "x [sandbox:slow]", "input_image": "http://127.0.0.1:9/p/x.jpg"}),
+        stranger.get("v1/models", headers=slow),
+        httpx.get(f"{sandbox.base_url}v1/models", headers=slow),  # no key at all
+        httpx.get(_with_query(file_url, sig="0" * 64), headers=slow),  # a file URL with a forged signature
+    ]
+    assert time.monotonic() - started < 3  # no `slow`
+    assert [a.status_code for a in answers] == [401, 401, 401, 403]  # no drop, no malformed JSON
+    assert all(a.json()["error"]["type"] in ("unauthorized", "forbidden") for a in answers)
+    assert fetched == [] and renders == [] and not SandboxTask.objects.exclude(pk=done.pk).exists()
+    # The burst of the run setting was not spent on them: the studio's own key meets it.
+    assert_error(submit(sandbox), 429, "rate_limited")
+    assert submit(sandbox).status_code == 200
 
 
 # ---------------------------------------------------------------- submitting
@@ -193,11 +229,124 @@ def test_invalid_submits_are_refused_with_a_clear_message(sandbox, body, status,
     assert not SandboxTask.objects.exists()
 
 
-def test_an_input_image_url_that_is_not_an_image_is_refused(sandbox):
-    # The models route answers JSON (and 401 without a key): neither is an image.
-    url = f"{sandbox.base_url}v1/models"
-    error = assert_error(submit(sandbox, input_image=url), 400, "invalid_request_error")
-    assert "HTTP 401" in error["message"]
+class FakeStudio:
+    """A stand-in for the studio's own address (SITE_URL) that answers its picture route badly:
+    /p/redirect.jpg with a redirect, /p/broken.jpg with a 500, /p/text.jpg with text."""
+
+    def __init__(self, picture_url):
+        import http.server
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(handler):
+                self.requests.append(handler.path)
+                if handler.path == "/p/redirect.jpg":
+                    handler.send_response(302)
+                    handler.send_header("Location", picture_url)
+                    handler.send_header("Content-Length", "0")
+                    handler.end_headers()
+                elif handler.path == "/p/text.jpg":
+                    handler.send_response(200)
+                    handler.send_header("Content-Length", "5")
+                    handler.end_headers()
+                    handler.wfile.write(b"hello")
+                else:
+                    handler.send_response(500)
+                    handler.send_header("Content-Length", "0")
+                    handler.end_headers()
+
+            def log_message(handler, *args):
+                pass
+
+        self.requests = []
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def closed_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def picture_link(owner, status="submitted"):
+    """The studio's own signed link to a picture of a generation waiting for Pixapi, as its client sends it."""
+    from generations import pictures
+    from generations.models import CatalogModel, Generation, Picture
+
+    wan = CatalogModel.objects.get(slug="wan")
+    picture = pictures.keep(owner, Image.new("RGB", (300, 200), (30, 160, 90)), Picture.UPLOAD)
+    gen = Generation.objects.create(
+        user=owner, model=wan, prompt="p", full_prompt="p", duration=2, size="720x1280", status=status,
+        cost=wan.price(2, "720x1280"), start=Generation.IMAGE, input_picture=picture,
+    )
+    return pictures.input_image_for(gen)
+
+
+def test_the_input_image_is_fetched_from_the_studios_picture_link(sandbox, owner, media_root):
+    link = picture_link(owner)
+    response = submit(sandbox, input_image=link)
+    assert response.status_code == 200, response.text
+    row = SandboxTask.objects.get(pk=response.json()["id"])
+    picture = Image.open(io.BytesIO(bytes(row.input_image)))
+    assert picture.size == (720, 1280) and close(mean(picture), (30, 160, 90))
+    assert row.input_image_url == link
+
+
+def test_every_input_image_url_it_will_not_or_cannot_fetch_gets_the_same_words(
+    sandbox, owner, media_root, settings, monkeypatch
+):
+    link = picture_link(owner)
+    sandbox_file = sandbox.post(
+        "v1/images/generations", json={"model": "gemini-2.5-flash-image", "prompt": "A red door"}
+    ).json()["data"][0]["url"]
+    studio = settings.SITE_URL
+    path = link.removeprefix(studio)
+    fetched = []
+    real_client = httpx.Client
+    monkeypatch.setattr(httpx, "Client", lambda *a, **kw: fetched.append(kw) or real_client(*a, **kw))
+    refused = [
+        "http://example.com/p/abc.jpg",  # another host
+        studio.replace("localhost", "127.0.0.1") + path,  # the same machine by another name
+        studio.rsplit(":", 1)[0] + f":{closed_port()}" + path,  # the same host, another port
+        "http://10.0.0.1" + path,  # a private address
+        "http://169.254.169.254/latest/meta-data/",  # link-local metadata
+        sandbox_file,  # the studio's own server, another route
+        f"{studio}/admin/",
+        link + "?x=1",
+        f"http://user@{studio.removeprefix('http://')}{path}",
+    ]
+    messages = set()
+    for url in refused:
+        messages.add(assert_error(submit(sandbox, input_image=url), 400, "invalid_request_error")["message"])
+    assert fetched == []  # none of them was even tried
+
+    fake = FakeStudio(link)
+    try:
+        # The studio's own address, but its answers are a redirect, a 500, a closed port.
+        settings.SITE_URL = fake.url
+        for url in (f"{fake.url}/p/redirect.jpg", f"{fake.url}/p/broken.jpg"):
+            messages.add(assert_error(submit(sandbox, input_image=url), 400, "invalid_request_error")["message"])
+        assert fake.requests == ["/p/redirect.jpg", "/p/broken.jpg"]  # the redirect was not followed
+        settings.SITE_URL = f"http://127.0.0.1:{closed_port()}"
+        url = f"{settings.SITE_URL}/p/abc.jpg"
+        messages.add(assert_error(submit(sandbox, input_image=url), 400, "invalid_request_error")["message"])
+        settings.SITE_URL = fake.url
+        text = assert_error(submit(sandbox, input_image=f"{fake.url}/p/text.jpg"), 400, "invalid_request_error")
+    finally:
+        fake.close()
+    assert len(messages) == 1, messages
+    [message] = messages
+    assert message.startswith("input_image could not be fetched.")
+    assert not re.search(r"HTTP|500|302|refused|Connect|port", message)
+    assert "not an image" in text["message"]  # fetched from the studio, then found not to be a picture
+    assert not SandboxTask.objects.filter(kind="video").exists()
 
 
 def test_async_in_the_query_and_a_non_json_body_are_refused(sandbox):
@@ -326,17 +475,6 @@ def test_a_solid_input_image_gives_a_video_of_its_colour(sandbox):
     assert close(mean(Video(httpx.get(url).content).middle), (30, 160, 90), tolerance=8)
 
 
-def test_the_input_image_is_fetched_over_http_at_submit(sandbox):
-    image_url = sandbox.post(
-        "v1/images/generations", json={"model": "gemini-2.5-flash-image", "prompt": "A red door", "size": "720x1280"}
-    ).json()["data"][0]["url"]
-    response = submit(sandbox, input_image=image_url)
-    assert response.status_code == 200, response.text
-    row = SandboxTask.objects.get(pk=response.json()["id"])
-    assert Image.open(io.BytesIO(bytes(row.input_image))).size == (720, 1280)
-    assert row.input_image_url == image_url
-
-
 def test_concurrent_downloads_render_once(sandbox, monkeypatch):
     renders = []
     original = render.render_video
@@ -356,6 +494,43 @@ def test_concurrent_downloads_render_once(sandbox, monkeypatch):
         thread.join()
     assert len(renders) == 1
     assert len(bodies) == 3 and len(set(bodies)) == 1 and bodies[0][4:8] == b"ftyp"
+
+
+def test_rendered_files_are_bounded_in_number_and_age(sandbox, settings):
+    settings.PIXAPI_SANDBOX_MAX_FILES = 2
+    folder = settings.PIXAPI_SANDBOX_DIR
+    folder.mkdir(parents=True)
+    expired = folder / f"{new_task_id()}.mp4"  # a result whose URL has expired
+    expired.write_bytes(b"old")
+    left_by_a_crash = folder / f".{new_task_id()}.mp4.{'0' * 32}.tmp"
+    left_by_a_crash.write_bytes(b"half")
+    somebody_elses = folder / "notes.txt"
+    somebody_elses.write_text("not the sandbox's")
+    old = time.time() - settings.PIXAPI_SANDBOX_URL_TTL - render.STALE_TMP_SECONDS - 10
+    for path in (expired, left_by_a_crash):
+        os.utime(path, (old, old))
+    urls = []
+    for take in range(3):
+        task_id = submit(sandbox, prompt=f"Take {take} [sandbox:seconds=0.1]").json()["id"]
+        urls.append(wait_for(sandbox, task_id)["result"]["data"][0]["url"])
+        assert httpx.get(urls[-1], timeout=20).content[4:8] == b"ftyp"
+    kept = sorted(p.name for p in folder.iterdir())
+    assert kept == sorted([urlsplit(urls[1]).path.rsplit("/", 1)[1], urlsplit(urls[2]).path.rsplit("/", 1)[1],
+                           "notes.txt"])
+    assert httpx.get(urls[0], timeout=20).content[4:8] == b"ftyp"  # pruned, so rendered again when asked
+    assert len([p for p in folder.iterdir() if p.suffix == ".mp4"]) == 2
+
+
+def test_a_render_stays_within_the_contracts_length_and_size(sandbox):
+    # Submits are refused beyond them already; the renderer holds to them whatever a row says.
+    task = SandboxTask.objects.create(
+        id=new_task_id(), api_key=KEY, kind="video", model="wan", prompt="p", duration=600, width=7680, height=128,
+        seconds=0,
+    )
+    [url] = task.result_urls(lambda name: f"{sandbox.base_url}files/{name}")
+    video = Video(httpx.get(url, timeout=60).content)
+    assert (video.width, video.height) == (1920, 128)
+    assert video.frame_count == 15 * render.FPS
 
 
 def _with_query(url, **changes):
@@ -721,7 +896,7 @@ def test_the_counter_counts_routes_and_keys(sandbox):
     assert snapshot["routes"] == {
         "submit_video": 2, "get_task": 3, "images": 0, "submit_image": 1, "models": 2, "file": 0, "retired_sync": 0,
     }
-    assert snapshot["keys"] == {KEY: 6, OTHER_KEY: 1, "(invalid key)": 1}
+    assert snapshot["keys"] == {KEY: 6, "(invalid key)": 2}
     assert snapshot["total"] == 8
     over_http = sandbox.get("_sandbox/stats")
     assert over_http.json() == snapshot  # the stats route does not count itself

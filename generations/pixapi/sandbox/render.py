@@ -5,7 +5,8 @@
 - Images: a still of the same family; each of the n images gets its own palette and layout.
 
 Everything is deterministic for a given task, so a re-render gives the same picture.
-Files are rendered on first download and cached in PIXAPI_SANDBOX_DIR (`cached_file`).
+Files are rendered on first download and cached in PIXAPI_SANDBOX_DIR (`open_cached`), which is
+kept bounded (`prune`).
 """
 
 import functools
@@ -13,7 +14,9 @@ import hashlib
 import io
 import math
 import os
+import re
 import threading
+import time
 import uuid
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -377,8 +380,9 @@ _locks_guard = threading.Lock()
 _locks = {}
 
 
-def cached_file(name, build):
-    """The cached file `name` in PIXAPI_SANDBOX_DIR, made by `build(tmp_path)` on first use.
+def open_cached(name, build):
+    """The cached file `name` in PIXAPI_SANDBOX_DIR, open for reading, made by `build(tmp_path)` on
+    first use (and again if it was pruned since).
 
     One render per file per process (a lock per name); across processes the render goes to a
     unique temporary file that is renamed into place, so a reader never sees half a file.
@@ -386,18 +390,54 @@ def cached_file(name, build):
     folder = Path(settings.PIXAPI_SANDBOX_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
-    if path.exists():
-        return path
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        pass
     with _locks_guard:
         lock = _locks.setdefault(name, threading.Lock())
-    with lock:
-        if not path.exists():
+    try:
+        with lock:
+            try:
+                return open(path, "rb")  # made by another thread meanwhile
+            except FileNotFoundError:
+                pass
             tmp = folder / f".{name}.{uuid.uuid4().hex}.tmp"
             try:
                 build(tmp)
                 os.replace(tmp, path)
             finally:
                 tmp.unlink(missing_ok=True)
-    with _locks_guard:
-        _locks.pop(name, None)
-    return path
+            made = open(path, "rb")  # open before pruning: an open file outlives its deletion
+            prune(folder)
+            return made
+    finally:
+        with _locks_guard:
+            _locks.pop(name, None)
+
+
+RESULT_RE = re.compile(r"task_[0-9A-Z]{26}(?:-[0-9])?\.(?:mp4|png)")
+TMP_RE = re.compile(r"\.task_[0-9A-Z]{26}(?:-[0-9])?\.(?:mp4|png)\.[0-9a-f]{32}\.tmp")
+STALE_TMP_SECONDS = 3600  # a render never takes this long: its temporary file was left by a crash
+
+
+def prune(folder):
+    """Keep the results on disk bounded: delete those older than their URLs' life
+    (PIXAPI_SANDBOX_URL_TTL), then all but the PIXAPI_SANDBOX_MAX_FILES newest. A result asked for
+    again after that is rendered again, the same."""
+    now = time.time()
+    results = []
+    for entry in os.scandir(folder):
+        is_result, is_tmp = RESULT_RE.fullmatch(entry.name), TMP_RE.fullmatch(entry.name)
+        if not (is_result or is_tmp):
+            continue
+        try:
+            age = now - entry.stat().st_mtime
+        except FileNotFoundError:
+            continue
+        if (is_tmp and age > STALE_TMP_SECONDS) or (is_result and age > settings.PIXAPI_SANDBOX_URL_TTL):
+            Path(entry.path).unlink(missing_ok=True)
+        elif is_result:
+            results.append((age, entry.path))
+    for _, stale in sorted(results)[settings.PIXAPI_SANDBOX_MAX_FILES:]:
+        Path(stale).unlink(missing_ok=True)

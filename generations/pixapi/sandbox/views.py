@@ -1,10 +1,11 @@
 """The sandbox's HTTP routes: a strict stand-in for Pixapi (see /work/shared/pixapi-contract.md).
 
-Every route but the result files needs `Authorization: Bearer sk_sandbox...`; each key is its own
-account. Faults (faults.py) are applied by the `endpoint` decorator, in this order: the key is
-checked, faults are collected (header, run setting, prompt markers), an error fault answers at once,
-otherwise the route does its work; then `slow` delays the answer and `drop` / `malformed-json`
-spoil it.
+Every route but the result files needs `Authorization: Bearer <settings.PIXAPI_SANDBOX_KEY>`, the
+one key the sandbox accepts; a result file needs its signed URL. Faults (faults.py) are applied by
+the `endpoint` decorator, in this order: the key (or the file's signature) is checked before anything
+else, so a request without it gets a plain 401/403 and no fault, render or fetch; then faults are
+collected (header, run setting, prompt markers), an error fault answers at once, otherwise the route
+does its work; then `slow` delays the answer and `drop` / `malformed-json` spoil it.
 """
 
 import base64
@@ -16,11 +17,13 @@ import re
 import secrets
 import socket
 import time
+from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
 from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from PIL import Image
 
@@ -29,7 +32,6 @@ from generations.pixapi.sandbox import render, stats
 from generations.pixapi.sandbox.models import SandboxTask, signature_ok
 from generations.pixapi.sandbox.ulid import TASK_ID_RE, new_task_id
 
-KEY_PREFIX = "sk_sandbox"
 INVALID_KEY_LABEL = "(invalid key)"
 
 VIDEO_MODELS = {
@@ -56,6 +58,8 @@ IMAGE_SIZES = {
 QUALITIES = ("low", "medium", "high", "auto")
 RESPONSE_FORMATS = ("url", "b64_json")
 DEFAULT_DURATION = 5
+MAX_DURATION = max(max(spec["durations"]) for spec in VIDEO_MODELS.values())
+MAX_SIDE = max(max(size) for size in VIDEO_SIZES.values())
 MAX_PROMPT = 5000
 MAX_IMAGES = 4
 MAX_INPUT_BYTES = 10 * 1024 * 1024
@@ -116,17 +120,19 @@ class Call:
 
 
 def bearer_key(request):
+    """The sandbox's key if the request carries it, else None: it accepts that one key only."""
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
     key = key.strip()
-    if scheme.lower() == "bearer" and key.startswith(KEY_PREFIX) and len(key) <= 200:
+    if scheme.lower() == "bearer" and constant_time_compare(key, settings.PIXAPI_SANDBOX_KEY):
         return key
     return None
 
 
-def endpoint(route, method, *, auth=True, json_body=False, owner=None):
-    """Wrap a sandbox view: method check, key, counting, faults, errors as Pixapi error bodies.
+def endpoint(route, method, *, auth=True, json_body=False, owner=None, guard=None):
+    """Wrap a sandbox view: key, counting, method check, faults, errors as Pixapi error bodies.
 
-    `owner(*args, **kwargs)` names the key a request without a bearer key is counted under.
+    A route without a key (`auth=False`) has a `guard(request, *args, **kwargs)` that raises ApiError
+    when the request may not go on, and `owner(*args, **kwargs)` that names the key it is counted under.
     """
 
     def decorate(view):
@@ -135,12 +141,6 @@ def endpoint(route, method, *, auth=True, json_body=False, owner=None):
         def wrapper(request, *args, **kwargs):
             call = Call(request, route)
             try:
-                header_faults = fault_switches.from_header(request)
-                header_error = None
-            except fault_switches.FaultError as error:
-                header_faults, header_error = fault_switches.Faults(), invalid(str(error))
-            call.faults.add(header_faults)
-            try:
                 if auth:
                     call.key = bearer_key(request)
                     stats.count(route, call.key or INVALID_KEY_LABEL)
@@ -148,6 +148,15 @@ def endpoint(route, method, *, auth=True, json_body=False, owner=None):
                         raise ApiError(401, "unauthorized", "Invalid API key.")
                 else:
                     stats.count(route, owner(*args, **kwargs) if owner else None)
+                    guard(request, *args, **kwargs)
+            except ApiError as error:
+                return error_response(error)  # plain: no fault for a request without the key
+            try:
+                call.faults.add(fault_switches.from_header(request))
+                header_error = None
+            except fault_switches.FaultError as error:
+                header_error = invalid(str(error))
+            try:
                 if request.method != method:
                     raise ApiError(405, "method_not_allowed", f"Use {method} on this route.")
                 if header_error:
@@ -351,12 +360,39 @@ def fetch_input_image(url):
     return normalise_image(data)
 
 
-def _download(url):
+# One answer for every URL the sandbox will not or could not fetch, whatever the reason: it must not
+# tell a caller what is listening where (a closed port, an HTTP status, a host it refuses).
+NOT_FETCHED = (
+    "input_image could not be fetched. The sandbox fetches only the studio's own picture links "
+    "(SITE_URL/p/....jpg) and data:image/...;base64 URLs."
+)
+
+
+def is_studio_picture_url(url):
+    """Whether `url` is the studio's signed picture link: SITE_URL's own address and the
+    picture_for_pixapi route, nothing else (no other host, port, route, query or user info)."""
     try:
-        with httpx.Client(timeout=FETCH_TIMEOUT, follow_redirects=True) as client:
+        site, parts = urlsplit(settings.SITE_URL), urlsplit(url)
+    except ValueError:
+        return False
+    if (parts.scheme, parts.netloc) != (site.scheme, site.netloc) or parts.query or parts.fragment:
+        return False
+    if not parts.path.startswith(site.path + "/"):
+        return False
+    try:
+        return resolve(parts.path[len(site.path):]).url_name == "picture_for_pixapi"
+    except Resolver404:
+        return False
+
+
+def _download(url):
+    if not is_studio_picture_url(url):
+        raise invalid(NOT_FETCHED)
+    try:
+        with httpx.Client(timeout=FETCH_TIMEOUT, follow_redirects=False) as client:
             with client.stream("GET", url) as response:
                 if response.status_code != 200:
-                    raise invalid(f"input_image could not be fetched: the URL answered HTTP {response.status_code}.")
+                    raise invalid(NOT_FETCHED)
                 declared = response.headers.get("Content-Length")
                 if declared and declared.isdigit() and int(declared) > MAX_INPUT_BYTES:
                     raise invalid("input_image is larger than 10 MB.")
@@ -367,8 +403,8 @@ def _download(url):
                         raise invalid("input_image is larger than 10 MB.")
                     chunks.append(chunk)
                 return b"".join(chunks)
-    except httpx.HTTPError as error:
-        raise invalid(f"input_image could not be fetched ({type(error).__name__}: {error}).") from None
+    except (httpx.HTTPError, httpx.InvalidURL):
+        raise invalid(NOT_FETCHED) from None
 
 
 def normalise_image(data):
@@ -558,21 +594,26 @@ def _file_owner(name):
     return SandboxTask.objects.filter(pk=match.group(1)).values_list("api_key", flat=True).first()
 
 
-@endpoint("file", "GET", auth=False, owner=_file_owner)
-def result_file(request, call, name):
-    task = _file_task(name)
+def _signed(request, name):
+    """A result file's URL is its key: its signature is checked before anything else."""
     expires, sig = request.GET.get("expires", ""), request.GET.get("sig", "")
     if not expires.isdigit() or not signature_ok(name, expires, sig):
         raise ApiError(403, "forbidden", "This URL's signature is not valid.", code="invalid_signature")
+
+
+@endpoint("file", "GET", auth=False, owner=_file_owner, guard=_signed)
+def result_file(request, call, name):
+    task = _file_task(name)
+    expires = request.GET["expires"]
     if int(expires) < time.time():
         raise ApiError(403, "forbidden", "This URL has expired. Fetch the task again for a fresh one.", code="url_expired")
     if task is None or name not in task.file_names():
         raise ApiError(404, "not_found", "No such file.")
     if task.state()[0] != "completed":
         raise ApiError(404, "not_found", "This task has no result (yet).")
-    path = render.cached_file(name, functools.partial(_render_file, task, name))
     content_type = "video/mp4" if name.endswith(".mp4") else "image/png"
-    response = FileResponse(open(path, "rb"), content_type=content_type)
+    response = FileResponse(render.open_cached(name, functools.partial(_render_file, task, name)),
+                            content_type=content_type)
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
@@ -580,12 +621,14 @@ def result_file(request, call, name):
 def _render_file(task, name, path):
     prompt = fault_switches.strip_markers(task.prompt)
     seed = render.seed_for(prompt, task.model)
+    # Within the contract's limits whatever the row says: 15 s at most, no side over 1920 pixels.
+    width, height = min(task.width, MAX_SIDE), min(task.height, MAX_SIDE)
     if task.kind == SandboxTask.KIND_VIDEO:
         render.render_video(
             path,
-            width=task.width,
-            height=task.height,
-            duration=task.duration,
+            width=width,
+            height=height,
+            duration=max(1, min(task.duration, MAX_DURATION)),
             prompt=prompt,
             model=task.model,
             seed=seed,
@@ -594,7 +637,7 @@ def _render_file(task, name, path):
     else:
         index = int(name.rsplit("-", 1)[1].split(".")[0])
         still = render.render_still(
-            width=task.width, height=task.height, prompt=prompt, model=task.model, index=index, count=task.n, seed=seed
+            width=width, height=height, prompt=prompt, model=task.model, index=index, count=task.n, seed=seed
         )
         path.write_bytes(render.png_bytes(still))
 
