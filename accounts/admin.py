@@ -1,10 +1,15 @@
+import logging
 from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.db import models, transaction
 from django.db.models import Count, F
+from django.db.models.deletion import Collector
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -13,6 +18,33 @@ from django.utils.html import format_html
 from accounts import credits
 from accounts import usage as spending
 from accounts.models import CreditEntry, OperatorAlert, Plan, User
+
+log = logging.getLogger(__name__)
+
+
+def stored_files(queryset):
+    """The names of the stored files on the rows that deleting `queryset` removes, cascades included
+    (a creator's videos, posters and pictures), read the way Django's delete finds the rows."""
+    collector = Collector(using=queryset.db)
+    collector.collect(queryset)
+    groups = [(model, [obj.pk for obj in objs]) for model, objs in collector.data.items()]
+    groups += [(qs.model, qs.values_list("pk", flat=True)) for qs in collector.fast_deletes
+               if hasattr(qs, "values_list")]
+    names = []
+    for model, pks in groups:
+        fields = [f.attname for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
+        if fields:
+            for row in model._base_manager.filter(pk__in=pks).values_list(*fields):
+                names += [name for name in row if name]
+    return names
+
+
+def remove_files(names):
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:
+            log.exception("Could not remove %s from storage", name)
 
 
 class CreditEntryInline(admin.TabularInline):
@@ -111,6 +143,23 @@ class UserAdmin(BaseUserAdmin):
         if not change:  # a creator added by an operator starts like one who signed up
             credits.welcome(obj)
 
+    def get_deleted_objects(self, objs, request):
+        # Ledger entries are never deleted one by one, but a creator's ledger goes with the creator.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, perms_needed - {CreditEntry._meta.verbose_name}, protected
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, User.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        """A creator goes with everything of theirs: their ledger, videos and pictures, and the stored
+        files of those once the rows are gone. A worker busy with one of their videos finds it gone and
+        stops (each of its steps is a conditional UPDATE); a download finishing now removes its own file."""
+        with transaction.atomic():
+            files = stored_files(queryset)
+            queryset.delete()
+            transaction.on_commit(lambda: remove_files(files))
+
     def _action_page(self, request, queryset, form, title, action):
         return TemplateResponse(request, "admin/accounts/credit_action.html", {
             **self.admin_site.each_context(request), "title": title, "form": form, "users": queryset,
@@ -118,7 +167,7 @@ class UserAdmin(BaseUserAdmin):
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
         })
 
-    @admin.action(description="Grant credits to the selected creators…")
+    @admin.action(description="Grant credits to the selected creators…", permissions=["change"])
     def grant_credits(self, request, queryset):
         form = GrantForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
@@ -129,7 +178,7 @@ class UserAdmin(BaseUserAdmin):
         self.message_user(request, f"Granted {credits.words(amount)} to {len(queryset)} creator(s).", messages.SUCCESS)
         return None
 
-    @admin.action(description="Adjust credits of the selected creators, with a reason…")
+    @admin.action(description="Adjust credits of the selected creators, with a reason…", permissions=["change"])
     def adjust_credits(self, request, queryset):
         form = AdjustForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
@@ -145,7 +194,7 @@ class UserAdmin(BaseUserAdmin):
         self.message_user(request, f"Adjusted {done} creator(s) by {amount:+} credits.", messages.SUCCESS)
         return None
 
-    @admin.action(description="Move the selected creators to a plan…")
+    @admin.action(description="Move the selected creators to a plan…", permissions=["change"])
     def assign_plan(self, request, queryset):
         form = PlanForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
@@ -207,6 +256,8 @@ class CreditEntryAdmin(admin.ModelAdmin):
 
     def spending_view(self, request):
         """Spending across the studio: per day and per model, the last 30 days."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         entries = CreditEntry.objects.all()
         points = spending.daily_spending(entries)
         return TemplateResponse(request, "admin/accounts/spending.html", {
@@ -229,7 +280,7 @@ class OperatorAlertAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Mark resolved")
+    @admin.action(description="Mark resolved", permissions=["change"])
     def resolve(self, request, queryset):
         count = queryset.filter(resolved_at=None).update(resolved_at=timezone.now())
         self.message_user(request, f"Resolved {count} alert(s).", messages.SUCCESS)

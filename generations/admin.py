@@ -1,5 +1,11 @@
+import logging
+
+from django import forms
 from django.contrib import admin, messages
+from django.core.files.storage import default_storage
+from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts import credits
@@ -7,6 +13,7 @@ from generations import failures
 from generations.models import CatalogModel, Generation
 from generations.starting import start_generation
 
+log = logging.getLogger(__name__)
 
 
 @admin.register(CatalogModel)
@@ -33,16 +40,39 @@ class SharedFilter(admin.SimpleListFilter):
         return queryset
 
 
+def remove_files(names):
+    """Stored files whose rows are gone. A file that cannot be removed is logged, not retried."""
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:
+            log.exception("Could not remove %s from storage", name)
+
+
+class GenerationForm(forms.ModelForm):
+    def clean_featured(self):
+        featured = self.cleaned_data["featured"]
+        if featured and not (self.instance.status == Generation.COMPLETED and self.instance.share_token):
+            raise forms.ValidationError(
+                "Only a ready video that its creator shares by link can be featured, and this one is not shared."
+            )
+        return featured
+
+
 @admin.register(Generation)
 class GenerationAdmin(admin.ModelAdmin):
+    form = GenerationForm
     list_display = ("short_prompt", "user", "model", "status_badge", "progress", "cost", "created_at", "took")
     list_filter = ("status", SharedFilter, "featured", "model", "created_at")
     search_fields = ("prompt", "user__email", "user__display_name", "pixapi_task_id")
     date_hierarchy = "created_at"
     list_select_related = ("user", "model")
     actions = ("retry", "mark_failed", "refund", "feature", "unfeature")
+    # Workers change a generation at any time, so everything they write is read-only here, and so is
+    # what the creator asked and paid for. The error fields are editable only once it has finished.
     readonly_fields = (
-        "id", "user", "status_badge", "pixapi_task_id", "full_prompt", "cost", "result_url", "video_player",
+        "id", "user", "model", "prompt", "style", "camera", "duration", "size", "status_badge", "pixapi_task_id",
+        "full_prompt", "cost", "result_url", "video_player",
         "poster_image", "created_at", "submitted_at", "started_at", "pixapi_done_at", "finished_at", "updated_at",
         "took", "polls", "poll_errors", "next_poll_at", "lease_until", "video_bytes", "video_width",
         "video_height", "video_seconds", "source", "shared_link", "shared_at", "share_prompt", "in_gallery",
@@ -65,6 +95,41 @@ class GenerationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None or obj.is_active:
+            return self.readonly_fields + ("error_code", "error_message", "error_detail")
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        # Only what the operator changed: a full save would write back the status, progress and lease
+        # read when the form was posted, over what a worker wrote since.
+        if form.changed_data:
+            obj.updated_at = timezone.now()
+            obj.save(update_fields=[*form.changed_data, "updated_at"])
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, Generation.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        """Ones still being made are ended first, their held credits returned; their stored files are
+        removed once the rows are gone."""
+        chosen = Generation.objects.filter(pk__in=list(queryset.values_list("pk", flat=True)))
+        with transaction.atomic():
+            ended = sum(
+                gen.mark_failed("operator", failures.message_for("operator"), detail=f"Deleted by {request.user}")
+                for gen in chosen.active()
+            )
+            # Ended or finished, no worker stores a file for these rows any more (a download that
+            # finishes now removes its own), so these are all the names there will be.
+            files = [name for pair in chosen.values_list("video", "poster") for name in pair if name]
+            chosen.delete()
+            transaction.on_commit(lambda: remove_files(files))
+        if ended:
+            self.message_user(
+                request, f"{ended} generation(s) still being made were ended first and their held credits "
+                "returned to the creator.", messages.WARNING,
+            )
 
     @admin.display(description="Prompt")
     def short_prompt(self, obj):
@@ -94,7 +159,7 @@ class GenerationAdmin(admin.ModelAdmin):
         url = reverse("admin_generation_poster", args=[obj.pk])
         return format_html('<img src="{}" width="240" alt="Poster">', url)
 
-    @admin.action(description="Retry: make failed videos again, as new generations")
+    @admin.action(description="Retry: make failed videos again, as new generations", permissions=["change"])
     def retry(self, request, queryset):
         count = 0
         for gen in queryset.filter(status__in=[Generation.FAILED, Generation.CANCELED]).select_related("model"):
@@ -109,14 +174,14 @@ class GenerationAdmin(admin.ModelAdmin):
             count += 1
         self.message_user(request, f"Started {count} new generation(s).", messages.SUCCESS)
 
-    @admin.action(description="Mark failed (credits returned)")
+    @admin.action(description="Mark failed (credits returned)", permissions=["change"])
     def mark_failed(self, request, queryset):
         count = 0
         for gen in queryset.filter(status__in=Generation.ACTIVE):
             count += gen.mark_failed("operator", failures.message_for("operator"), detail=f"By {request.user}")
         self.message_user(request, f"Marked {count} generation(s) failed.", messages.SUCCESS)
 
-    @admin.action(description="Refund the credits of ready videos (a bad result)")
+    @admin.action(description="Refund the credits of ready videos (a bad result)", permissions=["change"])
     def refund(self, request, queryset):
         count = 0
         for gen in queryset.filter(status=Generation.COMPLETED):
@@ -131,14 +196,14 @@ class GenerationAdmin(admin.ModelAdmin):
         url = reverse("shared_video", args=[obj.share_token])
         return format_html('<a href="{}" target="_blank" rel="noopener">Open the shared page</a>', url)
 
-    @admin.action(description="Feature in the studio's gallery (shared videos only)")
+    @admin.action(description="Feature in the studio's gallery (shared videos only)", permissions=["change"])
     def feature(self, request, queryset):
         count = queryset.public().update(featured=True)
         skipped = queryset.count() - count
         note = f" {skipped} not shared by their creator (or not ready) were left out." if skipped else ""
         self.message_user(request, f"Featured {count} video(s).{note}", messages.SUCCESS)
 
-    @admin.action(description="Take out of the featured gallery")
+    @admin.action(description="Take out of the featured gallery", permissions=["change"])
     def unfeature(self, request, queryset):
         count = queryset.update(featured=False)
         self.message_user(request, f"Took {count} video(s) out of the featured gallery.", messages.SUCCESS)

@@ -1,4 +1,5 @@
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -77,12 +78,14 @@ def poster(request, pk):
 
 
 @staff_member_required
+@permission_required("generations.view_generation", raise_exception=True)
 def admin_video(request, pk):
     gen = get_object_or_404(Generation, pk=pk)
     return serving.stored_file_response(request, gen.video.name, "video/mp4")
 
 
 @staff_member_required
+@permission_required("generations.view_generation", raise_exception=True)
 def admin_poster(request, pk):
     gen = get_object_or_404(Generation, pk=pk)
     return serving.stored_file_response(request, gen.poster.name, "image/jpeg")
