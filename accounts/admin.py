@@ -27,15 +27,16 @@ def stored_files(queryset):
     (a creator's videos, posters and pictures), read the way Django's delete finds the rows."""
     collector = Collector(using=queryset.db)
     collector.collect(queryset)
-    groups = [(model, [obj.pk for obj in objs]) for model, objs in collector.data.items()]
-    groups += [(qs.model, qs.values_list("pk", flat=True)) for qs in collector.fast_deletes
-               if hasattr(qs, "values_list")]
+    # The collected rows may have their file fields deferred: read those in batches, not row by row.
+    querysets = [qs for qs in collector.fast_deletes if hasattr(qs, "values_list")]
+    for model, objs in collector.data.items():
+        pks = [obj.pk for obj in objs]
+        querysets += [model._base_manager.filter(pk__in=pks[i:i + 500]) for i in range(0, len(pks), 500)]
     names = []
-    for model, pks in groups:
-        fields = [f.attname for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
+    for qs in querysets:
+        fields = [f.attname for f in qs.model._meta.concrete_fields if isinstance(f, models.FileField)]
         if fields:
-            for row in model._base_manager.filter(pk__in=pks).values_list(*fields):
-                names += [name for name in row if name]
+            names += [name for row in qs.values_list(*fields) for name in row if name]
     return names
 
 
