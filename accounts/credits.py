@@ -293,7 +293,7 @@ def what_to_do(user):
     return "For more credits, ask the studio team."
 
 
-def check_budget(user, cost):
+def check_budget(user, cost, what="This video"):
     """Raises OverBudget when this would take the month's spending past the creator's own budget."""
     budget = User.objects.filter(pk=_uid(user)).values_list("monthly_budget", flat=True).first()
     if budget is None:
@@ -301,7 +301,7 @@ def check_budget(user, cost):
     spent = month_spending(user)
     if spent + cost > budget:
         raise OverBudget(
-            f"This video ({words(cost)}) would take this month's spending to {words(spent + cost)}, "
+            f"{what} ({words(cost)}) would take this month's spending to {words(spent + cost)}, "
             f"past your monthly budget of {words(budget)}. Generate it anyway, or change your budget "
             "on your usage page."
         )

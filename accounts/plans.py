@@ -49,19 +49,28 @@ def allowed_sizes(plan, model):
     return [s for s in model.sizes if not is_hd(s)]
 
 
-def check_request(user, model, duration, size):
-    """Raises PlanLimit when the creator's plan does not include this model, length or size."""
+def check_model(user, model):
+    """Raises PlanLimit when the creator's plan does not include this model (a video or an image model)."""
     plan = plan_for(user)
-    if plan is None:
-        return
     ids = allowed_model_ids(plan)
     if ids is not None and model.pk not in ids:
         names = list(plan.allowed_models.filter(kind=model.kind).values_list("name", flat=True))
+        if not names:
+            raise PlanLimit(f"{model.name} is not part of your {plan.name} plan. Ask the studio team about a plan "
+                            "with more models.")
         pick = f"Pick {names[0]}" if len(names) == 1 else "Pick one of those"
         raise PlanLimit(
             f"{model.name} is not part of your {plan.name} plan, which includes {_and(names)}. "
             f"{pick}, or ask the studio team about a plan with more models."
         )
+
+
+def check_request(user, model, duration, size):
+    """Raises PlanLimit when the creator's plan does not include this model, length or size."""
+    plan = plan_for(user)
+    if plan is None:
+        return
+    check_model(user, model)
     if plan.max_duration is not None and duration > plan.max_duration:
         raise PlanLimit(
             f"Your {plan.name} plan makes videos of up to {plan.max_duration} seconds. Pick a shorter length."
@@ -70,16 +79,37 @@ def check_request(user, model, duration, size):
         raise PlanLimit(f"Your {plan.name} plan makes 720p videos. Pick a 720p shape.")
 
 
-def check_running(user, running):
-    """Raises PlanLimit when `running` videos in progress is already as many as the plan allows at once."""
+def check_running(user, running, pictures=0):
+    """Raises PlanLimit when `running` videos and `pictures` picture requests in progress are already as
+    many as the plan allows at once (both take one of its places)."""
     plan = plan_for(user)
-    if plan is None or plan.max_running is None or running < plan.max_running:
+    if plan is None or plan.max_running is None or running + pictures < plan.max_running:
         return
-    many = "1 video" if running == 1 else f"{running} videos"
+    counts = [(running, "video"), (pictures, "picture request")]
+    many = [f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts if n]
     raise PlanLimit(
-        f"You have {many} in progress, as many as your {plan.name} plan makes at once. "
+        f"You have {_and(many)} in progress, as many as your {plan.name} plan makes at once. "
         "Wait for one to finish, then try again."
     )
+
+
+def plans_in_order():
+    """Every plan, cheapest first, with its models: for unlocking() over one page's options."""
+    return list(Plan.objects.order_by("position", "name").prefetch_related("allowed_models"))
+
+
+def unlocking(plans, model, duration=None, size=None):
+    """The first of `plans` that makes this model (at this length and size), or None."""
+    for plan in plans:
+        ids = {m.pk for m in plan.allowed_models.all()}
+        if ids and model.pk not in ids:
+            continue
+        if duration is not None and plan.max_duration is not None and duration > plan.max_duration:
+            continue
+        if size is not None and not plan.allow_hd and is_hd(size):
+            continue
+        return plan
+    return None
 
 
 # The plans the studio starts with: seeded by a migration (and the tests), then edited in admin.

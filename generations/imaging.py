@@ -5,12 +5,13 @@ import io
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts import credits
-from generations import failures, pictures, tracking
+from accounts import credits, plans
+from generations import failures, pictures, starting, tracking
 from generations.models import ImageRequest, Picture
 from generations.pixapi import client as pixapi
 
@@ -20,17 +21,26 @@ LEASE_SECONDS = 180  # longer than an image call can take
 MAX_IMAGE_BYTES = 30_000_000
 
 
-def request_pictures(user, *, model, prompt, n=3, size="1024x1024", client_token=None):
+def request_pictures(user, *, model, prompt, n=3, size="1024x1024", client_token=None, confirm_budget=False):
     """Queues an image request, holding its cost; the same form token twice gives back the first one.
-    Raises credits.Refused, with words for the creator and nothing created, when the balance is short."""
+
+    By the same rules as a video (generations.starting): raises credits.Refused, with words for the
+    creator and nothing created, when their plan, what they have in progress, their budget (unless
+    `confirm_budget`), the day's picture requests, the pictures they keep or their balance do not allow it."""
     if client_token:
         existing = ImageRequest.objects.filter(user=user, client_token=client_token).first()
         if existing:
             return existing
     try:
         with transaction.atomic():
-            credits.lock_account(user)
+            credits.lock_account(user)  # held until commit: the checks below stay true until the hold
+            plans.check_model(user, model)
+            plans.check_running(user, *starting.in_progress(user))
+            check_requests_today(user)
+            pictures.check_room(user, adding=n)
             cost = model.credits_per_image * n
+            if not confirm_budget:
+                credits.check_budget(user, cost, what="These pictures")
             req = ImageRequest.objects.create(
                 user=user, model=model, prompt=prompt, n=n, size=size, cost=cost, client_token=client_token,
             )
@@ -39,6 +49,18 @@ def request_pictures(user, *, model, prompt, n=3, size="1024x1024", client_token
     except IntegrityError:
         return ImageRequest.objects.get(user=user, client_token=client_token)
     return req
+
+
+def check_requests_today(user):
+    """Raises credits.Refused when the creator has asked for as many sets of pictures in the last day as
+    the studio makes for one account (PICTURE_REQUESTS_PER_DAY)."""
+    limit = settings.PICTURE_REQUESTS_PER_DAY
+    since = timezone.now() - timedelta(days=1)
+    if ImageRequest.objects.filter(user=user, created_at__gte=since).count() >= limit:
+        raise credits.Refused(
+            f"You have asked for {limit} sets of pictures in the last day, as many as the studio makes for "
+            "one account. Try again tomorrow, or pick one of the pictures you have."
+        )
 
 
 def make(request_id):

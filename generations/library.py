@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from django import forms
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, Q
@@ -80,6 +81,15 @@ class CollectionForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+
+    def clean(self):
+        limit = settings.COLLECTIONS_PER_ACCOUNT
+        if self.instance.pk is None and Collection.objects.filter(user=self.user).count() >= limit:
+            raise forms.ValidationError(
+                f"You have {limit} collections, as many as one account keeps. Remove one you no longer use "
+                "(its videos stay in your library), then make a new one."
+            )
+        return super().clean()
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())

@@ -135,7 +135,8 @@ def collection_create(request):
         collection = form.save()
         messages.success(request, f"Collection {collection.name} made. Tick videos and move them into it.")
         return redirect(f"{reverse('library')}?collection={collection.pk}")
-    messages.error(request, " ".join(form.errors.get("name", ["That name does not work."])))
+    problems = form.errors.get("name") or form.non_field_errors() or ["That name does not work."]
+    messages.error(request, " ".join(problems))
     return _back_to_library(request)
 
 

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 
 from accounts import credits, plans
 from generations import tracking
-from generations.models import Generation
+from generations.models import Generation, ImageRequest
 from studio import presets
 
 
@@ -28,7 +28,7 @@ def start_generation(
             # and the checks below still hold when the hold is written.
             credits.lock_account(user)
             plans.check_request(user, model, duration, size)
-            plans.check_running(user, Generation.objects.for_user(user).active().count())
+            plans.check_running(user, *in_progress(user))
             cost = model.price(duration, size)
             if not confirm_budget:
                 credits.check_budget(user, cost)
@@ -44,3 +44,9 @@ def start_generation(
     except IntegrityError:
         return Generation.objects.get(user=user, client_token=client_token), False
     return gen, True
+
+
+def in_progress(user):
+    """What the creator has being made now, as their plan's "at once" counts it: (videos, picture requests)."""
+    pictures = ImageRequest.objects.filter(user=user, status__in=[ImageRequest.QUEUED, ImageRequest.RUNNING])
+    return Generation.objects.for_user(user).active().count(), pictures.count()

@@ -291,6 +291,14 @@ PIXAPI_MAX_DOWNLOAD_BYTES = env_number("PIXAPI_MAX_DOWNLOAD_BYTES", 500_000_000,
 # Pictures creators animate: upload caps, and how Pixapi is handed one.
 PICTURE_MAX_BYTES = env_number("PICTURE_MAX_BYTES", 20_000_000, minimum=1)
 PICTURE_MAX_PIXELS = env_number("PICTURE_MAX_PIXELS", 40_000_000, minimum=1)
+# Most memory opening one picture may take (the decoded pixels and the copy kept); larger ones are refused.
+PICTURE_DECODE_MEMORY = env_number("PICTURE_DECODE_MEMORY", 160_000_000, minimum=1_000_000)
+
+# What one account may keep or ask for; past it the form says so, and what to do.
+PICTURES_PER_ACCOUNT = env_number("PICTURES_PER_ACCOUNT", 500, minimum=1)  # uploaded, made and frames
+DRAFTS_PER_ACCOUNT = env_number("DRAFTS_PER_ACCOUNT", 20, minimum=1)  # unfinished "animate a picture" drafts
+COLLECTIONS_PER_ACCOUNT = env_number("COLLECTIONS_PER_ACCOUNT", 100, minimum=1)
+PICTURE_REQUESTS_PER_DAY = env_number("PICTURE_REQUESTS_PER_DAY", 50, minimum=1)  # sets made by image models
 PICTURE_URL_MAX_AGE = env_number("PICTURE_URL_MAX_AGE", 3600, minimum=1)  # seconds a signed picture URL works
 PIXAPI_IMAGE_AS_DATA_URL = env_bool("PIXAPI_IMAGE_AS_DATA_URL", False)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5_000_000

@@ -16,6 +16,7 @@ urlpatterns = [
     path("animate/new/", wizard.start_over, name="wizard_new"),
     path("animate/<uuid:pk>/upload/", wizard.upload, name="wizard_upload"),
     path("animate/<uuid:pk>/choose/", wizard.choose, name="wizard_choose"),
+    path("animate/<uuid:pk>/pictures/delete/", wizard.delete_picture, name="wizard_delete_picture"),
     path("animate/<uuid:pk>/frame/", wizard.frame, name="wizard_frame"),
     path("animate/<uuid:pk>/make/", wizard.make, name="wizard_make"),
     path("animate/<uuid:pk>/make/status/", wizard.make_status, name="wizard_make_status"),

@@ -5,6 +5,7 @@ tab never loses anything."""
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts import credits
+from accounts import credits, plans
 from generations import imaging, media, pictures
 from generations.models import SIZES, CatalogModel, Generation, Picture
 from generations.starting import start_generation
@@ -39,32 +40,77 @@ def _image_models():
     return list(CatalogModel.objects.filter(kind=CatalogModel.IMAGE, enabled=True))
 
 
-def _settings_for(draft, data=None):
-    """The settings step's choices, filled from the draft (or the form being changed), kept valid."""
+def _settings_for(user, draft, data=None):
+    """The settings step's choices, filled from the draft (or the form being changed), kept valid and
+    within the creator's plan. What the plan leaves out is listed too, disabled, with the plan that has it."""
     data = data or {}
-    models = _video_models()
+    plan = plans.plan_for(user)
+    ids = plans.allowed_model_ids(plan)
+    every = _video_models()
+    allowed = [m for m in every if (ids is None or m.pk in ids)
+               and plans.allowed_durations(plan, m) and plans.allowed_sizes(plan, m)]
     wanted = data.get("model") or draft.model
-    model = next((m for m in models if m.slug == wanted), models[0] if models else None)
+    model = next((m for m in allowed if m.slug == wanted), allowed[0] if allowed else None)
     if model is None:
         return None
-    natural = draft.picture.natural_size() if draft.picture else model.sizes[0]
+    durations, sizes = plans.allowed_durations(plan, model), plans.allowed_sizes(plan, model)
+    natural = draft.picture.natural_size() if draft.picture else sizes[0]
     size = data.get("size") or draft.size or natural
-    if size not in model.sizes:
-        size = natural if natural in model.sizes else model.sizes[0]
+    if size not in sizes:
+        size = natural if natural in sizes else sizes[0]
     try:
         duration = int(data.get("duration") or draft.duration or 0)
     except ValueError:
         duration = 0
-    if duration not in model.durations:
-        duration = 5 if 5 in model.durations else model.durations[0]
+    if duration not in durations:
+        duration = 5 if 5 in durations else durations[0]
     fit = data.get("fit") or draft.fit
     fit = fit if fit in ("crop", "letterbox") else "crop"
     width, height = (int(n) for n in size.split("x"))
+    others = _Unlocking()
     return {
-        "models": models, "model": model, "size": size, "duration": duration, "fit": fit,
+        "models": [(m, "" if m in allowed else others.plan_name(m)) for m in every],
+        "durations": [(d, "" if d in durations else others.plan_name(model, duration=d)) for d in model.durations],
+        "sizes": [(value, label, "" if value in sizes else others.plan_name(model, size=value))
+                  for value, label in model.size_choices()],
+        "model": model, "size": size, "duration": duration, "fit": fit,
         "portrait": height > width, "cost": model.price(duration, size), "size_label": SIZES.get(size, size),
         "mismatch": draft.picture is not None and draft.picture.is_portrait != (height > width),
     }
+
+
+class _Unlocking:
+    """Names the plan that makes a locked choice, reading the plans once, only when something is locked."""
+
+    def __init__(self):
+        self.plans = None
+
+    def plan_name(self, model, **choice):
+        if self.plans is None:
+            self.plans = plans.plans_in_order()
+        plan = plans.unlocking(self.plans, model, **choice)
+        return f"{plan.name} plan" if plan else "Not offered"
+
+
+def _image_model_choices(user):
+    """The image models, each with the plan that has it when the creator's does not ("" when it does)."""
+    ids = plans.allowed_model_ids(plans.plan_for(user))
+    others = _Unlocking()
+    return [(m, "" if ids is None or m.pk in ids else others.plan_name(m)) for m in _image_models()]
+
+
+def _not_made(user, data, chosen):
+    """Why the settings posted were not taken: the plan's words when it leaves them out."""
+    model = next((m for m in _video_models() if m.slug == data.get("model")), None)
+    try:
+        if model is not None:
+            plans.check_request(user, model, int(data.get("duration") or 0), data.get("size") or "")
+    except ValueError:
+        pass
+    except plans.PlanLimit as refusal:
+        return f"{refusal.message} We picked the closest settings your plan makes: check them and continue."
+    return (f"{chosen['model'].name} cannot make that. We picked the closest settings it can make: "
+            "check them and continue.")
 
 
 def _context(request, draft, **extra):
@@ -77,14 +123,14 @@ def _context(request, draft, **extra):
         context.update(
             pictures=Picture.objects.for_user(user)[:24],
             videos=Generation.objects.for_user(user).filter(status=Generation.COMPLETED).select_related("model")[:12],
-            image_models=_image_models(),
+            image_models=_image_model_choices(user),
             image_request=draft.image_request,
             make_token=uuid.uuid4(),
         )
     elif draft.step == "motion":
         context.update(motions=[(key, label, key in draft.motions) for key, (label, _) in presets.MOTIONS.items()])
     elif draft.step in ("settings", "review"):
-        context["settings"] = _settings_for(draft)
+        context["settings"] = _settings_for(request.user, draft)
         context["full_prompt"] = presets.motion_prompt(draft.prompt, draft.motions)
         if context["settings"]:
             context.update(credits.cost_line(request.user, context["settings"]["cost"]))
@@ -115,6 +161,13 @@ def start(request):
 @require_POST
 @login_required_htmx
 def start_over(request):
+    unfinished = Draft.objects.for_user(request.user).unfinished()
+    limit = settings.DRAFTS_PER_ACCOUNT
+    if unfinished.count() >= limit:
+        draft = unfinished.first()
+        return _show(request, draft, error=f"You have {limit} unfinished pictures to animate, as many as the "
+                                           "studio keeps for one account. Carry on with this one, or make a video "
+                                           "from it first.")
     draft = Draft.objects.create(user=request.user)
     return redirect("wizard_step", draft.pk, "picture")
 
@@ -154,7 +207,7 @@ def _save_step(request, draft, step):
             return _show(request, draft, error="Say what should happen in the clip, or pick a motion below.")
         draft.step = "settings"
     elif step == "settings":
-        chosen = _settings_for(draft, data)
+        chosen = _settings_for(request.user, draft, data)
         if chosen is None:
             return _show(request, draft, error="No model can animate pictures right now. Please try again later.")
         requested = (data.get("model"), data.get("duration"), data.get("size"))
@@ -163,8 +216,7 @@ def _save_step(request, draft, step):
         )
         if requested != (chosen["model"].slug, str(chosen["duration"]), chosen["size"]):
             draft.save()
-            return _show(request, draft, error=f"{chosen['model'].name} cannot make that. We picked the closest "
-                                                "settings it can make: check them and continue.")
+            return _show(request, draft, error=_not_made(request.user, data, chosen))
         draft.step = "review"
     else:
         raise Http404("The review step is sent with the Make my video button.")
@@ -179,7 +231,7 @@ def settings_preview(request, pk):
     """The settings panel again for what the creator just changed: choices, fit preview, cost."""
     draft = _get_draft(request, pk)
     context = _context(request, draft)
-    context["settings"] = _settings_for(draft, request.GET)
+    context["settings"] = _settings_for(request.user, draft, request.GET)
     if context["settings"]:
         context.update(credits.cost_line(request.user, context["settings"]["cost"]))
     return render(request, "studio/wizard.html#settings_fields", context)
@@ -203,11 +255,26 @@ def upload(request, pk):
     if upload is None:
         return _show(request, draft, error="Choose a picture to upload first.")
     try:
+        pictures.check_room(request.user)
         image = pictures.read_upload(upload)
     except pictures.PictureRefused as refusal:
         return _show(request, draft, error=str(refusal))
     picture = pictures.keep(request.user, image, Picture.UPLOAD, name=upload.name)
     return _picture_chosen(request, draft, picture)
+
+
+@require_POST
+@login_required_htmx
+def delete_picture(request, pk):
+    """Deletes one of the creator's pictures and its files; one a video is being made from stays."""
+    draft = _get_draft(request, pk)
+    picture = get_object_or_404(Picture, pk=_uuid(request.POST.get("picture")), user=request.user)
+    try:
+        pictures.delete(picture)
+    except pictures.PictureRefused as refusal:
+        return _show(request, draft, error=str(refusal))
+    draft.refresh_from_db()
+    return _show(request, draft, notice="Picture deleted.")
 
 
 @require_POST
@@ -227,7 +294,10 @@ def frame(request, pk):
     )
     which = "last" if request.POST.get("which") == "last" else "first"
     try:
+        pictures.check_room(request.user)
         image = media.frame_of(gen.video.name, which)
+    except pictures.PictureRefused as refusal:
+        return _show(request, draft, error=str(refusal))
     except media.NotAVideo:
         return _show(request, draft, error="We could not read a frame from that video. Pick another one.")
     picture = pictures.keep(request.user, image, Picture.FRAME, name=f"{which.title()} frame: {gen.prompt}",
@@ -262,10 +332,14 @@ def make(request, pk):
     try:
         draft.image_request = imaging.request_pictures(
             request.user, model=model, prompt=" ".join(form.cleaned_data["prompt"].split()), n=3, size=size,
-            client_token=form.cleaned_data["client_token"],
+            client_token=form.cleaned_data["client_token"], confirm_budget=request.POST.get("confirm_budget") == "yes",
         )
-    except credits.Refused as refusal:
-        return _show(request, draft, make_error=str(refusal), make_prompt=form.cleaned_data["prompt"])
+    except credits.OverBudget as refusal:
+        return _show(request, draft, make_error=str(refusal), make_prompt=form.cleaned_data["prompt"],
+                     make_model=model.slug, make_confirm_budget=True)
+    except (credits.Refused, pictures.PictureRefused) as refusal:
+        return _show(request, draft, make_error=str(refusal), make_prompt=form.cleaned_data["prompt"],
+                     make_model=model.slug)
     draft.save()
     return _show(request, draft)
 
@@ -281,7 +355,7 @@ def make_status(request, pk):
 @login_required_htmx
 def submit(request, pk):
     draft = _get_draft(request, pk)
-    chosen = _settings_for(draft)
+    chosen = _settings_for(request.user, draft)
     if draft.picture is None or chosen is None or not draft.reachable("review"):
         return redirect("wizard_step", draft.pk, "picture")
     try:

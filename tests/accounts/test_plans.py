@@ -156,3 +156,29 @@ def test_the_demo_creator_has_credits_to_play():
     demo = User.objects.get(email="demo@studio.local")
     assert demo.plan.slug == "creator"
     assert credits.balance_of(demo) == 1000
+
+
+# What a locked choice needs, and pictures in the plan's "at once"
+
+
+def test_the_plan_that_unlocks_a_choice_is_the_first_that_makes_it(db):
+    every = plans.plans_in_order()
+    assert plans.unlocking(every, model("wan")).slug == "free"
+    assert plans.unlocking(every, model("kling")).slug == "creator"
+    assert plans.unlocking(every, model("veo")).slug == "pro"
+    assert plans.unlocking(every, model("gpt-image-2")).slug == "creator"
+    assert plans.unlocking(every, model("wan"), duration=9).slug == "creator"
+    assert plans.unlocking(every, model("wan"), duration=12).slug == "pro"
+    assert plans.unlocking(every, model("wan"), size="1080x1920").slug == "creator"
+    assert plans.unlocking(every[:1], model("veo")) is None
+
+
+def test_pictures_in_progress_count_in_the_plans_at_once_and_are_named(free_creator):
+    plans.check_running(free_creator, 1, 0)
+    plans.check_running(free_creator, 0, 1)
+    with pytest.raises(plans.PlanLimit) as refusal:
+        plans.check_running(free_creator, 0, 2)
+    assert refusal.value.message.startswith("You have 2 picture requests in progress, as many as your Free plan")
+    with pytest.raises(plans.PlanLimit) as refusal:
+        plans.check_running(free_creator, 2)
+    assert refusal.value.message.startswith("You have 2 videos in progress, as many as your Free plan")

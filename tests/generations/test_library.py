@@ -315,6 +315,21 @@ def test_making_renaming_and_removing_a_collection(logged_in, owner):
     assert gen.collection is None and not Collection.objects.exists()
 
 
+def test_collections_an_account_keeps_are_limited_with_words(logged_in, owner, outsider, settings):
+    settings.COLLECTIONS_PER_ACCOUNT = 2
+    Collection.objects.create(user=outsider, name="Not theirs")  # another creator's do not count
+    for name in ["Trips", "Pets"]:
+        logged_in.post(reverse("collection_create"), {"name": name})
+    response = logged_in.post(reverse("collection_create"), {"name": "Food"}, follow=True)
+    assert ("You have 2 collections, as many as one account keeps. Remove one you no longer use (its videos stay "
+            "in your library), then make a new one.") in response.content.decode()
+    assert sorted(Collection.objects.filter(user=owner).values_list("name", flat=True)) == ["Pets", "Trips"]
+    pets = Collection.objects.get(name="Pets")
+    logged_in.post(reverse("collection_rename", args=[pets.pk]), {"name": "Dogs"})  # renaming is not adding
+    pets.refresh_from_db()
+    assert pets.name == "Dogs"
+
+
 def test_someone_elses_collection_cannot_be_renamed_or_removed(logged_in, outsider):
     theirs = Collection.objects.create(user=outsider, name="Theirs")
     assert logged_in.post(reverse("collection_rename", args=[theirs.pk]), {"name": "Mine"}).status_code == 404

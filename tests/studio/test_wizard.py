@@ -3,6 +3,8 @@
 import io
 import os
 import struct
+import subprocess
+import sys
 import time
 import zlib
 
@@ -11,11 +13,12 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import Image
+from PIL import Image, ImageCms, PngImagePlugin
 
 from generations import pictures
 from generations.models import Generation, ImageRequest, Picture
 from studio.models import Draft
+from tests.conftest import ROOT
 from tests.generations.test_lifecycle import drive, run_queue
 
 
@@ -134,6 +137,196 @@ def test_too_many_bytes_is_refused_before_reading(client, creator, settings):
     assert Picture.objects.count() == 0
 
 
+# Memory: whatever a file claims, opening it costs a bounded amount
+
+MEASURE = """
+import resource, sys
+import django
+django.setup()
+from django.core.files import File
+from generations import pictures
+upload = File(open(sys.argv[1], "rb"), name="big")
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    image = pictures.read_upload(upload)
+    pictures.jpeg_bytes(image)
+    result = "%dx%d" % image.size
+except pictures.PictureRefused as refusal:
+    result = str(refusal)
+print(result)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
+"""
+
+
+def peak_memory(path):
+    """Opens the picture as an upload in a fresh interpreter: (what came of it, the peak extra bytes)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "studio.settings"}
+    done = subprocess.run([sys.executable, "-c", MEASURE, str(path)], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result, extra = done.stdout.strip().splitlines()[-2:]
+    return result, int(extra)
+
+
+@pytest.mark.parametrize(
+    "mode, size, fmt, outcome",
+    [
+        # 165 KB of PNG that decodes to 40 megapixels (160 MB in Pillow): refused before it is decoded.
+        ("RGBA", (8000, 5000), "PNG", "more than the studio can open as a PNG"),
+        # The largest PNG taken is decoded, then made smaller a band at a time.
+        ("RGB", (5000, 6000), "PNG", "2133x2560"),
+        # A JPEG is decoded at half its size, straight from the file.
+        ("RGB", (8000, 5000), "JPEG", "2560x1600"),
+    ],
+)
+def test_a_huge_picture_in_a_small_file_costs_bounded_memory(tmp_path, mode, size, fmt, outcome):
+    path = tmp_path / f"big.{fmt.lower()}"
+    Image.new(mode, size, (200, 30, 30, 128)[: len(mode)]).save(path, fmt)
+    result, extra = peak_memory(path)
+    assert outcome in result
+    assert extra < 200_000_000, f"{extra / 1e6:.0f} MB"
+
+
+def test_a_huge_png_is_refused_in_words_and_nothing_is_kept(client, creator, tmp_path):
+    buffer = io.BytesIO()
+    Image.new("RGBA", (8000, 5000), (200, 30, 30, 128)).save(buffer, "PNG")
+    assert len(buffer.getvalue()) < 200_000
+    html = upload(client, new_draft(client), SimpleUploadedFile("flat.png", buffer.getvalue())).content.decode()
+    assert ("That picture is 8,000 × 5,000 pixels, more than the studio can open as a PNG (up to about 32 "
+            "megapixels). Save it smaller, or as a JPEG, and try again.") in html
+    assert Picture.objects.count() == 0
+
+
+def test_a_heic_is_checked_before_it_is_decoded_too(client, creator, settings):
+    settings.PICTURE_DECODE_MEMORY = 1_000_000
+    html = upload(client, new_draft(client), image_file(640, 480, fmt="HEIF")).content.decode()
+    assert "more than the studio can open as a HEIC" in html
+    assert Picture.objects.count() == 0
+
+
+def test_a_large_jpeg_is_kept_at_the_size_the_studio_keeps(client, creator):
+    upload(client, new_draft(client), image_file(6000, 4000))
+    picture = Picture.objects.get()
+    assert (picture.width, picture.height) == (2560, 1707)  # pictures.LONGEST_SIDE, the shape kept
+
+
+# Metadata: none of it is kept
+
+
+def jpeg_with_metadata():
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"
+    exif[0x8825] = {2: (51.0, 30.0, 26.0)}  # where it was taken
+    buffer = io.BytesIO()
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    Image.new("RGB", (640, 480), (10, 120, 200)).save(
+        buffer, "JPEG", exif=exif.tobytes(), comment=b"SecretComment", icc_profile=icc,
+        xmp=b"<x:xmpmeta>SecretXMP</x:xmpmeta>",
+    )
+    return buffer.getvalue()
+
+
+def png_with_metadata():
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "SecretAuthor")  # tEXt
+    info.add_text("Comment", "SecretZipped", zip=True)  # zTXt
+    info.add_itxt("Description", "SecretInternational", lang="en")  # iTXt
+    buffer = io.BytesIO()
+    Image.new("RGBA", (640, 480), (10, 120, 200, 255)).save(buffer, "PNG", pnginfo=info)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name, make", [("photo.jpg", jpeg_with_metadata), ("drawing.png", png_with_metadata)])
+def test_no_metadata_is_kept_not_even_comments_or_text_chunks(client, creator, name, make):
+    data = make()
+    assert b"Secret" in data
+    upload(client, new_draft(client), SimpleUploadedFile(name, data))
+    picture = Picture.objects.get()
+    for field in (picture.image, picture.thumbnail):
+        stored = default_storage.open(field.name).read()
+        assert b"Secret" not in stored
+        assert b"\xff\xfe" not in stored[: stored.index(b"\xff\xda")]  # no COM segment before the pixels
+        kept = Image.open(io.BytesIO(stored))
+        assert kept.format == "JPEG"
+        assert not kept.getexif() and not {"exif", "comment", "icc_profile", "xmp"} & kept.info.keys()
+
+
+# What one account may keep, and deleting pictures
+
+
+def test_pictures_an_account_keeps_are_limited_with_words_and_nothing_kept_past_it(client, creator, settings):
+    settings.PICTURES_PER_ACCOUNT = 2
+    draft = new_draft(client)
+    upload(client, draft, image_file())
+    upload(client, draft, image_file())
+    html = upload(client, draft, image_file()).content.decode()
+    assert ("You keep 2 pictures, and the studio holds up to 2 for one account. Delete some you no longer need "
+            "(the Delete button under each picture), then try again.") in html
+    assert Picture.objects.count() == 2
+
+
+def test_unfinished_drafts_are_limited_with_words(client, creator, settings):
+    settings.DRAFTS_PER_ACCOUNT = 2
+    new_draft(client)
+    client.post(reverse("wizard_new"))
+    assert Draft.objects.count() == 2
+    response = client.post(reverse("wizard_new"))
+    assert response.status_code == 200
+    assert "You have 2 unfinished pictures to animate, as many as the studio keeps for one account." in (
+        response.content.decode())
+    assert Draft.objects.count() == 2
+
+
+def delete_picture(client, draft, picture):
+    return client.post(reverse("wizard_delete_picture", args=[draft.pk]), {"picture": str(picture.pk)},
+                       headers={"hx-request": "true"})
+
+
+def test_a_creator_deletes_their_own_picture_and_its_files(client, creator, django_capture_on_commit_callbacks):
+    draft = new_draft(client)
+    upload(client, draft, image_file())
+    picture = Picture.objects.get()
+    html = client.get(step_url(draft, "picture")).content.decode()
+    assert 'aria-label="Delete the picture photo.jpg"' in html
+    names = [picture.image.name, picture.thumbnail.name]
+    with django_capture_on_commit_callbacks(execute=True):
+        html = delete_picture(client, draft, picture).content.decode()
+    assert "Picture deleted." in html
+    assert not Picture.objects.exists()
+    assert not any(default_storage.exists(name) for name in names)
+    draft.refresh_from_db()
+    assert draft.picture is None  # the draft had chosen it: it asks for a picture again
+
+
+def test_nobody_else_can_delete_a_picture(client, creator, outsider):
+    draft = new_draft(client)
+    upload(client, draft, image_file())
+    picture = Picture.objects.get()
+    client.force_login(outsider)
+    own = new_draft_for(client, outsider)
+    assert delete_picture(client, own, picture).status_code == 404
+    assert delete_picture(client, draft, picture).status_code == 404
+    assert Picture.objects.filter(pk=picture.pk).exists()
+    assert default_storage.exists(picture.image.name)
+
+
+def test_a_picture_a_video_is_being_made_from_is_kept_with_words(client, creator):
+    from tests.generations.videos import make_generation
+
+    draft = new_draft(client)
+    upload(client, draft, image_file())
+    picture = Picture.objects.get()
+    gen = make_generation(creator, status=Generation.SUBMITTED, input_picture=picture)
+    html = delete_picture(client, draft, picture).content.decode()
+    assert "A video is being made from this picture right now. Delete it once the video is ready." in html
+    assert Picture.objects.filter(pk=picture.pk).exists() and default_storage.exists(picture.image.name)
+    gen.mark_failed("lost", "Lost")  # once it is no longer being made, it may go
+    delete_picture(client, draft, picture)
+    assert not Picture.objects.exists()
+    gen.refresh_from_db()
+    assert gen.input_picture is None
+
+
 # Steps and the draft
 
 
@@ -219,6 +412,89 @@ def test_another_creator_cannot_see_or_use_someone_elses_draft_or_pictures(clien
 def new_draft_for(client, user):
     client.get(reverse("wizard"))
     return Draft.objects.filter(user=user).get()
+
+
+# The creator's plan
+
+
+@pytest.fixture
+def free_creator(client, db, media_root):
+    from accounts.models import User
+    from tests.conftest import with_credits
+
+    user = with_credits(User.objects.create_user(username="fern", email="fern@example.com", password="x"), 100,
+                        plan="free")
+    client.force_login(user)
+    return user
+
+
+def at_settings(client, picture=None):
+    draft = new_draft(client)
+    upload(client, draft, picture or image_file())
+    client.post(step_url(draft, "picture"))
+    client.post(step_url(draft, "motion"), {"motions": ["orbit"]})
+    return draft
+
+
+def test_settings_offer_only_what_the_plan_makes_and_name_the_plan_for_the_rest(client, free_creator):
+    draft = at_settings(client, image_file(1920, 1080))
+    html = client.get(step_url(draft, "settings")).content.decode()
+    assert '<input type="radio" name="model" value="wan" checked>' in html  # the default is one it makes
+    assert '<input type="radio" name="model" value="veo" disabled>' in html
+    assert '<input type="radio" name="model" value="kling" disabled>' in html
+    assert "Comes with the Pro plan" in html and "Comes with the Creator plan" in html  # Veo, Kling
+    assert '<option value="8">8 seconds</option>' in html
+    assert '<option value="9" disabled>9 seconds · Creator plan</option>' in html
+    assert '<option value="11" disabled>11 seconds · Pro plan</option>' in html
+    assert '<option value="1280x720" selected>' in html
+    assert '<option value="1920x1080" disabled>Landscape 1080p · Creator plan</option>' in html
+    assert "<strong>10 credits</strong>" in html  # Wan, 5 seconds at 720p
+
+
+def test_settings_the_plan_leaves_out_are_refused_on_the_server_in_its_words(client, free_creator, queue):
+    draft = at_settings(client)
+    for forged, words in [
+        ({"model": "veo", "duration": "5"}, "Veo is not part of your Free plan, which includes Wan."),
+        ({"model": "wan", "duration": "12"}, "Your Free plan makes videos of up to 8 seconds."),
+        ({"model": "wan", "duration": "5", "size": "1920x1080"}, "Your Free plan makes 720p videos."),
+    ]:
+        html = client.post(step_url(draft, "settings"), {"size": "1280x720", "fit": "crop", **forged}).content.decode()
+        assert words in html and "We picked the closest settings your plan makes" in html
+        draft.refresh_from_db()
+        assert (draft.step, draft.model, draft.size) == ("settings", "wan", "1280x720")
+        assert draft.duration <= 8
+    # Whatever the draft says, what is made is what the plan allows, and what the review showed.
+    Draft.objects.filter(pk=draft.pk).update(model="veo", duration=8, size="1920x1080", step="review")
+    assert "<dd>Wan</dd>" in client.get(step_url(draft, "review")).content.decode()
+    client.post(reverse("wizard_submit", args=[draft.pk]))
+    gen = Generation.objects.get()
+    assert (gen.model.slug, gen.size) == ("wan", "1280x720")
+
+
+def test_the_make_box_offers_the_plans_image_models_and_refuses_others(client, free_creator, queue):
+    draft = new_draft(client)
+    html = client.get(step_url(draft, "picture")).content.decode()
+    assert '<option value="gemini-2.5-flash-image">Nano Banana · 3 pictures for 2 credits each</option>' in html
+    assert '<option value="gpt-image-2" disabled>GPT Image · comes with the Creator plan</option>' in html
+    html = client.post(reverse("wizard_make", args=[draft.pk]), {"prompt": "A kite", "model": "gpt-image-2"},
+                       headers={"hx-request": "true"}).content.decode()
+    assert "GPT Image is not part of your Free plan, which includes Nano Banana." in html
+    assert not ImageRequest.objects.exists() and queue == []
+
+
+def test_pictures_past_the_monthly_budget_ask_first(client, free_creator, queue):
+    from accounts import credits
+
+    free_creator.monthly_budget = 4
+    free_creator.save(update_fields=["monthly_budget"])
+    draft = new_draft(client)
+    post = {"prompt": "A kite", "model": "gemini-2.5-flash-image"}
+    html = client.post(reverse("wizard_make", args=[draft.pk]), post, headers={"hx-request": "true"}).content.decode()
+    assert "These pictures (6 credits) would take this month&#x27;s spending to 6 credits" in html
+    assert 'name="confirm_budget" value="yes"' in html and "Yes, make them anyway" in html
+    assert not ImageRequest.objects.exists()
+    client.post(reverse("wizard_make", args=[draft.pk]), {**post, "confirm_budget": "yes"})
+    assert ImageRequest.objects.get().cost == 6 and credits.balance_of(free_creator) == 94
 
 
 # Handing the picture to Pixapi
