@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts import credits
+from accounts import credits, verification
 from accounts import usage as spending
 from accounts.models import CreditEntry, OperatorAlert, Plan, User
 
@@ -141,8 +141,9 @@ class UserAdmin(BaseUserAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if not change:  # a creator added by an operator starts like one who signed up
+        if not change:  # a creator added by an operator starts like one who signed up: credits once verified
             credits.welcome(obj)
+            verification.send_link(obj)
 
     def get_deleted_objects(self, objs, request):
         # Ledger entries are never deleted one by one, but a creator's ledger goes with the creator.

@@ -6,7 +6,6 @@ from django.db import IntegrityError, transaction
 from accounts import handles
 from accounts.models import User
 
-EMAIL_TAKEN = "There is already an account with this email address. Log in instead, or reset your password."
 PASSWORD_HELP = "At least 8 characters. Avoid common words, your name, or only numbers."
 PASSWORDS_DIFFER = "The two passwords are not the same. Please type the same password twice."
 
@@ -57,10 +56,15 @@ class SignupForm(FocusFirstError, forms.ModelForm):
         return " ".join(self.cleaned_data["display_name"].split())
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(EMAIL_TAKEN, code="email_taken")
-        return email
+        # An address that has an account already is not refused here: that would tell anyone who has
+        # an account. Its owner hears of it by mail instead (accounts.verification.sign_up).
+        return self.cleaned_data["email"].strip().lower()
+
+    def validate_unique(self):
+        pass  # the same: the database still refuses a second account for one address
+
+    def validate_constraints(self):
+        pass
 
     def clean(self):
         cleaned = super().clean()
@@ -156,6 +160,20 @@ class ProfileForm(FocusFirstError, forms.ModelForm):
                 "Another account already uses this email address.", code="email_taken"
             )
         return email
+
+    @property
+    def email_changed(self):
+        return self.is_valid() and self.cleaned_data["email"] != self.saved_email.lower()
+
+    def save(self):
+        """Saves what the form edits and nothing else. A new address is unverified until its link is
+        followed (the view mails it)."""
+        fields = list(self._meta.fields)
+        if self.email_changed:
+            self.instance.email_verified_at = None
+            fields.append("email_verified_at")
+        self.instance.save(update_fields=fields)
+        return self.instance
 
     def clean(self):
         cleaned = super().clean()

@@ -32,6 +32,11 @@ class User(AbstractUser):
         max_digits=10, decimal_places=2, null=True, blank=True,
         help_text="The studio asks before a video takes this month's spending past it. Empty: never ask.",
     )
+    email_verified_at = models.DateTimeField(
+        "email verified", null=True, blank=True,
+        help_text="When the creator followed the link mailed to their address. Empty: not verified yet "
+                  "(no credits, no emails about videos).",
+    )
 
     # Creators sign in with their email; `username` is their public handle (/@handle/).
     USERNAME_FIELD = "email"
@@ -54,6 +59,21 @@ class User(AbstractUser):
     @property
     def name(self):
         return self.display_name or self.email.split("@")[0]
+
+    @property
+    def email_verified(self):
+        return self.email_verified_at is not None
+
+    def mark_email_verified(self, email):
+        """Marks `email` verified if it is still this creator's address and not verified yet. True only
+        for the call that did it, so what follows (the starting credits) happens once."""
+        now = timezone.now()
+        done = User.objects.filter(pk=self.pk, email__iexact=email, email_verified_at=None).update(
+            email_verified_at=now
+        )
+        if done:
+            self.email_verified_at = now
+        return bool(done)
 
 
 class Plan(models.Model):

@@ -2,12 +2,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import IntegrityError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -15,8 +13,8 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import credits, plans, usage as spending
-from accounts.forms import EMAIL_TAKEN, BudgetForm, LoginForm, PasswordResetForm, ProfileForm, SignupForm
+from accounts import credits, plans, throttle, verification, usage as spending
+from accounts.forms import BudgetForm, LoginForm, PasswordResetForm, ProfileForm, SignupForm
 from accounts.models import CreditEntry, Plan, User
 
 
@@ -25,17 +23,42 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect("dashboard")
     form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = form.save()
-        except IntegrityError:  # the same email signed up a moment ago (a double click)
-            form.add_error("email", EMAIL_TAKEN)
-        else:
-            credits.welcome(user)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome to the studio, {user.name}! Describe a video to make your first one.")
-            return redirect("dashboard")
+    if request.method == "POST":
+        if refusal := throttle.over_limit(request, "signup", account=request.POST.get("email")):
+            form.add_error(None, refusal)
+            return render(request, "accounts/signup.html", {"form": form}, status=429)
+        if form.is_valid():
+            # The same answer whether or not the address has an account: see accounts.verification.
+            verification.sign_up(form)
+            return redirect("signup_sent")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+def signup_sent(request):
+    return render(request, "accounts/signup_sent.html", {"link_age": verification.link_age()})
+
+
+def verify_email(request, token):
+    """The link mailed to a creator: verifies their address and adds their starting credits, once."""
+    try:
+        user, granted = verification.verify(token)
+    except verification.LinkRefused as refusal:
+        return render(request, "accounts/verify_email.html", {"refused": refusal.message}, status=400)
+    return render(request, "accounts/verify_email.html", {"verified": user, "granted": granted})
+
+
+@require_POST
+@login_required
+def resend_verification(request):
+    user = User.objects.get(pk=request.user.pk)
+    if user.email_verified:
+        messages.info(request, "Your email address is verified already.")
+        return redirect("profile")
+    if refusal := throttle.over_limit(request, "verify_resend", account=user.pk):
+        return render(request, "accounts/verify_email.html", {"refused": refusal, "resend": True}, status=429)
+    verification.send_link(user)
+    messages.success(request, f"We sent a new link to {user.email}. It works for {verification.link_age()}.")
+    return redirect("profile")
 
 
 login_view = auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True)
@@ -55,13 +78,26 @@ def profile(request):
     user = User.objects.get(pk=request.user.pk)
     form = ProfileForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
+        email_changed = form.email_changed
         form.save()
-        messages.success(request, "Your profile is saved.")
+        if email_changed:
+            verification.send_link(user)
+            messages.success(request, f"Your profile is saved. We sent a link to {user.email}: follow it to "
+                                      "verify your new address.")
+        else:
+            messages.success(request, "Your profile is saved.")
         return redirect("profile")
     return render(request, "accounts/profile.html", {"form": form, "creator": user})
 
 
 def password_reset(request):
+    # The same answer whether or not an address has an account (Django's view sends only to those that do).
+    if request.method == "POST" and (
+        refusal := throttle.over_limit(request, "password_reset", account=request.POST.get("email"))
+    ):
+        form = PasswordResetForm(request.POST)
+        form.add_error(None, refusal)
+        return render(request, "registration/password_reset_form.html", {"form": form}, status=429)
     # Links in the email point at SITE_URL, the studio's public address, whatever Host the request named.
     return auth_views.PasswordResetView.as_view(
         form_class=PasswordResetForm,

@@ -457,7 +457,7 @@ def learn_duration(gen):
 
 
 def notify_by_email(gen):
-    if not gen.user.notify_by_email:
+    if not gen.user.notify_by_email or not gen.user.email_verified:  # mail only an address its owner proved
         return
     link = f"{settings.SITE_URL}/#generation-{gen.pk}"
     try:

@@ -16,7 +16,7 @@ from django.utils.csp import CSP
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def env_str(name, default=""):
@@ -25,7 +25,7 @@ def env_str(name, default=""):
 
 def env_bool(name, default=False):
     raw = os.environ.get(name)
-    if raw is None:
+    if raw is None or raw.strip() == "":  # empty, as in a copy of .env.example: the default
         return default
     value = raw.strip().lower()
     if value in _TRUE:

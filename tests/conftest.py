@@ -1,4 +1,5 @@
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -70,24 +71,34 @@ def with_credits(user, amount=1000, plan="pro"):
     return user
 
 
+def verified():
+    """For create_user(): an address verified a while ago (tests/accounts/ try the unverified)."""
+    from django.utils import timezone
+
+    return {"email_verified_at": timezone.now()}
+
+
 @pytest.fixture
 def owner(db):
     return with_credits(User.objects.create_user(
-        username="owner", email="owner@example.com", password="pw-owner-123", display_name="Olive Owner"
+        username="owner", email="owner@example.com", password="pw-owner-123", display_name="Olive Owner",
+        **verified(),
     ))
 
 
 @pytest.fixture
 def outsider(db):
     return with_credits(User.objects.create_user(
-        username="outsider", email="outsider@example.com", password="pw-outsider-123", display_name="Oscar Outsider"
+        username="outsider", email="outsider@example.com", password="pw-outsider-123", display_name="Oscar Outsider",
+        **verified(),
     ))
 
 
 @pytest.fixture
 def operator(db):
     return User.objects.create_user(
-        username="operator", email="operator@example.com", password="pw-operator-123", is_staff=True, is_superuser=True
+        username="operator", email="operator@example.com", password="pw-operator-123", is_staff=True, is_superuser=True,
+        **verified(),
     )
 
 
@@ -172,6 +183,14 @@ def cluster(sandbox_url, live_server, settings, media_root, tmp_path, transactio
     handle = Cluster(env, tmp_path / "cluster.log").start()
     yield handle
     handle.kill()  # a graceful stop would wait for the running sweeper to finish its turn
+
+
+def verification_link(mailbox, to):
+    """The path of the newest link to verify `to` in the mail sent (the console's, in development)."""
+    for message in reversed(mailbox):
+        if message.to == [to] and (found := re.search(r"https?://[^/\s]+(/accounts/verify/[^/\s]+/)", message.body)):
+            return found.group(1)
+    raise AssertionError(f"No link to verify {to} in {len(mailbox)} mail(s)")
 
 
 def wait_for(predicate, timeout=60, every=0.25, message="condition"):

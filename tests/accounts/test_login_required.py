@@ -8,6 +8,9 @@ from django.urls import URLPattern, URLResolver, converters, get_resolver, rever
 PUBLIC = {
     "login", "signup", "logout",
     "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
+    # The link mailed to verify an address may be opened anywhere: the signed token is the permission
+    # (tests/accounts/test_verification.py).
+    "signup_sent", "verify_email",
     "healthz",
     # Public on purpose: tests/generations/test_public_routes.py checks they show nothing private.
     "shared_video", "shared_video_file", "shared_poster", "gallery", "featured",

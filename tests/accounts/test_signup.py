@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from accounts import handles
 from accounts.models import User
+from tests.conftest import verification_link
 
 GOOD_PASSWORD = "analytical-engine-1843"
 
@@ -17,19 +18,25 @@ def sign_up(client, name="Ada Lovelace", email="ada@example.com", password=GOOD_
 
 
 @pytest.mark.django_db
-def test_sign_up_logs_the_creator_in_and_lands_on_the_dashboard(client):
+def test_sign_up_asks_to_check_the_mail_and_the_link_leads_into_the_studio(client, mailoutbox):
     response = sign_up(client, email="Ada@Example.COM")
 
     assert response.status_code == 302
-    assert response.url == reverse("dashboard")
+    assert response.url == reverse("signup_sent")
     user = User.objects.get()
     assert user.email == "ada@example.com"
     assert user.display_name == "Ada Lovelace"
     assert user.check_password(GOOD_PASSWORD)
+    assert not get_user(client).is_authenticated
+    assert "Check your email" in client.get(response.url).content.decode()
+
+    verified = client.get(verification_link(mailoutbox, "ada@example.com")).content.decode()
+    assert "Your address is verified" in verified and "Log in to make a video" in verified
+    client.post(reverse("login"), {"username": "ada@example.com", "password": GOOD_PASSWORD})
     assert get_user(client) == user
     page = client.get(reverse("dashboard"))
     assert page.status_code == 200
-    assert "Welcome to the studio, Ada Lovelace" in page.content.decode()
+    assert 'aria-label="Your balance: 100 credits. See your usage"' in page.content.decode()
 
 
 @pytest.mark.django_db
@@ -65,15 +72,15 @@ def test_handles_stay_unique(client, owner):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("typed", ["owner@example.com", "OWNER@example.com", "Owner@Example.Com"])
-def test_an_email_already_in_use_in_any_case_is_refused_in_plain_words(client, owner, typed):
+def test_an_email_already_in_use_in_any_case_makes_no_second_account_and_tells_only_its_owner(
+    client, owner, typed, mailoutbox,
+):
     response = sign_up(client, name="Olive Again", email=typed)
 
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "There is already an account with this email address" in html
-    assert 'value="Olive Again"' in html  # what was typed stays in the form
+    assert response.status_code == 302 and response.url == reverse("signup_sent")  # as for a new address
     assert User.objects.count() == 1
     assert not get_user(client).is_authenticated
+    assert [(m.to, m.subject) for m in mailoutbox] == [(["owner@example.com"], "You already have a Studio account")]
 
 
 @pytest.mark.django_db
@@ -131,7 +138,7 @@ def test_the_sign_up_page_has_a_label_for_every_field(client):
 
 
 @pytest.mark.django_db
-def test_a_sign_up_that_loses_a_race_for_its_email_says_so(client, monkeypatch):
+def test_a_sign_up_that_loses_a_race_for_its_email_answers_the_same(client, monkeypatch, mailoutbox):
     real = handles.unique_handle
 
     def someone_else_signs_up_first(name, email):  # between the form's checks and the save
@@ -141,10 +148,10 @@ def test_a_sign_up_that_loses_a_race_for_its_email_says_so(client, monkeypatch):
     monkeypatch.setattr(handles, "unique_handle", someone_else_signs_up_first)
     response = sign_up(client)
 
-    assert response.status_code == 200
-    assert "There is already an account with this email address" in response.content.decode()
+    assert response.status_code == 302 and response.url == reverse("signup_sent")
     assert list(User.objects.values_list("username", flat=True)) == ["quick"]
     assert not get_user(client).is_authenticated
+    assert [m.subject for m in mailoutbox] == ["You already have a Studio account"]
 
 
 @pytest.mark.django_db
