@@ -225,8 +225,10 @@ def allowance_reference(day=None):
 
 
 def grant_allowance(user, day=None):
-    """This month's allowance of the creator's plan, at most once a month. None when already granted
-    (or the plan has none)."""
+    """This month's allowance of the creator's plan, at most once a month. None when already granted,
+    when the plan has none, or when the creator's email address is not verified (accounts.verification)."""
+    if not user.email_verified:
+        return None
     plan = plan_for(user)
     if plan is None or plan.monthly_credits <= 0:
         return None
@@ -239,16 +241,18 @@ def grant_allowance(user, day=None):
 
 
 def grant_allowances(day=None):
-    """The scheduled job (daily, so a missed day is caught up): every active creator's allowance for
-    this month, once. Returns how many were granted."""
+    """The scheduled job (daily, so a missed day is caught up): every active, verified creator's
+    allowance for this month, once. Returns how many were granted."""
     already = CreditEntry.objects.filter(kind=CreditEntry.ALLOWANCE, reference=allowance_reference(day))
-    due = User.objects.filter(is_active=True).exclude(pk__in=already.values("user_id")).select_related("plan")
+    due = User.objects.filter(is_active=True, email_verified_at__isnull=False).exclude(
+        pk__in=already.values("user_id")
+    ).select_related("plan")
     return sum(1 for user in due.iterator() if grant_allowance(user, day))
 
 
 def welcome(user):
     """A new creator starts on the default plan with this month's allowance (so the monthly job
-    skips them until next month)."""
+    skips them until next month), once their address is verified (accounts.verification)."""
     if user.plan_id is None:
         from accounts.models import Plan
 

@@ -7,6 +7,8 @@ start-up with an ImproperlyConfigured error that names the variable.
 import hashlib
 import hmac
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -86,6 +88,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_q",
+    "axes",
     "accounts",
     "generations",
     "studio",
@@ -103,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a log-in that axes locked out into its page
 ]
 
 ROOT_URLCONF = "studio.urls"
@@ -152,6 +156,7 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+AUTHENTICATION_BACKENDS = ["accounts.throttle.LoginLockout", "django.contrib.auth.backends.ModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -360,6 +365,36 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "studio_cache"}}
 CACHES["default"]["KEY_PREFIX"] = CACHE_KEY_PREFIX
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# A new creator's starting credits (and every monthly allowance) wait until their address is verified
+# by the link mailed to it; the link works for this many seconds.
+EMAIL_VERIFY_MAX_AGE = env_number("EMAIL_VERIFY_MAX_AGE", 3 * 86400, minimum=60)
+
+# Throttling strangers (accounts/throttle.py), per address and per account. The address is the
+# socket's, or behind PROXY_COUNT reverse proxies the one the outermost proxy put in X-Forwarded-For.
+PROXY_COUNT = env_number("PROXY_COUNT", 0, minimum=0)
+# Log-in (the site's and admin's), by django-axes: LOGIN_FAILURE_LIMIT failures for one account or from
+# one address lock it out for LOGIN_LOCKOUT_MINUTES after the last one, the right password included.
+AXES_FAILURE_LIMIT = env_number("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_number("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_USERNAME_CALLABLE = "accounts.throttle.login_name"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.locked_out"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the wait the page names stays true
+AXES_RESET_ON_SUCCESS = False  # it would also clear the address's count: a log-in of one's own would reset it
+AXES_DISABLE_ACCESS_LOG = True  # failures are kept (in admin), successful log-ins are not
+# Forms anyone can post, by django-ratelimit in the cache: at most this many per address and per account
+# ("5/h": five an hour; s, m, h or d). Over it: a plain message by the form, status 429, nothing done.
+# Its system check warns about the file and database caches (their increments are not atomic: a burst
+# may get one or two more through), which is why its app is not installed.
+RATE_LIMITS = {}
+for _group, _default in [("signup", "10/h"), ("password_reset", "5/h"), ("verify_resend", "5/h"), ("upload", "60/h")]:
+    _rate = env_str(f"RATE_LIMIT_{_group.upper()}", _default).strip()
+    if not re.fullmatch(r"[1-9][0-9]*/[0-9]*[smhd]", _rate):
+        raise ImproperlyConfigured(f"RATE_LIMIT_{_group.upper()} must look like 10/h (a count per s, m, h or d), not {_rate!r}.")
+    RATE_LIMITS[_group] = _rate
+RATELIMIT_FAIL_OPEN = True  # a cache that cannot be reached limits nothing
 
 LOGGING = {
     "version": 1,

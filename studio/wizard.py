@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import credits, plans
+from accounts.throttle import rate_limited
 from generations import imaging, media, pictures
 from generations.models import SIZES, CatalogModel, Generation, Picture
 from generations.starting import start_generation
@@ -249,6 +250,7 @@ def _picture_chosen(request, draft, picture):
 
 @require_POST
 @login_required_htmx
+@rate_limited("upload", refuse=lambda request, message, pk: _show(request, _get_draft(request, pk), 429, error=message))
 def upload(request, pk):
     draft = _get_draft(request, pk)
     upload = request.FILES.get("picture")

@@ -13,14 +13,16 @@ from accounts.models import CreditEntry, Plan, User
 from accounts.tasks import grant_allowances
 from generations.models import CatalogModel, Generation
 from generations.starting import start_generation
+from tests.conftest import verification_link, verified
 
 
 
 
 @pytest.fixture
 def free_creator(db, client):
-    user = User.objects.create_user(username="fern", email="fern@example.com", password="x", display_name="Fern")
-    credits.welcome(user)  # the Free plan and its 100 credits, as at sign-up
+    user = User.objects.create_user(username="fern", email="fern@example.com", password="x", display_name="Fern",
+                                    **verified())
+    credits.welcome(user)  # the Free plan and its 100 credits, as when the address is verified
     client.force_login(user)
     return user
 
@@ -101,9 +103,10 @@ def test_an_operator_moving_a_creator_to_pro_opens_every_model(free_creator, ope
 @pytest.mark.django_db
 def test_the_allowance_job_run_twice_in_a_month_grants_once():
     pro = Plan.objects.get(slug="pro")
-    ada = User.objects.create_user(username="ada", email="ada@example.com", password="x", plan=pro)
-    bob = User.objects.create_user(username="bob", email="bob@example.com", password="x")  # the default plan
-    User.objects.create_user(username="gone", email="gone@example.com", password="x", is_active=False)
+    ada = User.objects.create_user(username="ada", email="ada@example.com", password="x", plan=pro, **verified())
+    bob = User.objects.create_user(username="bob", email="bob@example.com", password="x", **verified())  # default plan
+    User.objects.create_user(username="gone", email="gone@example.com", password="x", is_active=False, **verified())
+    User.objects.create_user(username="unproven", email="unproven@example.com", password="x")  # not verified
 
     assert credits.grant_allowances(day=date(2026, 11, 1)) == 2
     assert credits.grant_allowances(day=date(2026, 11, 30)) == 0
@@ -122,14 +125,16 @@ def test_the_allowance_runs_on_a_daily_django_q_schedule():
     assert (schedule.func, schedule.schedule_type, schedule.repeats) == (
         "accounts.tasks.grant_allowances", Schedule.DAILY, -1
     )
-    User.objects.create_user(username="cy", email="cy@example.com", password="x")
+    User.objects.create_user(username="cy", email="cy@example.com", password="x", **verified())
     assert grant_allowances() == 1 and grant_allowances() == 0
 
 
 @pytest.mark.django_db
-def test_a_new_creator_starts_on_free_with_this_months_allowance(client):
+def test_a_new_creator_starts_on_free_with_this_months_allowance(client, mailoutbox):
     client.post(reverse("signup"), {"display_name": "Nia New", "email": "nia@example.com",
                                     "password1": "moving-pictures-1895", "password2": "moving-pictures-1895"})
+    client.get(verification_link(mailoutbox, "nia@example.com"))  # the credits come with a verified address
+    client.login(username="nia@example.com", password="moving-pictures-1895")
     nia = User.objects.get(email="nia@example.com")
     assert nia.plan.slug == "free"
     assert credits.balance_of(nia) == 100
@@ -138,13 +143,15 @@ def test_a_new_creator_starts_on_free_with_this_months_allowance(client):
 
 
 @pytest.mark.django_db
-def test_an_operator_adding_a_creator_gives_them_the_starting_credits(client, operator):
+def test_an_operator_adding_a_creator_gives_them_the_starting_credits_once_verified(client, operator, mailoutbox):
     client.force_login(operator)
     client.post(reverse("admin:accounts_user_add"), {
         "email": "added@example.com", "username": "added", "display_name": "Added", "usable_password": "false",
     })
     added = User.objects.get(email="added@example.com")
-    assert credits.balance_of(added) == 100 and added.plan.slug == "free"
+    assert credits.balance_of(added) == 0 and added.plan.slug == "free"
+    client.get(verification_link(mailoutbox, "added@example.com"))
+    assert credits.balance_of(added) == 100
 
 
 @pytest.mark.django_db
