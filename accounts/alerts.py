@@ -17,6 +17,8 @@ from accounts.models import OperatorAlert
 log = logging.getLogger(__name__)
 
 PIXAPI_ACCOUNT = "pixapi_account"
+STORAGE_FULL = "storage_full"
+DOWNLOADS = "downloads"
 
 MESSAGES = {
     "InsufficientCredits": (
@@ -36,6 +38,26 @@ def pixapi_account_refused(error):
     kind = type(error).__name__
     message = MESSAGES.get(kind, MESSAGES["InsufficientCredits"])
     return raise_alert(PIXAPI_ACCOUNT, message, detail=f"{kind} {error.http_status or ''} {error.message}".strip())
+
+
+def storage_full(detail):
+    """The disk (or the bucket's quota) is full: finished videos cannot be saved."""
+    return raise_alert(
+        STORAGE_FULL,
+        "The studio ran out of disk space while saving a finished video (MEDIA_ROOT or DOWNLOAD_TEMP_DIR). Free "
+        "some space. Until then finished videos fail, and creators get their credits back.",
+        detail=detail,
+    )
+
+
+def download_failed(detail):
+    """A finished video could not be saved: its file was damaged, or fetching it kept failing."""
+    return raise_alert(
+        DOWNLOADS,
+        "A finished video could not be saved from Pixapi: its file was damaged, or fetching it kept failing. "
+        "The creator got their credits back. If this repeats, check the workers' network and Pixapi's status.",
+        detail=detail,
+    )
 
 
 def raise_alert(code, message, detail=""):

@@ -20,10 +20,22 @@ MESSAGES = {
         "started. To be safe we stopped here rather than risk making it twice. Please try again."
     ),
     "timed_out": "This video took far longer than it should, so we stopped waiting for it. Please try again.",
+    "not_started": (
+        "This video waited longer than its model's time limit before it could start, so we did not start it. "
+        "Please try again."
+    ),
     "lost": "The video service lost track of this video. Please try again.",
     "expired": "The finished video expired at the video service before we could save it. Please try again.",
     "damaged": "The video came back damaged, so we did not keep it. Please try again.",
     "too_large": "The finished video was larger than the studio accepts. Try a shorter or smaller video.",
+    "download_failed": (
+        "The video was made, but we could not save it: the video service kept failing to hand it over. "
+        "Our team has been told. Please try again."
+    ),
+    "storage_full": (
+        "The video was made, but the studio ran out of room to save it. Our team has been told; "
+        "please try again a little later."
+    ),
     "canceled": "This video was canceled.",
     "operator": "An operator stopped this video.",
 }

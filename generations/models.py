@@ -451,7 +451,10 @@ class Generation(models.Model):
         now = timezone.now()
         free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
         lease = now + timedelta(seconds=lease_seconds)
-        taken = Generation.objects.filter(free, pk=self.pk, status=self.DOWNLOADING).update(lease_until=lease)
+        # Counted when taken, not when it fails: a worker killed by a bad result counts too.
+        taken = Generation.objects.filter(free, pk=self.pk, status=self.DOWNLOADING).update(
+            lease_until=lease, download_attempts=F("download_attempts") + 1
+        )
         return taken == 1
 
     def release_download(self, retry_at):

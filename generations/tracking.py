@@ -9,6 +9,7 @@ download(): stream a finished video into storage, check it plays, make its poste
 Only these functions (called from generations.tasks) talk to Pixapi; no view ever waits on it.
 """
 
+import errno
 import logging
 import os
 import socket
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 SUBMIT_LEASE_SECONDS = 120  # longer than a submit can take (connect + read timeouts)
 POLL_LEASE_MARGIN_SECONDS = 10
 ROUND_WAVES = 2  # a round claims twice POLL_CONCURRENCY rows: fewer, bigger transactions
-DOWNLOAD_LEASE_SECONDS = 180
+DOWNLOAD_MARGIN_SECONDS = 90  # after the stream: checking the video, its poster, storing both
 REENQUEUE_AFTER_SECONDS = 30  # a queued or saving row nobody picked up is handed out again after this
 MIN_POLL_SECONDS = 1.0
 MAX_POLL_SECONDS = 30.0
@@ -48,6 +49,8 @@ HEARTBEAT_STALE_SECONDS = 10.0  # a sweeper beats at least every loop; silent th
 ALIVE_SECONDS = 3.0
 BEAT_SECONDS = 1.0  # a sweeper writes its heartbeat at most this often, not every round
 SLOT_REQUESTED = "requested"  # the holder of a slot kept for a sweeper that was asked for
+MAX_WAIT_SECONDS = 600.0  # no Retry-After or backoff puts a row off longer than this
+PAST_DEADLINE_POLL_ERRORS = 10  # failed looks in a row (a few minutes) before a row past its limit fails
 
 
 def enqueue(func_name, *args):
@@ -56,7 +59,9 @@ def enqueue(func_name, *args):
     if held is not None:
         held.append((func_name, args))
         return
-    transaction.on_commit(lambda: _send([(func_name, args)]))
+    # robust: a broker that is down (Redis) must not turn a committed page into an error; the row
+    # is in the database, and the housekeeping hands it out again.
+    transaction.on_commit(lambda: _send([(func_name, args)]), robust=True)
 
 
 _held_messages = threading.local()
@@ -82,7 +87,24 @@ def _send(messages):
     if messages:
         with transaction.atomic():
             for func_name, args in messages:
-                async_task(f"generations.tasks.{func_name}", *args)
+                async_task(f"generations.tasks.{func_name}", *args, **_task_options(func_name))
+
+
+def _task_options(func_name):
+    if func_name == "download_result":
+        # The cluster's time-out suits a sweep (SWEEP_SECONDS and a little); a big video on a slow
+        # link takes longer, so a download has its own, matching its deadline and lease.
+        return {"timeout": download_task_seconds()}
+    return {}
+
+
+def download_task_seconds():
+    return int(settings.DOWNLOAD_SECONDS + DOWNLOAD_MARGIN_SECONDS)
+
+
+def download_lease_seconds():
+    """Outlives the task's time-out, so a try killed by it is handed out again only once it is dead."""
+    return download_task_seconds() + POLL_LEASE_MARGIN_SECONDS
 
 
 # Submitting
@@ -92,6 +114,10 @@ def submit(generation_id):
     gen = Generation.objects.select_related("model", "input_picture").filter(pk=generation_id).first()
     if gen is None or not gen.claim_for_submit(SUBMIT_LEASE_SECONDS):
         return "not queued"  # already taken by another run of this task, or canceled
+    if timezone.now() > gen.deadline():
+        # It would be failed as timed out right after Pixapi started (and charged the studio for) it.
+        gen.mark_failed("not_started", failures.message_for("not_started"), expected=[Generation.SUBMITTING])
+        return "past deadline"
     try:
         task = pixapi.get_client().submit_video(
             model=gen.model.slug, prompt=gen.full_prompt, duration=gen.duration, size=gen.size,
@@ -100,7 +126,7 @@ def submit(generation_id):
     except (pixapi.RateLimited, pixapi.Unavailable) as e:
         # A 429, or a connection that never reached Pixapi: nothing was created, so it is safe to
         # try again later (the time limit ends it if Pixapi stays away).
-        wait = max(e.retry_after or 0, 5.0)
+        wait = min(max(e.retry_after or 0, 5.0), MAX_WAIT_SECONDS)
         gen.requeue(timezone.now() + timedelta(seconds=wait))
         return "rate limited"
     except pixapi.PixapiError as e:
@@ -172,11 +198,15 @@ def claim_due(limit, lease_seconds=None):
 
 
 def fetch_task(task_id):
-    """Runs in a pool thread: network only, no database."""
+    """Runs in a pool thread: network only, no database. Never raises: one task's trouble is that
+    row's, not the round's."""
     try:
         return pixapi.get_client().get_task(task_id, retries=0)
     except pixapi.PixapiError as e:
         return e
+    except Exception as e:
+        log.exception("Polling Pixapi task %s failed unexpectedly", task_id)
+        return pixapi.PixapiError(f"Unexpected error while polling: {type(e).__name__}: {e}"[:500], retryable=True)
 
 
 def apply_poll(gen, result, now=None):
@@ -194,8 +224,13 @@ def apply_poll(gen, result, now=None):
         detail = f"{result.raw_status} {result.error_code or ''} {result.error_message or ''}".strip()
         gen.mark_failed(code, failures.message_for(code), detail=detail, expected=Generation.POLLED)
         return "failed"
+    if now > gen.deadline():
+        # Only now, with Pixapi's own answer in hand: after an outage a finished video is saved, not failed.
+        detail = f"Still {result.raw_status} at {result.progress}% after the model's time limit."
+        gen.mark_failed("timed_out", failures.message_for("timed_out"), detail=detail, expected=Generation.POLLED)
+        return "timed out"
     delay = next_poll_delay(gen, result.progress, now)
-    gen.mark_running(result.progress, now + timedelta(seconds=delay), lease=lease)
+    gen.mark_running(result.progress, min(now + timedelta(seconds=delay), gen.deadline()), lease=lease)
     return "running"
 
 
@@ -205,9 +240,14 @@ def _apply_poll_error(gen, error, now, lease):
         return "lost"
     if isinstance(error, pixapi.AuthError):
         log.error("Pixapi refused the studio's key while polling %s: %s", gen.pk, error)
+    if now > gen.deadline() and gen.poll_errors + 1 >= PAST_DEADLINE_POLL_ERRORS:
+        # Past its limit and Pixapi will not say how it is: stop asking (nothing polls for ever).
+        gen.mark_failed("timed_out", failures.message_for("timed_out"), detail=_describe(error),
+                        expected=Generation.POLLED)
+        return "timed out"
     # Retryable or not, a poll error only delays the next look; the time limit ends hopeless cases.
     backoff = min(MAX_POLL_SECONDS, 0.5 * 2 ** min(gen.poll_errors + 1, 6))
-    delay = max(backoff, error.retry_after or 0)
+    delay = min(max(backoff, error.retry_after or 0), MAX_WAIT_SECONDS)
     gen.mark_poll_error(now + timedelta(seconds=delay), lease=lease)
     return "error"
 
@@ -220,10 +260,35 @@ def poll_once(pool, limit):
     results = list(pool.map(fetch_task, [row.pixapi_task_id for row in rows]))
     # One transaction for the round's answers: the database's write lock (all of SQLite, a WAL flush
     # on PostgreSQL) is taken once per round instead of once per row; so are the download messages.
+    # Each row in a savepoint of its own: one row's surprise is undone alone and backs that row off.
     with one_commit_then_messages():
         for row, result in zip(rows, results):
-            apply_poll(row, result)
+            held = len(_held_messages.messages)
+            try:
+                with transaction.atomic():
+                    apply_poll(row, result)
+            except Exception:
+                del _held_messages.messages[held:]
+                log.exception("Recording the poll of generation %s failed; it is backed off", row.pk)
+                _back_off(row)
     return len(rows)
+
+
+def _back_off(gen):
+    try:
+        with transaction.atomic():
+            gen.mark_poll_error(timezone.now() + timedelta(seconds=MAX_POLL_SECONDS), lease=getattr(gen, "held_lease", None))
+    except Exception:  # its lease runs out and it is polled again then
+        log.exception("Could not back off generation %s", gen.pk)
+
+
+def _each(rows, step):
+    """Runs `step` on each row; an error is logged and the other rows go on."""
+    for row in rows:
+        try:
+            step(row)
+        except Exception:
+            log.exception("Housekeeping of %s failed; the others go on", getattr(row, "pk", row))
 
 
 # Housekeeping: the cases where a worker died or a queue lost a message.
@@ -234,19 +299,22 @@ def housekeeping(now=None):
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
     active = Generation.objects.filter(status__in=Generation.ACTIVE).select_related("model")
 
-    for gen in active.filter(created_at__lt=now - timedelta(seconds=60)).only(
-        "pk", "status", "created_at", "model__time_limit_seconds"
-    ):
-        if now > gen.deadline() and gen.status != Generation.DOWNLOADING:
-            gen.mark_failed("timed_out", failures.message_for("timed_out"), expected=Generation.ACTIVE)
+    # Past its time limit, a video still waiting is never started. One already at Pixapi is polled
+    # first (apply_poll ends it then): after an outage, Pixapi may well have finished it.
+    waiting = active.filter(status=Generation.QUEUED, created_at__lt=now - timedelta(seconds=60)).only(
+        "pk", "status", "created_at", "updated_at", "user_id", "model__time_limit_seconds"
+    )
+    _each(
+        [gen for gen in waiting if now > gen.deadline()],
+        lambda gen: gen.mark_failed("not_started", failures.message_for("not_started"), expected=[Generation.QUEUED]),
+    )
 
     # A submit that never came back (worker killed between the call and the save): the task may
     # or may not exist at Pixapi, and there is no way to ask. Never resubmit blindly.
-    for gen in Generation.objects.filter(status=Generation.SUBMITTING, lease_until__lt=now):
-        gen.mark_failed(
-            "outcome_unknown", failures.message_for("outcome_unknown"),
-            detail="The worker stopped between the submit and saving its answer.", expected=[Generation.SUBMITTING],
-        )
+    _each(Generation.objects.filter(status=Generation.SUBMITTING, lease_until__lt=now), lambda gen: gen.mark_failed(
+        "outcome_unknown", failures.message_for("outcome_unknown"),
+        detail="The worker stopped between the submit and saving its answer.", expected=[Generation.SUBMITTING],
+    ))
 
     stale = now - timedelta(seconds=REENQUEUE_AFTER_SECONDS)
     queued = Generation.objects.filter(status=Generation.QUEUED).filter(
@@ -369,7 +437,10 @@ def sweep(seconds=None):
                         return "slot lost"
                     last_beat = time.monotonic()
                 if time.monotonic() - last_housekeeping > 5:
-                    housekeeping()
+                    try:
+                        housekeeping()
+                    except Exception:  # e.g. the database away for a moment: polling goes on
+                        log.exception("Housekeeping failed; trying again in a few seconds")
                     last_housekeeping = time.monotonic()
                 if poll_once(pool, settings.POLL_CONCURRENCY * ROUND_WAVES):
                     idle_since = None
@@ -400,50 +471,105 @@ def _time_to_next_due():
 
 
 def download(generation_id):
+    """One try at saving a finished video. A try that passing trouble stops is handed out again by the
+    housekeeping, DOWNLOAD_ATTEMPTS tries in all; whatever ends it, no partial file stays behind."""
     gen = Generation.objects.select_related("model", "user").filter(pk=generation_id).first()
-    if gen is None or not gen.claim_download(DOWNLOAD_LEASE_SECONDS):
+    if gen is None or not gen.claim_download(download_lease_seconds()):
         return "not saving"
-    client = pixapi.get_client()
-    fd, path = tempfile.mkstemp(suffix=".mp4", dir=settings.DOWNLOAD_TEMP_DIR)
-    os.close(fd)
+    tries = gen.download_attempts + 1  # gen was read just before the claim counted this one
+    if tries > settings.DOWNLOAD_ATTEMPTS:  # the earlier tries stopped without a word (workers killed)
+        return _give_up(gen, "download_failed", f"{tries - 1} tries ended without finishing.")
+    path = video_name = poster_name = None
     try:
-        try:
-            client.download(gen.result_url, path, max_bytes=settings.PIXAPI_MAX_DOWNLOAD_BYTES)
-        except pixapi.ResultExpired as e:
-            gen.mark_failed("expired", failures.message_for("expired"), detail=_describe(e))
-            return "expired"
-        except pixapi.DownloadTooLarge as e:
-            gen.mark_failed("too_large", failures.message_for("too_large"), detail=_describe(e))
-            return "too large"
-        except pixapi.PixapiError as e:
-            # Passing trouble: let the housekeeping hand it out again shortly.
-            gen.release_download(timezone.now() + timedelta(seconds=10))
-            log.warning("Download of %s failed, will retry: %s", gen.pk, e)
-            return "retry"
-        try:
-            info, poster_bytes = media.probe_video(path)
-        except media.NotAVideo as e:
-            gen.mark_failed("damaged", failures.message_for("damaged"), detail=str(e))
-            return "damaged"
+        fd, path = tempfile.mkstemp(suffix=".mp4", dir=settings.DOWNLOAD_TEMP_DIR)
+        os.close(fd)
+        pixapi.get_client().download(
+            gen.result_url, path, max_bytes=settings.PIXAPI_MAX_DOWNLOAD_BYTES, seconds=settings.DOWNLOAD_SECONDS
+        )
+        info, poster_bytes = media.probe_video(path)
         video_name, poster_name = store_video(gen, path, poster_bytes)
+    except pixapi.ResultExpired as e:
+        gen.mark_failed("expired", failures.message_for("expired"), detail=_describe(e))
+        return "expired"
+    except pixapi.DownloadTooLarge as e:
+        gen.mark_failed("too_large", failures.message_for("too_large"), detail=_describe(e))
+        return "too large"
+    except media.NotAVideo as e:
+        return _give_up(gen, "damaged", str(e))
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+            return _try_again_or_give_up(gen, tries, e)
+        log.error("No room to save generation %s: %s", gen.pk, e)
+        alerts.storage_full(f"Generation {gen.pk}: {e}")
+        gen.mark_failed("storage_full", failures.message_for("storage_full"), detail=str(e))
+        return "storage full"
+    except Exception as e:  # Pixapi's trouble, or anything unexpected: this try failed
+        return _try_again_or_give_up(gen, tries, e)
     finally:
-        if os.path.exists(path):
-            os.remove(path)
+        _remove(path)
     if not gen.mark_completed(video_name, poster_name, info):
         default_storage.delete(video_name)
         default_storage.delete(poster_name)
         return "changed meanwhile"
+    alerts.resolve(alerts.STORAGE_FULL)
     learn_duration(gen)
     notify_by_email(gen)
     return "completed"
 
 
+def _try_again_or_give_up(gen, tries, error):
+    detail = _describe(error) if isinstance(error, pixapi.PixapiError) else f"{type(error).__name__}: {error}"
+    if tries >= settings.DOWNLOAD_ATTEMPTS:
+        return _give_up(gen, "download_failed", f"{tries} tries, the last: {detail}")
+    if not isinstance(error, pixapi.PixapiError):
+        log.exception("Saving generation %s failed unexpectedly (try %s)", gen.pk, tries)
+    log.warning("Download of %s failed (try %s of %s), will retry: %s", gen.pk, tries, settings.DOWNLOAD_ATTEMPTS, detail)
+    # The housekeeping hands it out again once this is REENQUEUE_AFTER_SECONDS past.
+    gen.release_download(timezone.now() + timedelta(seconds=5 * 2**tries - REENQUEUE_AFTER_SECONDS))
+    return "retry"
+
+
+def _give_up(gen, code, detail):
+    """The video was made but cannot be saved: the creator gets the credits back, an operator is told."""
+    log.error("Giving up on saving generation %s (%s): %s", gen.pk, code, detail)
+    if gen.mark_failed(code, failures.message_for(code), detail=detail, expected=[Generation.DOWNLOADING]):
+        alerts.download_failed(f"Generation {gen.pk} ({gen.model.slug}): {code}: {detail}")
+    return code
+
+
+def _remove(path):
+    if path is None:
+        return
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
 def store_video(gen, path, poster_bytes):
+    """Saves the video and its poster; when that fails (a full disk), neither stays in storage."""
     base = f"{gen.created_at:%Y/%m}/{gen.pk}"
-    with open(path, "rb") as f:
-        video_name = default_storage.save(f"videos/{base}.mp4", File(f))
-    poster_name = default_storage.save(f"posters/{base}.jpg", media.bytes_file(poster_bytes))
+    names = [f"videos/{base}.mp4", f"posters/{base}.jpg"]
+    # This try holds the row and nothing refers to these names before it completes, so anything
+    # there is what a killed try left half written.
+    for name in names:
+        _delete_quietly(name)
+    try:
+        with open(path, "rb") as f:
+            video_name = default_storage.save(names[0], File(f))
+        poster_name = default_storage.save(names[1], media.bytes_file(poster_bytes))
+    except BaseException:
+        for name in names:
+            _delete_quietly(name)
+        raise
     return video_name, poster_name
+
+
+def _delete_quietly(name):
+    try:
+        default_storage.delete(name)
+    except Exception:
+        log.exception("Could not delete %s from storage", name)
 
 
 def learn_duration(gen):

@@ -323,6 +323,10 @@ SWEEP_SECONDS = env_number("SWEEP_SECONDS", 55, minimum=5)
 SWEEPERS = env_number("SWEEPERS", 1, minimum=1)  # sweepers that may run at once, across all clusters
 POLL_CONCURRENCY = env_number("POLL_CONCURRENCY", 16, minimum=1)
 DOWNLOAD_TEMP_DIR = env_str("DOWNLOAD_TEMP_DIR", "") or None
+# Saving a finished video: each try streams for at most DOWNLOAD_SECONDS, as a task with a time-out
+# of its own (not the sweeper's); after DOWNLOAD_ATTEMPTS tries the video fails, credits returned.
+DOWNLOAD_SECONDS = env_number("DOWNLOAD_SECONDS", 300, minimum=10)
+DOWNLOAD_ATTEMPTS = env_number("DOWNLOAD_ATTEMPTS", 3, minimum=1)
 REDIS_URL = env_str("REDIS_URL", "")
 Q_CLUSTER = {
     "name": env_str("Q_CLUSTER_NAME", "studio"),
@@ -355,7 +359,11 @@ else:
 CACHE_DIR = Path(env_str("CACHE_DIR", str(BASE_DIR / "var" / "cache")))
 CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "studio")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "studio.redis_cache.RedisCache", "LOCATION": REDIS_URL}}
+    # Short time-outs: while Redis is away, pages carry on without it (studio/redis_cache.py).
+    CACHES = {"default": {
+        "BACKEND": "studio.redis_cache.RedisCache", "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }}
 elif _db["ENGINE"] == "django.db.backends.sqlite3":
     CACHES = {"default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(CACHE_DIR),

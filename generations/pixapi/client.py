@@ -44,6 +44,9 @@ MAX_BACKOFF = 8.0
 # A Retry-After longer than this is not slept through in a worker thread: the error goes to the
 # caller, which reschedules (it has retry_after).
 MAX_RETRY_WAIT = 60.0
+# Longer ids or URLs than these are not Pixapi's: the studio stores both (task ids are task_ + 26).
+MAX_ID_LENGTH = 64
+MAX_URL_LENGTH = 2000
 
 QUEUED = "queued"
 RUNNING = "running"
@@ -148,12 +151,10 @@ def _urls(items):
     """Every URL in a list of {"url": ...} objects or plain strings."""
     urls = []
     for item in items if isinstance(items, list) else [items]:
-        if isinstance(item, str) and item.strip():
+        if isinstance(item, dict):
+            item = item.get("url") or item.get("video_url")
+        if isinstance(item, str) and item.strip() and len(item.strip()) <= MAX_URL_LENGTH:
             urls.append(item.strip())
-        elif isinstance(item, dict):
-            url = item.get("url") or item.get("video_url")
-            if isinstance(url, str) and url.strip():
-                urls.append(url.strip())
     return urls
 
 
@@ -207,6 +208,8 @@ def parse_task(body, task_id=None):
     raw_status = body.get("status") or body.get("state") or body.get("task_status")
     if not isinstance(found_id, str | int) or isinstance(found_id, bool) or not raw_status:
         raise MalformedResponse("Pixapi's task object has no id or no status.")
+    if len(str(found_id)) > MAX_ID_LENGTH:
+        raise MalformedResponse(f"Pixapi's task id is longer than {MAX_ID_LENGTH} characters.")
     raw_status = str(raw_status)
     status = normalise_status(raw_status)
     urls = _result_urls(body) if status == COMPLETED else []
@@ -346,10 +349,17 @@ class PixapiClient:
 
         return self._read("/v1/models", parse, None)
 
-    def download(self, url, dest, *, max_bytes=None):
-        """Streams a result file to `dest` (a path or a binary file object). Returns the bytes written."""
+    def download(self, url, dest, *, max_bytes=None, seconds=None):
+        """Streams a result file to `dest` (a path or a binary file object). Returns the bytes written.
+
+        `seconds` bounds the whole transfer (the read timeout bounds only each wait for bytes, so a
+        trickling server could otherwise hold a worker for ever): past it, Unavailable."""
         max_bytes = max_bytes if max_bytes is not None else self.max_download_bytes
-        url = httpx.URL(urljoin(self.base_url + "/", url))
+        give_up = time.monotonic() + seconds if seconds is not None else None
+        try:
+            url = httpx.URL(urljoin(self.base_url + "/", url))
+        except (httpx.InvalidURL, ValueError) as e:
+            raise PixapiError(f"Pixapi gave a result URL that is not a URL: {_describe(e)}") from None
         if url.scheme not in ("http", "https"):
             raise PixapiError(f"Pixapi gave a result URL that is not http(s): {url.scheme}:")
         request = self._http.build_request("GET", url, headers={"Accept": "*/*"})
@@ -369,13 +379,15 @@ class PixapiClient:
                         written += len(chunk)
                         if max_bytes is not None and written > max_bytes:
                             raise DownloadTooLarge(f"The result file is larger than {max_bytes} bytes.")
+                        if give_up is not None and time.monotonic() > give_up:
+                            raise Unavailable(f"The result file took longer than {seconds:g} s to download.")
                         out.write(chunk)
                 finally:
                     if path is not None:
                         out.close()
             finally:
                 response.close()
-        except httpx.TransportError as e:
+        except httpx.RequestError as e:  # and redirect loops, bodies that do not decode
             _remove(path)
             raise Unavailable(f"Could not download the result file: {_describe(e)}") from e
         except BaseException:
@@ -404,6 +416,8 @@ class PixapiClient:
             if _not_sent(e):
                 raise Unavailable(f"Could not reach Pixapi: {_describe(e)}") from e
             raise OutcomeUnknown(f"The connection to Pixapi broke after sending ({_describe(e)}); {unknown}") from e
+        except httpx.RequestError as e:  # e.g. an answer whose body does not decode
+            raise OutcomeUnknown(f"Pixapi's answer could not be read ({_describe(e)}); {unknown}") from e
 
         if response.status_code >= 500:
             error = from_response(response)
@@ -417,7 +431,7 @@ class PixapiClient:
             raise _error_for(response)
         try:
             return response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             raise OutcomeUnknown(
                 f"Pixapi's answer was not valid JSON; {unknown}",
                 http_status=response.status_code,
@@ -444,13 +458,13 @@ class PixapiClient:
             response = self._http.get(self._url(path), follow_redirects=True)
         except httpx.TimeoutException as e:
             raise Unavailable(f"Pixapi did not answer in time: {_describe(e)}") from e
-        except httpx.TransportError as e:
+        except httpx.RequestError as e:  # also a redirect loop, a body that does not decode
             raise Unavailable(f"Could not reach Pixapi: {_describe(e)}") from e
         if not response.is_success:
             raise _error_for(response)
         try:
             return response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
             raise MalformedResponse(
                 "Pixapi's answer was not valid JSON.",
                 http_status=response.status_code,

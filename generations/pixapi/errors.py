@@ -9,6 +9,11 @@ import time
 from email.utils import parsedate_to_datetime
 
 
+# A Retry-After beyond this is not believed ("wait a day", "1e400", a date in the year 9999): the
+# caller asks again after this long.
+MAX_RETRY_AFTER = 600.0
+
+
 class PixapiError(Exception):
     retryable = False
 
@@ -159,21 +164,24 @@ def kind_for(status, names):
 
 
 def parse_retry_after(value, now=None):
-    """Retry-After in seconds, from delta-seconds or an HTTP date; None when absent or unreadable."""
+    """Retry-After in seconds, from delta-seconds or an HTTP date, at most MAX_RETRY_AFTER; None when
+    absent or unreadable."""
     if not value:
         return None
     value = value.strip()
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when is None:
+            return None
+        seconds = when.timestamp() - (now if now is not None else time.time())
+    if seconds != seconds:  # NaN
         return None
-    if when is None:
-        return None
-    return max(when.timestamp() - (now if now is not None else time.time()), 0.0)
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 def _text(value):
@@ -201,7 +209,7 @@ def from_response(response):
     status = response.status_code
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     plain_text = "" if body is not None else _reason(response)
     if not isinstance(body, dict):
