@@ -71,7 +71,7 @@ def test_a_dead_sweepers_slot_is_refilled_while_work_is_in_flight_only(queue, se
 
 def test_a_round_records_every_answer_and_sends_download_messages_after_its_commit(owner, monkeypatch):
     sent = []
-    monkeypatch.setattr("django_q.tasks.async_task", lambda name, *args: sent.append((name, args)))
+    monkeypatch.setattr("django_q.tasks.async_task", lambda name, *args, **options: sent.append((name, args)))
     gens = [in_flight(owner) for _ in range(3)]
     answers = {
         gens[0].pixapi_task_id: Task(gens[0].pixapi_task_id, "running", 40, None, None, None, "in_progress"),
