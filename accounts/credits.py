@@ -290,6 +290,8 @@ def out_of_credits_message(user):
 
 def what_to_do(user):
     """The way out when credits are short."""
+    if not getattr(user, "email_verified", True):
+        return "Verify your email address to get credits: follow the link we sent you, or ask for a new one."
     plan = plan_for(user)
     if plan is not None and plan.monthly_credits > 0:
         return (f"Your {plan.name} plan adds {words(plan.monthly_credits)} on {next_month_start():%-d %B}. "

@@ -52,6 +52,7 @@ def test_credits_come_once_the_link_is_followed_and_only_once(client, mailoutbox
     assert "Verify your email address</strong> to get your credits: follow the link we sent to nia@example.com" in page
     assert "Send the link again" in page
     assert 'aria-label="Your balance: 0 credits. See your usage"' in page
+    assert "you have no credits left. Verify your email address to get credits: follow the link we sent you" in page
     assert "Send the link again" in client.get(reverse("profile")).content.decode()
 
     link = verification_link(mailoutbox, "nia@example.com")

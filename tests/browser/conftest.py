@@ -95,6 +95,30 @@ def log_in(live_server):
     return log_in
 
 
+def sign_up_and_verify(page, live_server, mailoutbox, name, email, password):
+    """Signs up through the form, follows the link mailed to `email`, and logs in: the dashboard is open."""
+    from playwright.sync_api import expect
+
+    from tests.conftest import verification_link
+
+    page.goto(f"{live_server.url}/accounts/signup/")
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Password again").fill(password)
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    page.goto(live_server.url + verification_link(mailoutbox, email.lower()))
+    expect(page.get_by_role("heading", name="Your address is verified")).to_be_visible()
+    page.get_by_role("link", name="Log in to make a video").click()
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Create a video")).to_be_visible()
+    page.wait_for_load_state("load")  # htmx binds the form's listeners once the page has loaded
+    return page
+
+
 @pytest.fixture
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)

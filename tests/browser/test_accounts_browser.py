@@ -1,4 +1,5 @@
-"""A creator signs up in a real browser, lands in the studio, and finds their way around on a laptop and a phone."""
+"""A creator signs up in a real browser, verifies their address, lands in the studio, and finds their way
+around on a laptop and a phone."""
 
 import re
 
@@ -7,11 +8,12 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from tests.browser.conftest import fits_the_screen
+from tests.conftest import verification_link
 
 pytestmark = pytest.mark.browser
 
 
-def test_sign_up_and_find_the_way_around(live_server, page, phone_page, log_in, artifacts):
+def test_sign_up_and_find_the_way_around(live_server, page, phone_page, log_in, artifacts, mailoutbox):
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     page.get_by_role("link", name="Create an account").click()
@@ -34,9 +36,31 @@ def test_sign_up_and_find_the_way_around(live_server, page, phone_page, log_in, 
     page.get_by_label("Password again").fill("analytical-engine-1843")
     page.get_by_role("button", name="Create my account").click()
 
+    # The account waits for its address: check your mail.
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    page.screenshot(path=artifacts / "signup-sent-laptop.png", full_page=True)
+    page.get_by_role("main").get_by_role("link", name="Log in").click()
+    page.get_by_label("Email address").fill("ada@example.com")
+    page.get_by_label("Password").fill("analytical-engine-1843")
+    page.get_by_role("button", name="Log in").click()
+
+    # Logged in before following the link: the studio says what to do, and there is nothing to spend yet.
+    notice = page.get_by_role("region", name="Verify your email address")
+    expect(notice).to_contain_text("follow the link we sent to ada@example.com")
+    expect(page.locator("#credit-balance")).to_have_text("0 credits")
+    page.screenshot(path=artifacts / "verify-notice-laptop.png", full_page=True)
+    notice.get_by_role("button", name="Send the link again").click()
+    expect(page.get_by_role("status")).to_contain_text("We sent a new link to ada@example.com")
+
+    page.goto(live_server.url + verification_link(mailoutbox, "ada@example.com"))
+    expect(page.get_by_role("heading", name="Your address is verified")).to_be_visible()
+    expect(page.get_by_text("Your 100 credits to start with are in your account.")).to_be_visible()
+    page.get_by_role("link", name="Make a video").click()
+
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.get_by_role("heading", name="Create a video")).to_be_visible()
-    expect(page.get_by_role("status")).to_contain_text("Welcome to the studio, Ada Lovelace")
+    expect(page.locator("#credit-balance")).to_have_text("100 credits")
+    expect(page.get_by_role("region", name="Verify your email address")).to_have_count(0)
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Create")).to_have_attribute("aria-current", "page")
     page.screenshot(path=artifacts / "dashboard-laptop.png", full_page=True)

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from accounts import credits
 from accounts.models import User
 from generations.models import Generation
-from tests.browser.conftest import fits_the_screen
+from tests.browser.conftest import fits_the_screen, sign_up_and_verify
 
 pytestmark = pytest.mark.browser
 
@@ -34,14 +34,9 @@ def generate(page, prompt):
 
 
 def test_a_new_creator_sees_every_cost_and_a_failure_costs_nothing(live_server, cluster, page, phone_page, log_in,
-                                                                    settings, artifacts):
+                                                                    settings, artifacts, mailoutbox):
     settings.PIXAPI_SANDBOX_SECONDS = 2
-    page.goto(f"{live_server.url}/accounts/signup/")
-    page.get_by_label("Your name").fill("Lin Wu")
-    page.get_by_label("Email address").fill("lin@example.com")
-    page.get_by_label("Password", exact=True).fill("frames-per-second-24")
-    page.get_by_label("Password again").fill("frames-per-second-24")
-    page.get_by_role("button", name="Create my account").click()
+    sign_up_and_verify(page, live_server, mailoutbox, "Lin Wu", "lin@example.com", "frames-per-second-24")
 
     expect(balance(page)).to_have_text("100 credits")
     choose(page, "Length", "2 seconds")

@@ -8,30 +8,19 @@ from playwright.sync_api import expect
 
 from generations.models import Generation
 from generations.pixapi.sandbox import stats
-from tests.browser.conftest import fits_the_screen
+from tests.browser.conftest import fits_the_screen, sign_up_and_verify
 
 pytestmark = pytest.mark.browser
 
 
-def sign_up(page, live_server):
-    page.goto(f"{live_server.url}/accounts/signup/")
-    page.get_by_label("Your name").fill("Grace Hopper")
-    page.get_by_label("Email address").fill("grace@example.com")
-    page.get_by_label("Password", exact=True).fill("compile-the-future-1952")
-    page.get_by_label("Password again").fill("compile-the-future-1952")
-    page.get_by_role("button", name="Create my account").click()
-    expect(page.get_by_role("heading", name="Create a video")).to_be_visible()
-    page.wait_for_load_state("load")  # htmx binds the form's listeners once the page has loaded
-
-
-def test_sign_up_generate_and_watch_it_play(live_server, cluster, page, settings, artifacts):
+def test_sign_up_generate_and_watch_it_play(live_server, cluster, page, settings, artifacts, mailoutbox):
     settings.PIXAPI_SANDBOX_SECONDS = 4
     stats.reset()
     polls = []
     page.on("response", lambda r: "/generations/poll/" in r.url and polls.append(
         (r.status, r.request.headers.get("x-poller-seen", ""), r.url)
     ))
-    sign_up(page, live_server)
+    sign_up_and_verify(page, live_server, mailoutbox, "Grace Hopper", "grace@example.com", "compile-the-future-1952")
 
     expect(page.get_by_text("Your videos will appear here")).to_be_visible()
     page.get_by_label("Describe your video").fill("A paper boat drifting down a rainy street")
