@@ -187,6 +187,10 @@ def test_a_huge_picture_in_a_small_file_costs_bounded_memory(tmp_path, mode, siz
     assert extra < 200_000_000, f"{extra / 1e6:.0f} MB"
 
 
+def test_pillows_own_guard_uses_the_studios_pixel_cap(settings):
+    assert Image.MAX_IMAGE_PIXELS == settings.PICTURE_MAX_PIXELS == 40_000_000  # Pillow's default is 89 million
+
+
 def test_a_huge_png_is_refused_in_words_and_nothing_is_kept(client, creator, tmp_path):
     buffer = io.BytesIO()
     Image.new("RGBA", (8000, 5000), (200, 30, 30, 128)).save(buffer, "PNG")
