@@ -110,9 +110,9 @@ class UserAdmin(BaseUserAdmin):
     list_select_related = ("plan",)
     search_fields = ("email", "display_name", "username")
     ordering = ("-date_joined",)
-    readonly_fields = ("balance",)
+    readonly_fields = ("balance", "email_verified_at")  # set only by following the mailed link
     fieldsets = BaseUserAdmin.fieldsets + (
-        ("Studio", {"fields": ("display_name", "notify_by_email")}),
+        ("Studio", {"fields": ("display_name", "email_verified_at", "notify_by_email")}),
         ("Credits", {"fields": ("balance", "plan", "monthly_budget")}),
     )
     # Email is how a creator signs in, so an account added here needs one from the start.

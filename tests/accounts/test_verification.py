@@ -245,3 +245,11 @@ def test_password_reset_answers_the_same_for_any_address(client, owner, mailoutb
 
     assert _answer(known) == _answer(unknown) == (302, reverse("password_reset_done"), [])
     assert [m.to for m in mailoutbox] == [["owner@example.com"]]
+
+
+@pytest.mark.django_db
+def test_operators_see_whether_an_address_is_verified(client, operator, owner):
+    client.force_login(operator)
+    html = client.get(reverse("admin:accounts_user_change", args=[owner.pk])).content.decode()
+    assert "Email verified" in html
+    assert 'name="email_verified_at"' not in html  # only the link sets it
