@@ -99,6 +99,29 @@ def test_an_unfinished_task_past_its_limit_is_polled_then_failed_and_refunded_on
 
 
 @pytest.mark.django_db(transaction=True)
+def test_past_its_limit_while_pixapi_does_not_answer_a_task_is_asked_a_few_times_then_failed(
+    owner, fast_sandbox, queue, settings
+):
+    gen = make(owner, prompt="Pixapi is away too")
+    run_queue(queue)
+    past_its_limit(gen)
+    settings.PIXAPI_SANDBOX_FAULTS = "poll:unavailable"
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(tracking.PAST_DEADLINE_POLL_ERRORS - 1):
+            Generation.objects.filter(pk=gen.pk).update(next_poll_at=timezone.now())
+            tracking.housekeeping()
+            assert tracking.poll_once(pool, 10) == 1
+        gen.refresh_from_db()
+        assert gen.status == Generation.SUBMITTED  # a passing error does not end it
+
+        Generation.objects.filter(pk=gen.pk).update(next_poll_at=timezone.now())
+        tracking.poll_once(pool, 10)
+    gen.refresh_from_db()
+    assert gen.status == Generation.FAILED and gen.error_code == "timed_out"  # nothing polls for ever
+    assert entries(gen) == ["hold", "release"]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_queued_video_past_its_limit_is_never_submitted(owner, fast_sandbox, queue):
     before = credits.balance_of(owner)
     late = make(owner, prompt="Its message arrives after the outage")
