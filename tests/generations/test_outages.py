@@ -297,7 +297,12 @@ HOSTILE = {
 }
 
 
-@pytest.mark.parametrize("surprise", [*HOSTILE, "error while recording"])
+class Surprising:
+    def get_task(self, task_id, **kwargs):
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "something nobody expected")
+
+
+@pytest.mark.parametrize("surprise", [*HOSTILE, "error while asking", "error while recording"])
 @pytest.mark.django_db(transaction=True)
 def test_one_rows_surprise_never_stops_the_round_or_undoes_the_others(
     owner, fast_sandbox, queue, monkeypatch, surprise
@@ -306,8 +311,9 @@ def test_one_rows_surprise_never_stops_the_round_or_undoes_the_others(
     run_queue(queue)
     Generation.objects.update(next_poll_at=timezone.now())
     odd = Generation.objects.get(pk=gens[1].pk)
-    if surprise in HOSTILE:
-        router = Router(pixapi.get_client(), hostile_client(HOSTILE[surprise]), odd.pixapi_task_id)
+    if surprise in HOSTILE or surprise == "error while asking":
+        hostile = Surprising() if surprise == "error while asking" else hostile_client(HOSTILE[surprise])
+        router = Router(pixapi.get_client(), hostile, odd.pixapi_task_id)
         monkeypatch.setattr(pixapi, "get_client", lambda: router)
     else:
         real = Generation.mark_running
