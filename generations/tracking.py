@@ -277,7 +277,8 @@ def poll_once(pool, limit):
 def _back_off(gen):
     try:
         with transaction.atomic():
-            gen.mark_poll_error(timezone.now() + timedelta(seconds=MAX_POLL_SECONDS), lease=getattr(gen, "held_lease", None))
+            retry_at = timezone.now() + timedelta(seconds=MAX_POLL_SECONDS)
+            gen.mark_poll_error(retry_at, lease=getattr(gen, "held_lease", None))
     except Exception:  # its lease runs out and it is polled again then
         log.exception("Could not back off generation %s", gen.pk)
 
@@ -523,7 +524,8 @@ def _try_again_or_give_up(gen, tries, error):
         return _give_up(gen, "download_failed", f"{tries} tries, the last: {detail}")
     if not isinstance(error, pixapi.PixapiError):
         log.exception("Saving generation %s failed unexpectedly (try %s)", gen.pk, tries)
-    log.warning("Download of %s failed (try %s of %s), will retry: %s", gen.pk, tries, settings.DOWNLOAD_ATTEMPTS, detail)
+    log.warning("Download of %s failed (try %s of %s), will retry: %s", gen.pk, tries, settings.DOWNLOAD_ATTEMPTS,
+                detail)
     # The housekeeping hands it out again once this is REENQUEUE_AFTER_SECONDS past.
     gen.release_download(timezone.now() + timedelta(seconds=5 * 2**tries - REENQUEUE_AFTER_SECONDS))
     return "retry"
