@@ -93,3 +93,25 @@ def test_sign_up_and_find_the_way_around(live_server, page, phone_page, log_in, 
         assert fits_the_screen(phone_page), f"the {name} page scrolls sideways on a phone"
         phone_page.screenshot(path=artifacts / f"{name}-phone.png", full_page=True)
     assert phone_page.console_errors == []
+
+
+def test_too_many_uploads_are_refused_next_to_the_drop_zone(live_server, page, log_in, owner, settings, tmp_path):
+    """The 429 answer is swapped into the wizard like any other (htmx's responseHandling in base.html)."""
+    from PIL import Image
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "upload": "1/h"}
+    path = tmp_path / "sea.png"
+    Image.new("RGB", (640, 480), (20, 40, 110)).save(path)
+    log_in(page, owner)
+    page.goto(f"{live_server.url}/animate/")
+    page.wait_for_load_state("load")
+    page.get_by_label("Drop a picture here").set_input_files(path)
+    expect(page.get_by_role("img", name="Your chosen picture")).to_be_visible()
+
+    with page.expect_response(lambda r: "/upload/" in r.url and r.status == 429):
+        page.get_by_label("Drop a picture here").set_input_files(path)
+    expect(page.get_by_role("alert")).to_contain_text("You have uploaded many pictures in a short time. Please wait")
+    expect(page.get_by_label("Drop a picture here")).to_be_visible()
+    assert owner.pictures.count() == 1
+    others = [e for e in page.console_errors if "status of 429" not in e]  # Chromium logs every 4xx answer
+    assert others == [], others
