@@ -81,7 +81,7 @@ def library_bulk(request):
         target = request.POST.get("collection", "")
         collection = None
         if target != library.NO_COLLECTION:
-            collection = Collection.objects.filter(user=request.user, pk=target if target.isdigit() else None).first()
+            collection = _own_collection(request, target)
             if collection is None:
                 messages.error(request, "Choose a collection to move the videos to.")
                 return _back_to_library(request)
@@ -209,12 +209,18 @@ def _preset_label(key, *tables):
     return key
 
 
+def _own_collection(request, target):
+    # Digits only, and few enough for a database integer (int() refuses over 4,300 digits).
+    pk = target if target.isdigit() and len(target) < 19 else None
+    return Collection.objects.filter(user=request.user, pk=pk).first()
+
+
 @require_POST
 @login_required_htmx
 def move_one(request, pk):
     gen = _get_generation_for_user(request, pk)
     target = request.POST.get("collection", "")
-    collection = Collection.objects.filter(user=request.user, pk=target if target.isdigit() else None).first()
+    collection = _own_collection(request, target)
     if collection is None and target != library.NO_COLLECTION:
         messages.error(request, "Choose a collection to move the video to.")
         return redirect("generation_detail", pk=gen.pk)

@@ -33,7 +33,8 @@ def _initial_from(request):
             if request.GET.get("model"):
                 initial["model"] = request.GET["model"]
     elif saved := request.GET.get("saved"):
-        prompt = SavedPrompt.objects.for_user(request.user).filter(pk=saved if saved.isdigit() else None).first()
+        pk = saved if saved.isdigit() and len(saved) < 19 else None  # int() refuses over 4,300 digits
+        prompt = SavedPrompt.objects.for_user(request.user).filter(pk=pk).first()
         if prompt:
             initial.update(prompt=prompt.text, style=prompt.style, camera=prompt.camera)
     return initial

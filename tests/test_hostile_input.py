@@ -59,6 +59,29 @@ def test_a_range_with_thousands_of_digits_is_answered(client, owner, header, sta
     assert response.status_code == status
 
 
+# Over-long ids
+
+
+def test_moving_a_video_into_a_collection_id_of_thousands_of_digits_is_refused_in_words(client, owner):
+    gen = make_video(owner)
+    client.force_login(owner)
+
+    one = client.post(reverse("generation_move", args=[gen.pk]), {"collection": "9" * 5000}, follow=True)
+    bulk = client.post(reverse("library_bulk"), {"action": "move", "ids": [gen.pk], "collection": "9" * 5000}, follow=True)
+
+    assert "Choose a collection to move the video to." in one.content.decode()
+    assert "Choose a collection to move the videos to." in bulk.content.decode()
+    gen.refresh_from_db()
+    assert gen.collection is None
+
+
+def test_a_saved_prompt_id_of_thousands_of_digits_opens_an_empty_form(client, owner):
+    client.force_login(owner)
+
+    assert client.get(reverse("dashboard"), {"saved": "9" * 5000}).status_code == 200
+    assert client.get(reverse("dashboard"), {"saved": "9" * 30}).status_code == 200
+
+
 # NUL characters (PostgreSQL cannot store them; they must not reach a query)
 
 
