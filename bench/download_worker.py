@@ -36,8 +36,8 @@ def main(generation_id):
 
     from generations import media, tracking
     from generations.models import Generation
-    from generations.pixapi import client as pixapi
-    from generations.pixapi.sandbox import render
+    from pixapi import client as pixapi
+    from sandbox import render
 
     pixapi.get_client()
     default_storage.delete(default_storage.save("bench/warm-up.txt", ContentFile(b"warm")))

@@ -261,7 +261,7 @@ def sixty_second_generation(stack):
     from django.utils import timezone
 
     from generations.models import CatalogModel
-    from generations.pixapi.sandbox.models import SandboxTask
+    from sandbox.models import SandboxTask
     from generations.starting import start_generation
     from generations.updates import token
 
@@ -312,7 +312,7 @@ def wait_for_no_sweeper(timeout=90):
 def prerender(sandbox_dir, width, height, duration):
     """One real sandbox video, hard-linked as every task's cached result: rendering is Pixapi's work,
     not the studio's, and 1,000 renders would take the two cores away from what is measured."""
-    from generations.pixapi.sandbox import render
+    from sandbox import render
 
     path = Path(sandbox_dir) / f".bench-{width}x{height}-{duration}.mp4"
     if not path.exists():
@@ -331,7 +331,7 @@ def sweeper(stack, in_flight=1000):
 
     from generations import tracking
     from generations.models import CatalogModel, Generation
-    from generations.pixapi.sandbox.models import SandboxTask
+    from sandbox.models import SandboxTask
     from generations.starting import start_generation
 
     creators = [bench_user(f"sweeper{n}@studio.local") for n in range(in_flight // 10)]  # Pro: 10 at once each

@@ -1,6 +1,6 @@
 """What went wrong, in the words a creator is told. Codes are stored on the generation."""
 
-from generations.pixapi import client as pixapi
+from pixapi import client as pixapi
 
 NOTHING_CHARGED = "Nothing was charged."
 

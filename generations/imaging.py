@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts import credits, plans
 from generations import failures, pictures, starting, tracking
 from generations.models import ImageRequest, Picture
-from generations.pixapi import client as pixapi
+from pixapi import client as pixapi
 
 log = logging.getLogger(__name__)
 

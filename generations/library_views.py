@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_POST
 from generations import library, sharing
 from generations.models import SIZES, CatalogModel, Collection, Generation
 from generations.views import _get_generation_for_user
-from studio import presets
-from studio.decorators import login_required_htmx
+from catalog import presets
+from accounts.decorators import login_required_htmx
 
 
 def _plural(n, word):

@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from accounts import credits, plans
 from generations import tracking
 from generations.models import Generation, ImageRequest
-from studio import presets
+from catalog import presets
 
 
 def start_generation(

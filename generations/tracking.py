@@ -32,7 +32,7 @@ from django.utils import timezone
 from accounts import alerts
 from generations import failures, media, pictures
 from generations.models import CatalogModel, Generation, SweeperSlot
-from generations.pixapi import client as pixapi
+from pixapi import client as pixapi
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from generations import pictures, serving, updates
 from generations.models import Generation, Picture
-from studio.decorators import login_required_htmx
+from accounts.decorators import login_required_htmx
 
 
 def _get_generation_for_user(request, pk):

@@ -2,7 +2,7 @@ from django import forms
 
 from accounts import plans
 from generations.models import CatalogModel
-from studio import presets
+from catalog import presets
 
 MAX_PROMPT = 2000
 

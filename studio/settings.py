@@ -281,7 +281,7 @@ if not PIXAPI_USE_SANDBOX and not PIXAPI_API_KEY:
         "PIXAPI_SANDBOX=1 uses the built-in sandbox instead (never in production; `make run` sets it)."
     )
 if PIXAPI_USE_SANDBOX:
-    INSTALLED_APPS.append("generations.pixapi.sandbox")
+    INSTALLED_APPS.append("sandbox")
 # The one key the sandbox accepts, of this studio's own (from SECRET_KEY), so nobody can guess it.
 PIXAPI_SANDBOX_KEY = "sk_sandbox_" + hmac.new(SECRET_KEY.encode(), b"pixapi-sandbox", hashlib.sha256).hexdigest()[:32]
 PIXAPI_BASE_URL = env_url(

@@ -31,7 +31,7 @@ urlpatterns = [
 ]
 
 if settings.PIXAPI_USE_SANDBOX:
-    urlpatterns.append(path("pixapi-sandbox/", include("generations.pixapi.sandbox.urls")))
+    urlpatterns.append(path("pixapi-sandbox/", include("sandbox.urls")))
 
 # The library, and the pages anyone may open: share links, creator pages, the featured gallery.
 urlpatterns += [

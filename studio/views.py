@@ -9,7 +9,7 @@ from accounts import credits, plans
 from generations import updates
 from generations.models import Generation
 from generations.starting import start_generation
-from studio.decorators import login_required_htmx
+from accounts.decorators import login_required_htmx
 from studio.forms import GenerationForm
 from studio.models import SavedPrompt
 

@@ -18,8 +18,8 @@ from accounts.throttle import rate_limited
 from generations import imaging, media, pictures
 from generations.models import SIZES, CatalogModel, Generation, Picture
 from generations.starting import start_generation
-from studio import presets
-from studio.decorators import login_required_htmx
+from catalog import presets
+from accounts.decorators import login_required_htmx
 from studio.models import Draft
 
 STEPS = Draft.STEPS

@@ -401,7 +401,7 @@ def test_the_walk_covers_every_route():
     names = {route for route, _, _ in ROUTES}
     assert {"admin/", "animate/<uuid:pk>/upload/", "s/<str:token>/video.mp4", "accounts/usage/"} <= names
     assert any(route.startswith("pixapi-sandbox/") for route in names) == apps.is_installed(
-        "generations.pixapi.sandbox"
+        "sandbox"
     )
     assert {"prompt", "month", "ids", "email", "password"} <= set(NAMES)
 

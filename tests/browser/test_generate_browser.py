@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from generations.models import Generation
-from generations.pixapi.sandbox import stats
+from sandbox import stats
 from tests.browser.conftest import fits_the_screen, sign_up_and_verify
 
 pytestmark = pytest.mark.browser

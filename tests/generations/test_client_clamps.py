@@ -6,8 +6,8 @@ import time
 import httpx
 import pytest
 
-from generations.pixapi import client as pixapi
-from generations.pixapi.errors import MAX_RETRY_AFTER
+from pixapi import client as pixapi
+from pixapi.errors import MAX_RETRY_AFTER
 from tests.generations.test_client_unit import error, make_client, ok, task_body
 
 

@@ -10,8 +10,8 @@ import pytest
 from django.conf import settings as django_settings
 from PIL import Image
 
-from generations.pixapi import client as pixapi
-from generations.pixapi.sandbox.models import SandboxTask
+from pixapi import client as pixapi
+from sandbox.models import SandboxTask
 
 KEY = django_settings.PIXAPI_SANDBOX_KEY
 

@@ -9,7 +9,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from generations.pixapi import client as pixapi
+from pixapi import client as pixapi
 
 BASE = "https://api.pixapi.test"
 KEY = "sk_test_123"

@@ -4,7 +4,7 @@ the test database and the sandbox over real HTTP."""
 import pytest
 
 from generations.models import CatalogModel, Generation
-from generations.pixapi.sandbox import stats
+from sandbox import stats
 from generations.starting import start_generation
 from tests.conftest import wait_for
 

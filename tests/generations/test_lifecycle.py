@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from generations import media, tracking
 from generations.models import CatalogModel, Generation
-from generations.pixapi.sandbox import stats
+from sandbox import stats
 from generations.starting import start_generation
 
 

@@ -18,8 +18,8 @@ from accounts import credits
 from accounts.models import CreditEntry, OperatorAlert
 from generations import tracking
 from generations.models import CatalogModel, Generation
-from generations.pixapi import client as pixapi
-from generations.pixapi.sandbox import stats
+from pixapi import client as pixapi
+from sandbox import stats
 from tests.generations.test_lifecycle import drive, make, run_queue
 
 

@@ -18,9 +18,9 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
-from generations.pixapi.sandbox import faults, render, stats
-from generations.pixapi.sandbox.models import SandboxTask
-from generations.pixapi.sandbox.ulid import TASK_ID_RE, new_task_id
+from sandbox import faults, render, stats
+from sandbox.models import SandboxTask
+from sandbox.ulid import TASK_ID_RE, new_task_id
 
 KEY = django_settings.PIXAPI_SANDBOX_KEY
 OTHER_KEY = "sk_sandbox_someone_else"

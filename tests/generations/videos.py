@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from generations import media
 from generations.models import CatalogModel, Generation
-from generations.pixapi.sandbox import render
+from sandbox import render
 
 
 @functools.cache

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from generations import tracking
 from generations.models import CatalogModel, Generation, SweeperSlot
-from generations.pixapi.client import Task
+from pixapi.client import Task
 
 pytestmark = pytest.mark.django_db
 

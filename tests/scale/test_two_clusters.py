@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from generations.models import CatalogModel, Generation, SweeperSlot
-from generations.pixapi import client as pixapi
-from generations.pixapi.sandbox import render, stats
+from pixapi import client as pixapi
+from sandbox import render, stats
 from generations.starting import start_generation
 from tests.conftest import Cluster, cache_env, database_url, wait_for, with_credits
 from tests.scale.conftest import bucket_keys

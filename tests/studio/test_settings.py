@@ -134,7 +134,7 @@ def test_production_without_a_pixapi_key_refuses_to_start_and_names_both_variabl
 def sandbox_mounted(**env):
     code = ("import django; django.setup(); from django.conf import settings; from django.urls import resolve, "
             "Resolver404\ntry:\n    resolve('/pixapi-sandbox/v1/models'); routed = True\nexcept Resolver404:\n"
-            "    routed = False\nprint('generations.pixapi.sandbox' in settings.INSTALLED_APPS, routed)")
+            "    routed = False\nprint('sandbox' in settings.INSTALLED_APPS, routed)")
     result = start_in_production("shell", "-c", code, **env)
     assert result.returncode == 0, result.stderr
     return result.stdout.split()[-2:]
@@ -149,7 +149,7 @@ def test_the_sandbox_is_installed_and_mounted_only_when_switched_on():
 def test_the_tests_run_with_the_sandbox_on():
     from django.conf import settings
 
-    assert settings.TESTING and settings.PIXAPI_USE_SANDBOX and "generations.pixapi.sandbox" in settings.INSTALLED_APPS
+    assert settings.TESTING and settings.PIXAPI_USE_SANDBOX and "sandbox" in settings.INSTALLED_APPS
 
 
 def test_the_fast_password_hasher_is_refused_outside_the_tests():

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from generations.pixapi.sandbox.models import SandboxTask
+from sandbox.models import SandboxTask
 
 
 @admin.register(SandboxTask)

@@ -1,4 +1,4 @@
-"""The sandbox's HTTP routes: a strict stand-in for Pixapi (see /work/shared/pixapi-contract.md).
+"""The sandbox's HTTP routes: a strict stand-in for Pixapi (the contract: docs/pixapi-contract.md).
 
 Every route but the result files needs `Authorization: Bearer <settings.PIXAPI_SANDBOX_KEY>`, the
 one key the sandbox accepts; a result file needs its signed URL. Faults (faults.py) are applied by
@@ -27,10 +27,10 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from PIL import Image
 
-from generations.pixapi.sandbox import faults as fault_switches
-from generations.pixapi.sandbox import render, stats
-from generations.pixapi.sandbox.models import SandboxTask, signature_ok
-from generations.pixapi.sandbox.ulid import TASK_ID_RE, new_task_id
+from sandbox import faults as fault_switches
+from sandbox import render, stats
+from sandbox.models import SandboxTask, signature_ok
+from sandbox.ulid import TASK_ID_RE, new_task_id
 
 INVALID_KEY_LABEL = "(invalid key)"
 

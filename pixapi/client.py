@@ -1,4 +1,4 @@
-"""The studio's client for Pixapi, the async video API (the wire contract: pixapi-contract.md).
+"""The studio's client for Pixapi, the async video API (the wire contract: docs/pixapi-contract.md).
 
 Liberal in what it accepts: statuses, result shapes and error bodies vary between Pixapi's own
 pages and its peers, so everything is read defensively and normalised into a Task or a PixapiError.
@@ -21,7 +21,7 @@ from urllib.parse import quote, urljoin
 import httpx
 from django.conf import settings
 
-from generations.pixapi.errors import (  # noqa: F401  (re-exported: callers use client.X)
+from pixapi.errors import (  # noqa: F401  (re-exported: callers use client.X)
     AuthError,
     DownloadTooLarge,
     InsufficientCredits,

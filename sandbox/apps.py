@@ -4,12 +4,12 @@ from django.core.exceptions import ImproperlyConfigured
 
 
 class SandboxConfig(AppConfig):
-    name = "generations.pixapi.sandbox"
+    name = "sandbox"
     label = "sandbox"
     verbose_name = "Pixapi sandbox"
 
     def ready(self):
-        from generations.pixapi.sandbox import faults
+        from sandbox import faults
 
         # A typo in the run-wide fault switch should stop start-up, not silently switch nothing on.
         try:

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-SIGNING_SALT = "generations.pixapi.sandbox.file"
+SIGNING_SALT = "sandbox.file"
 QUEUED_SHARE = 0.10  # the first tenth of a task's time is spent queued
 NEVER_FINISH_STALL = 95  # where a never-finishing task's progress stops
 STATUS_ORDER = ["submitted", "queued", "in_progress", "completed", "failed"]

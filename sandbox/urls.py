@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from generations.pixapi.sandbox import views
+from sandbox import views
 
 app_name = "pixapi_sandbox"
 
