@@ -88,7 +88,7 @@ class Plan(models.Model):
         max_digits=10, decimal_places=2, default=Decimal("0"), help_text="Added on the 1st of each month."
     )
     allowed_models = models.ManyToManyField(
-        "generations.CatalogModel", blank=True, related_name="plans",
+        "catalog.CatalogModel", blank=True, related_name="plans",
         help_text="The models this plan may use. Leave empty for every model.",
     )
     max_duration = models.PositiveSmallIntegerField(
@@ -173,7 +173,7 @@ class CreditEntry(models.Model):
         help_text='What it is for, e.g. "generation:<id>" or "allowance:2026-11": each kind at most once per reference.',
     )
     model = models.ForeignKey(
-        "generations.CatalogModel", models.SET_NULL, null=True, blank=True, related_name="credit_entries"
+        "catalog.CatalogModel", models.SET_NULL, null=True, blank=True, related_name="credit_entries"
     )
     description = models.CharField(max_length=200, blank=True, help_text="What it was for, in the creator's words.")
     reason = models.TextField(blank=True, help_text="Why an operator made it.")
@@ -220,3 +220,36 @@ class OperatorAlert(models.Model):
 
     def __str__(self):
         return self.message
+
+
+class UpgradeRequestQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(resolved_at=None)
+
+    def resolve(self, by):
+        """Marks the open ones resolved by `by`; returns how many."""
+        return self.open().update(resolved_at=timezone.now(), resolved_by=by)
+
+
+class UpgradeRequest(models.Model):
+    """A creator asking for another plan, until the studio takes payments: operators answer it
+    (by mail, or by moving the creator with the user admin's plan action) and mark it resolved."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="upgrade_requests")
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="upgrade_requests", verbose_name="plan wanted")
+    current_plan = models.ForeignKey(
+        Plan, models.SET_NULL, null=True, blank=True, related_name="+", help_text="The creator's plan when they asked."
+    )
+    message = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = UpgradeRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user} asks for {self.plan}"
+

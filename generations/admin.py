@@ -10,21 +10,10 @@ from django.utils.html import format_html
 
 from accounts import credits
 from generations import failures
-from generations.models import CatalogModel, Generation
+from generations.models import Generation
 from generations.starting import start_generation
 
 log = logging.getLogger(__name__)
-
-
-@admin.register(CatalogModel)
-class CatalogModelAdmin(admin.ModelAdmin):
-    list_display = (
-        "name", "slug", "kind", "enabled", "text_to_video", "image_to_video", "credits_per_second",
-        "credits_per_image", "typical_seconds", "learned_seconds", "position",
-    )
-    list_editable = ("enabled", "position")
-    list_filter = ("kind", "enabled")
-    readonly_fields = ("learned_seconds",)
 
 
 class SharedFilter(admin.SimpleListFilter):

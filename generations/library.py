@@ -16,7 +16,8 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from generations.models import CatalogModel, Collection, Generation
+from catalog.models import CatalogModel
+from generations.models import Collection, Generation
 
 PAGE_SIZE = 24
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

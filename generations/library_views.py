@@ -8,7 +8,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from generations import library, sharing
-from generations.models import SIZES, CatalogModel, Collection, Generation
+from catalog import sizes
+from catalog.models import CatalogModel
+from generations.models import Collection, Generation
 from generations.views import _get_generation_for_user
 from catalog import presets
 from accounts.decorators import login_required_htmx
@@ -186,7 +188,7 @@ def detail(request, pk):
         "collections": Collection.objects.filter(user=request.user),
         "share_url": sharing.share_url(gen) if gen.share_token else "",
         "took": _took(gen.elapsed_seconds()) if gen.finished_at else "",
-        "size_label": SIZES.get(gen.size, gen.size),
+        "size_label": sizes.label(gen.size),
         "style_label": _preset_label(gen.style, presets.STYLES),
         "camera_label": _preset_label(gen.camera, presets.CAMERAS, getattr(presets, "MOTIONS", {})),
     })

@@ -1,6 +1,6 @@
 import uuid
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models, transaction
@@ -9,70 +9,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts import credits
+from catalog.models import CatalogModel
+from catalog.sizes import VideoSize
 from generations.changes import note as note_change
-
-SIZES = {
-    "1280x720": "Landscape 720p",
-    "1920x1080": "Landscape 1080p",
-    "720x1280": "Portrait 720p",
-    "1080x1920": "Portrait 1080p",
-}
-
-
-class CatalogModel(models.Model):
-    """A model the studio offers, with what it can do and what it costs. Edited in admin."""
-
-    VIDEO, IMAGE = "video", "image"
-
-    slug = models.SlugField(max_length=60, unique=True, help_text="The model's id at Pixapi.")
-    name = models.CharField(max_length=80)
-    kind = models.CharField(max_length=10, choices=[(VIDEO, "Video"), (IMAGE, "Image")], default=VIDEO)
-    guide = models.TextField(blank=True, help_text="What it is good at, in plain words, shown to creators.")
-    text_to_video = models.BooleanField(default=True)
-    image_to_video = models.BooleanField(default=False)
-    durations = models.JSONField(default=list, blank=True, help_text="Allowed durations in seconds, e.g. [4, 5, 6].")
-    sizes = models.JSONField(default=list, blank=True, help_text='Allowed sizes, e.g. ["1280x720", "720x1280"].')
-    credits_per_second = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("1"))
-    credits_per_second_hd = models.DecimalField(
-        max_digits=8, decimal_places=2, null=True, blank=True, help_text="Price at 1080p, when it differs."
-    )
-    credits_per_image = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0"))
-    typical_seconds = models.PositiveIntegerField(default=60, help_text="How long a generation usually takes.")
-    time_limit_seconds = models.PositiveIntegerField(
-        default=900, help_text="A generation still unfinished after this long ends as failed, credits returned."
-    )
-    learned_seconds = models.FloatField(
-        null=True, blank=True, editable=False, help_text="How long it really took lately, learned by the studio."
-    )
-    enabled = models.BooleanField(default=True)
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position", "name"]
-
-    def __str__(self):
-        return self.name
-
-    @property
-    def expected_seconds(self):
-        return self.learned_seconds or self.typical_seconds
-
-    def allows(self, duration, size):
-        return duration in self.durations and size in self.sizes
-
-    def price(self, duration, size):
-        """Credits for a video of this length and size: the one price used everywhere."""
-        per_second = self.credits_per_second
-        if self.credits_per_second_hd is not None and size in ("1920x1080", "1080x1920"):
-            per_second = self.credits_per_second_hd
-        return (per_second * duration).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
-
-    def image_price(self, n=1):
-        """Credits for `n` pictures from an image model."""
-        return (self.credits_per_image * n).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
-
-    def size_choices(self):
-        return [(s, SIZES.get(s, s)) for s in self.sizes]
 
 
 class PictureQuerySet(models.QuerySet):
@@ -121,7 +60,7 @@ class Picture(models.Model):
 
     def natural_size(self):
         """The video size that matches this picture's own shape."""
-        return "720x1280" if self.is_portrait else "1280x720"
+        return str(VideoSize.natural(self.is_portrait))
 
 
 class ImageRequest(models.Model):
@@ -352,16 +291,20 @@ class Generation(models.Model):
         return self.status in (self.FAILED, self.CANCELED)
 
     @property
+    def video_size(self):
+        return VideoSize.parse(self.size)
+
+    @property
     def width(self):
-        return int(self.size.split("x")[0])
+        return self.video_size.width
 
     @property
     def height(self):
-        return int(self.size.split("x")[1])
+        return self.video_size.height
 
     @property
     def is_portrait(self):
-        return self.height > self.width
+        return self.video_size.is_portrait
 
     def elapsed_seconds(self, now=None):
         end = self.finished_at or now or timezone.now()
@@ -475,14 +418,3 @@ class Generation(models.Model):
 
     def deadline(self):
         return self.created_at + timedelta(seconds=self.model.time_limit_seconds)
-
-
-class SweeperSlot(models.Model):
-    """A place for one running sweeper. A fixed number of slots bounds how many sweep at once."""
-
-    number = models.PositiveSmallIntegerField(primary_key=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    holder = models.CharField(max_length=64, blank=True)
-
-    def __str__(self):
-        return f"Sweeper slot {self.number}"

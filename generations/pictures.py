@@ -9,6 +9,7 @@ metadata dropped (EXIF, XMP, ICC profile, comments, PNG text).
 import base64
 import io
 import warnings
+from dataclasses import astuple
 
 from django.conf import settings
 from django.core import signing
@@ -20,6 +21,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 from accounts import credits
+from catalog.sizes import VideoSize
 from generations.models import Generation, Picture
 
 register_heif_opener()  # iPhone photos (HEIC) open like any other picture
@@ -223,7 +225,7 @@ def open_image(picture):
 
 def fitted(picture, size, fit):
     """The picture at the video's exact size: cropped to fill, or letterboxed on black."""
-    width, height = (int(n) for n in size.split("x"))
+    width, height = astuple(VideoSize.parse(size))
     image = open_image(picture)
     if fit == "letterbox":
         return ImageOps.pad(image, (width, height), Image.Resampling.LANCZOS, color=(0, 0, 0))

@@ -1,7 +1,7 @@
 from django import forms
 
 from accounts import plans
-from generations.models import CatalogModel
+from catalog.models import CatalogModel
 from catalog import presets
 
 MAX_PROMPT = 2000

@@ -89,9 +89,13 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_q",
     "axes",
+    "catalog",
     "accounts",
     "generations",
+    "webhooks",
     "studio",
+    "ninja",  # the API's docs page: Swagger UI from its own static files
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -317,11 +321,24 @@ PIXAPI_SANDBOX_SLOW_SECONDS = env_number("PIXAPI_SANDBOX_SLOW_SECONDS", 40.0, fl
 PIXAPI_SANDBOX_DIR = Path(env_str("PIXAPI_SANDBOX_DIR", str(BASE_DIR / "var" / "sandbox")))
 PIXAPI_SANDBOX_MAX_FILES = env_number("PIXAPI_SANDBOX_MAX_FILES", 100, minimum=1)  # results kept on disk
 
-# django-q2. The sweeper runs for up to SWEEP_SECONDS; timeout and retry leave room for it, so a
-# task is never handed to a second worker while the first still runs it (a second paid submit).
-SWEEP_SECONDS = env_number("SWEEP_SECONDS", 55, minimum=5)
-SWEEPERS = env_number("SWEEPERS", 1, minimum=1)  # sweepers that may run at once, across all clusters
-POLL_CONCURRENCY = env_number("POLL_CONCURRENCY", 16, minimum=1)
+# Library export (generations/export.py): up to these many videos or bytes it streams to the browser
+# as it is built; past either, a task writes it to storage and mails a link that works EXPORT_LINK_HOURS.
+EXPORT_STREAM_MAX_VIDEOS = env_number("EXPORT_STREAM_MAX_VIDEOS", 500, minimum=1)
+EXPORT_STREAM_MAX_BYTES = env_number("EXPORT_STREAM_MAX_BYTES", 2_000_000_000, minimum=1)
+EXPORT_LINK_HOURS = env_number("EXPORT_LINK_HOURS", 48, minimum=1)
+
+# Webhooks (webhooks/): https:// endpoints only when the studio itself is on HTTPS (or say so); a
+# loopback endpoint only when allowed (tests with a local receiver; never in production).
+WEBHOOKS_REQUIRE_HTTPS = env_bool("WEBHOOKS_REQUIRE_HTTPS", SITE_URL.startswith("https://"))
+WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", False)
+WEBHOOKS_TIMEOUT = env_number("WEBHOOKS_TIMEOUT", 5.0, float, minimum=0.5)  # seconds for one try
+
+# django-q2. Its workers submit, download and make pictures; each cluster's own process runs the
+# sweeper beside them (manage.py cluster). A task's time-out is longer than a submit or a picture
+# request can take, and retry leaves room for it, so a task is never handed to a second worker
+# while the first still runs it (a second paid submit). A download has a time-out of its own.
+TASK_TIMEOUT_SECONDS = 85
+POLL_CONCURRENCY = env_number("POLL_CONCURRENCY", 16, minimum=1)  # status calls the sweeper makes at once
 DOWNLOAD_TEMP_DIR = env_str("DOWNLOAD_TEMP_DIR", "") or None
 # Saving a finished video: each try streams for at most DOWNLOAD_SECONDS, as a task with a time-out
 # of its own (not the sweeper's); after DOWNLOAD_ATTEMPTS tries the video fails, credits returned.
@@ -331,8 +348,8 @@ REDIS_URL = env_str("REDIS_URL", "")
 Q_CLUSTER = {
     "name": env_str("Q_CLUSTER_NAME", "studio"),
     "workers": env_number("Q_WORKERS", 3, minimum=1),
-    "timeout": SWEEP_SECONDS + 30,
-    "retry": SWEEP_SECONDS + 30 + 90,
+    "timeout": TASK_TIMEOUT_SECONDS,
+    "retry": TASK_TIMEOUT_SECONDS + 90,
     "max_attempts": 2,
     "ack_failures": True,
     "catch_up": False,
@@ -397,7 +414,8 @@ AXES_DISABLE_ACCESS_LOG = True  # failures are kept (in admin), successful log-i
 # Its system check warns about the file and database caches (their increments are not atomic: a burst
 # may get one or two more through), which is why its app is not installed.
 RATE_LIMITS = {}
-for _group, _default in [("signup", "10/h"), ("password_reset", "5/h"), ("verify_resend", "5/h"), ("upload", "60/h")]:
+for _group, _default in [("signup", "10/h"), ("password_reset", "5/h"), ("verify_resend", "5/h"), ("upload", "60/h"),
+                        ("api", "120/m"), ("upgrade", "5/d")]:
     _rate = env_str(f"RATE_LIMIT_{_group.upper()}", _default).strip()
     if not re.fullmatch(r"[1-9][0-9]*/[0-9]*[smhd]", _rate):
         raise ImproperlyConfigured(f"RATE_LIMIT_{_group.upper()} must look like 10/h (a count per s, m, h or d), not {_rate!r}.")
@@ -411,3 +429,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+# Timing lines (logger "studio.timing", at debug level: when each Pixapi status call went out and when
+# its row fell due) go to this file when set; the benchmark reads them (bench/run.py).
+TIMING_LOG = env_str("TIMING_LOG", "")
+if TIMING_LOG:
+    LOGGING["handlers"]["timing"] = {"class": "logging.FileHandler", "filename": TIMING_LOG}
+    LOGGING["loggers"]["studio.timing"] = {"handlers": ["timing"], "level": "DEBUG", "propagate": False}

@@ -15,9 +15,11 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import credits, plans
 from accounts.throttle import rate_limited
-from generations import imaging, media, pictures
-from generations.models import SIZES, CatalogModel, Generation, Picture
-from generations.starting import start_generation
+from generations import media, pictures
+from catalog.models import CatalogModel
+from catalog.sizes import VideoSize
+from generations.models import Generation, Picture
+from generations.starting import request_pictures, start_generation
 from catalog import presets
 from accounts.decorators import login_required_htmx
 from studio.models import Draft
@@ -67,7 +69,7 @@ def _settings_for(user, draft, data=None):
         duration = 5 if 5 in durations else durations[0]
     fit = data.get("fit") or draft.fit
     fit = fit if fit in ("crop", "letterbox") else "crop"
-    width, height = (int(n) for n in size.split("x"))
+    shape = VideoSize.parse(size)
     others = _Unlocking()
     return {
         "models": [(m, "" if m in allowed else others.plan_name(m)) for m in every],
@@ -75,8 +77,8 @@ def _settings_for(user, draft, data=None):
         "sizes": [(value, label, "" if value in sizes else others.plan_name(model, size=value))
                   for value, label in model.size_choices()],
         "model": model, "size": size, "duration": duration, "fit": fit,
-        "portrait": height > width, "cost": model.price(duration, size), "size_label": SIZES.get(size, size),
-        "mismatch": draft.picture is not None and draft.picture.is_portrait != (height > width),
+        "portrait": shape.is_portrait, "cost": model.price(duration, size), "size_label": shape.label,
+        "mismatch": draft.picture is not None and draft.picture.is_portrait != shape.is_portrait,
     }
 
 
@@ -332,7 +334,7 @@ def make(request, pk):
     size = "1024x1536" if draft.picture and draft.picture.is_portrait else "1536x1024"
     size = size if size in model.sizes else model.sizes[0]
     try:
-        draft.image_request = imaging.request_pictures(
+        draft.image_request = request_pictures(
             request.user, model=model, prompt=" ".join(form.cleaned_data["prompt"].split()), n=3, size=size,
             client_token=form.cleaned_data["client_token"], confirm_budget=request.POST.get("confirm_budget") == "yes",
         )

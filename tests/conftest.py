@@ -45,8 +45,8 @@ def catalog(request):
     request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
     from accounts.models import Plan
     from accounts.plans import seed_plans
-    from generations.catalog import seed_catalog
-    from generations.models import CatalogModel
+    from catalog.seed import seed_catalog
+    from catalog.models import CatalogModel
 
     seed_catalog(CatalogModel)
     seed_plans(Plan, CatalogModel)
@@ -151,11 +151,11 @@ class Cluster:
 @pytest.fixture
 def queue(monkeypatch):
     """Stands in for the django-q2 broker: records what would be enqueued, so a test can run the task
-    functions itself, one step at a time."""
-    from generations import tracking
+    functions itself, one step at a time. Each call is (the task function's name, its arguments)."""
+    from generations import taskqueue
 
     calls = []
-    monkeypatch.setattr(tracking, "enqueue", lambda name, *args: calls.append((name, args)))
+    monkeypatch.setattr(taskqueue, "enqueue", lambda task, *args: calls.append((task.rpartition(".")[2], args)))
     return calls
 
 
@@ -177,12 +177,11 @@ def cluster(sandbox_url, live_server, settings, media_root, tmp_path, transactio
         "PIXAPI_BASE_URL": sandbox_url,
         "SITE_URL": live_server.url,
         "MEDIA_ROOT": str(media_root),
-        "SWEEP_SECONDS": "20",
         "Q_WORKERS": "3",
     }
     handle = Cluster(env, tmp_path / "cluster.log").start()
     yield handle
-    handle.kill()  # a graceful stop would wait for the running sweeper to finish its turn
+    handle.kill()  # a graceful stop would wait for the workers' tasks to finish
 
 
 def verification_link(mailbox, to):

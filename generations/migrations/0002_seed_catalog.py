@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from generations.catalog import CATALOG, seed_catalog
+from catalog.seed import CATALOG, seed_catalog
 
 
 def seed(apps, schema_editor):

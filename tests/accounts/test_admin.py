@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from accounts import credits
 from accounts.models import CreditEntry, OperatorAlert, Plan, User
-from generations.models import CatalogModel, Generation, Picture
+from catalog.models import CatalogModel
+from generations.models import Generation, Picture
 
 USERS = "admin:accounts_user_changelist"
 USER_ACTIONS = ["grant_credits", "adjust_credits", "assign_plan"]

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from accounts import credits
 from accounts.models import CreditAccount, CreditEntry, Plan, User
-from generations.models import CatalogModel, Generation
+from catalog.models import CatalogModel
+from generations.models import Generation
 from generations.starting import start_generation
 
 

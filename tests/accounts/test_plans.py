@@ -11,7 +11,8 @@ from django_q.models import Schedule
 from accounts import credits, plans
 from accounts.models import CreditEntry, Plan, User
 from accounts.tasks import grant_allowances
-from generations.models import CatalogModel, Generation
+from catalog.models import CatalogModel
+from generations.models import Generation
 from generations.starting import start_generation
 from tests.conftest import verification_link, verified
 

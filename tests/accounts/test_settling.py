@@ -11,7 +11,8 @@ from django.utils import timezone
 from accounts import alerts, credits
 from accounts.models import CreditEntry, OperatorAlert
 from generations import tracking
-from generations.models import CatalogModel, Generation
+from catalog.models import CatalogModel
+from generations.models import Generation
 from tests.generations.test_lifecycle import drive, fast_sandbox, make, run_queue  # noqa: F401 (a fixture)
 
 START = 1000  # the owner's balance (tests/conftest.py)

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from accounts import credits
 from accounts.models import CreditEntry, Plan, User
-from generations.models import CatalogModel, Generation
+from catalog.models import CatalogModel
+from generations.models import Generation
 from generations.starting import start_generation
 
 

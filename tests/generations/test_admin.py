@@ -13,7 +13,8 @@ from accounts import credits
 from accounts.models import CreditEntry, User
 from generations import sharing
 from generations.admin import GenerationAdmin
-from generations.models import CatalogModel, Generation
+from catalog.models import CatalogModel
+from generations.models import Generation
 
 CHANGELIST = "admin:generations_generation_changelist"
 ACTIONS = ["retry", "mark_failed", "refund", "feature", "unfeature"]
@@ -84,7 +85,7 @@ def test_mark_failed_ends_only_active_ones(client, operator, owner):
 def test_catalog_is_editable(client, operator):
     client.force_login(operator)
     wan = CatalogModel.objects.get(slug="wan")
-    html = client.get(reverse("admin:generations_catalogmodel_change", args=[wan.pk])).content.decode()
+    html = client.get(reverse("admin:catalog_catalogmodel_change", args=[wan.pk])).content.decode()
     assert "Credits per second" in html and "Typical seconds" in html
 
 

@@ -3,7 +3,8 @@ the test database and the sandbox over real HTTP."""
 
 import pytest
 
-from generations.models import CatalogModel, Generation
+from catalog.models import CatalogModel
+from generations.models import Generation
 from sandbox import stats
 from generations.starting import start_generation
 from tests.conftest import wait_for

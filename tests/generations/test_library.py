@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from generations import library
-from generations.models import CatalogModel, Collection, Generation, Picture
+from catalog.models import CatalogModel
+from generations.models import Collection, Generation, Picture
 from tests.generations.videos import make_generation, make_video
 
 HTMX = {"HX-Request": "true"}

@@ -11,8 +11,9 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from generations import media, tracking
-from generations.models import CatalogModel, Generation
+from generations import lifecycle, media, sweeper
+from catalog.models import CatalogModel
+from generations.models import Generation
 from sandbox import stats
 from generations.starting import start_generation
 
@@ -33,9 +34,9 @@ def run_queue(queue):
     while queue:
         name, args = queue.pop(0)
         if name == "submit_generation":
-            tracking.submit(*args)
+            lifecycle.submit(*args)
         elif name == "download_result":
-            tracking.download(*args)
+            lifecycle.download(*args)
         # "sweep" is driven by drive() below, one round at a time.
 
 
@@ -45,8 +46,8 @@ def drive(gen, queue, until=Generation.FINISHED, timeout=30):
     with ThreadPoolExecutor(4) as pool:
         while time.monotonic() < deadline:
             run_queue(queue)
-            tracking.housekeeping()
-            tracking.poll_once(pool, 10)
+            sweeper.housekeeping()
+            sweeper.poll_once(pool, 10)
             run_queue(queue)
             gen.refresh_from_db()
             if gen.status in until:
@@ -144,8 +145,8 @@ def test_polls_that_fail_only_delay_the_video(owner, fast_sandbox, queue, settin
 def test_submit_task_run_twice_submits_once(owner, fast_sandbox, queue):
     gen = make(owner)
     queue.clear()
-    assert tracking.submit(gen.pk) == "submitted"
-    assert tracking.submit(gen.pk) == "not queued"
+    assert lifecycle.submit(gen.pk) == "submitted"
+    assert lifecycle.submit(gen.pk) == "not queued"
     assert stats.snapshot()["routes"]["submit_video"] == 1
 
 
@@ -157,7 +158,7 @@ def test_worker_dying_between_submit_and_save_ends_honestly(owner, fast_sandbox,
     assert gen.claim_for_submit(lease_seconds=60)
     Generation.objects.filter(pk=gen.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
 
-    tracking.housekeeping()
+    sweeper.housekeeping()
     run_queue(queue)
 
     gen.refresh_from_db()
@@ -193,11 +194,11 @@ def test_two_sweepers_never_hold_the_same_row(owner, fast_sandbox, queue):
     gens = [make(owner, prompt=f"Scene number {i}") for i in range(6)]
     run_queue(queue)
     Generation.objects.update(next_poll_at=timezone.now())
-    first = tracking.claim_due(limit=4)
-    second = tracking.claim_due(limit=10)
+    first = sweeper.claim_due(limit=4)
+    second = sweeper.claim_due(limit=10)
     assert len(first) == 4 and len(second) == 2
     assert not {g.pk for g in first} & {g.pk for g in second}
-    assert tracking.claim_due(limit=10) == []
+    assert sweeper.claim_due(limit=10) == []
     assert len(gens) == 6
 
 
@@ -207,11 +208,11 @@ def test_next_poll_comes_around_the_expected_finish(owner):
     wan.learned_seconds = 60
     now = timezone.now()
     gen = Generation(user=owner, model=wan, submitted_at=now - timedelta(seconds=30), created_at=now)
-    assert tracking.next_poll_delay(gen, 50, now) == pytest.approx(22.5)  # three quarters of the 30 s left
-    assert tracking.next_poll_delay(gen, 97, now) == tracking.MIN_POLL_SECONDS
-    assert tracking.next_poll_delay(gen, 0, now) == pytest.approx(15)
+    assert lifecycle.next_poll_delay(gen, 50, now) == pytest.approx(22.5)  # three quarters of the 30 s left
+    assert lifecycle.next_poll_delay(gen, 97, now) == lifecycle.MIN_POLL_SECONDS
+    assert lifecycle.next_poll_delay(gen, 0, now) == pytest.approx(15)
     late = Generation(user=owner, model=wan, submitted_at=now - timedelta(seconds=300), created_at=now)
-    assert tracking.next_poll_delay(late, 0, now) == tracking.MAX_POLL_SECONDS
+    assert lifecycle.next_poll_delay(late, 0, now) == lifecycle.MAX_POLL_SECONDS
 
 
 def test_a_sixty_second_generation_takes_under_ten_polls(db, owner):
@@ -219,14 +220,14 @@ def test_a_sixty_second_generation_takes_under_ten_polls(db, owner):
     wan = CatalogModel.objects.get(slug="wan")
     start = timezone.now()
     gen = Generation(user=owner, model=wan, submitted_at=start, created_at=start)
-    t = tracking.FIRST_POLL_SECONDS
+    t = lifecycle.FIRST_POLL_SECONDS
     polls = 0
     while True:
         polls += 1
         if t >= 60:
             break
         progress = int(100 * t / 60)
-        t += tracking.next_poll_delay(gen, progress, start + timedelta(seconds=t))
+        t += lifecycle.next_poll_delay(gen, progress, start + timedelta(seconds=t))
     assert polls < 10
     assert t - 60 <= 1.5  # seen finished within a second and a half
 

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from accounts import credits
 from accounts.models import CreditEntry, OperatorAlert
-from generations import tracking
-from generations.models import CatalogModel, Generation
+from generations import lifecycle, sweeper
+from catalog.models import CatalogModel
+from generations.models import Generation
 from pixapi import client as pixapi
 from sandbox import stats
 from tests.generations.test_lifecycle import drive, make, run_queue
@@ -83,14 +84,14 @@ def test_an_unfinished_task_past_its_limit_is_polled_then_failed_and_refunded_on
     Generation.objects.filter(pk=gen.pk).update(next_poll_at=timezone.now())
     polls_before = stats.snapshot()["routes"]["get_task"]
 
-    tracking.housekeeping()
+    sweeper.housekeeping()
     gen.refresh_from_db()
     assert gen.status == Generation.SUBMITTED  # not failed unseen
 
     with ThreadPoolExecutor(2) as pool:
-        assert tracking.poll_once(pool, 10) == 1
-        tracking.housekeeping()
-        tracking.poll_once(pool, 10)
+        assert sweeper.poll_once(pool, 10) == 1
+        sweeper.housekeeping()
+        sweeper.poll_once(pool, 10)
     gen.refresh_from_db()
     assert stats.snapshot()["routes"]["get_task"] == polls_before + 1  # asked Pixapi first
     assert gen.status == Generation.FAILED and gen.error_code == "timed_out"
@@ -107,15 +108,15 @@ def test_past_its_limit_while_pixapi_does_not_answer_a_task_is_asked_a_few_times
     past_its_limit(gen)
     settings.PIXAPI_SANDBOX_FAULTS = "poll:unavailable"
     with ThreadPoolExecutor(2) as pool:
-        for _ in range(tracking.PAST_DEADLINE_POLL_ERRORS - 1):
+        for _ in range(lifecycle.PAST_DEADLINE_POLL_ERRORS - 1):
             Generation.objects.filter(pk=gen.pk).update(next_poll_at=timezone.now())
-            tracking.housekeeping()
-            assert tracking.poll_once(pool, 10) == 1
+            sweeper.housekeeping()
+            assert sweeper.poll_once(pool, 10) == 1
         gen.refresh_from_db()
         assert gen.status == Generation.SUBMITTED  # a passing error does not end it
 
         Generation.objects.filter(pk=gen.pk).update(next_poll_at=timezone.now())
-        tracking.poll_once(pool, 10)
+        sweeper.poll_once(pool, 10)
     gen.refresh_from_db()
     assert gen.status == Generation.FAILED and gen.error_code == "timed_out"  # nothing polls for ever
     assert entries(gen) == ["hold", "release"]
@@ -130,7 +131,7 @@ def test_a_queued_video_past_its_limit_is_never_submitted(owner, fast_sandbox, q
     past_its_limit(late, lost)
 
     run_queue(queue)  # the late message
-    tracking.housekeeping()  # and the lost one's
+    sweeper.housekeeping()  # and the lost one's
     run_queue(queue)
 
     for gen in (late, lost):
@@ -159,8 +160,8 @@ def drive_downloads(gen, queue, timeout=40):
         while time.monotonic() < deadline:
             run_queue(queue)
             hurry()
-            tracking.housekeeping()
-            tracking.poll_once(pool, 10)
+            sweeper.housekeeping()
+            sweeper.poll_once(pool, 10)
             run_queue(queue)
             gen.refresh_from_db()
             if gen.status in Generation.FINISHED:
@@ -264,7 +265,7 @@ def test_a_download_runs_with_a_time_out_of_its_own(settings, monkeypatch):
     (download, options), (sweep, sweep_options) = sent
     assert download == "generations.tasks.download_result"
     assert options["timeout"] > settings.DOWNLOAD_SECONDS > settings.Q_CLUSTER["timeout"]
-    assert tracking.download_lease_seconds() > options["timeout"]  # no second try while the first runs
+    assert lifecycle.download_lease_seconds() > options["timeout"]  # no second try while the first runs
     assert sweep_options == {}  # the sweeper keeps the cluster's
 
 
@@ -326,7 +327,7 @@ def test_one_rows_surprise_never_stops_the_round_or_undoes_the_others(
         monkeypatch.setattr(Generation, "mark_running", mark_running)
 
     with ThreadPoolExecutor(4) as pool:
-        assert tracking.poll_once(pool, 10) == 3
+        assert sweeper.poll_once(pool, 10) == 3
 
     now = timezone.now()
     for gen in gens:
@@ -336,7 +337,7 @@ def test_one_rows_surprise_never_stops_the_round_or_undoes_the_others(
     assert [g.poll_errors for g in others] == [0, 0]
     odd = gens[1]
     assert odd.status == Generation.SUBMITTED and odd.poll_errors == 1  # backed off, not failed
-    assert now < odd.next_poll_at <= now + timedelta(seconds=tracking.MAX_WAIT_SECONDS)
+    assert now < odd.next_poll_at <= now + timedelta(seconds=lifecycle.MAX_WAIT_SECONDS)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -348,10 +349,10 @@ def test_a_huge_retry_after_on_submit_puts_the_video_back_in_the_queue_for_a_san
     before = credits.balance_of(owner)
     gen = make(owner)
 
-    assert tracking.submit(gen.pk) == "rate limited"
+    assert lifecycle.submit(gen.pk) == "rate limited"
 
     gen.refresh_from_db()
     assert gen.status == Generation.QUEUED
-    assert gen.next_poll_at <= timezone.now() + timedelta(seconds=tracking.MAX_WAIT_SECONDS)
+    assert gen.next_poll_at <= timezone.now() + timedelta(seconds=lifecycle.MAX_WAIT_SECONDS)
     assert entries(gen) == ["hold"]
     assert credits.balance_of(owner) == before - gen.cost

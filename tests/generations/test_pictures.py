@@ -6,7 +6,8 @@ import pytest
 from accounts import credits, plans
 from accounts.models import CreditEntry, User
 from generations.imaging import request_pictures
-from generations.models import CatalogModel, Generation, ImageRequest, Picture
+from catalog.models import CatalogModel
+from generations.models import Generation, ImageRequest, Picture
 from generations.starting import start_generation
 from tests.conftest import with_credits
 from tests.generations.videos import make_generation

@@ -278,7 +278,8 @@ def closed_port():
 def picture_link(owner, status="submitted"):
     """The studio's own signed link to a picture of a generation waiting for Pixapi, as its client sends it."""
     from generations import pictures
-    from generations.models import CatalogModel, Generation, Picture
+    from catalog.models import CatalogModel
+    from generations.models import Generation, Picture
 
     wan = CatalogModel.objects.get(slug="wan")
     picture = pictures.keep(owner, Image.new("RGB", (300, 200), (30, 160, 90)), Picture.UPLOAD)

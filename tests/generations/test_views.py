@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from generations import updates
-from generations.models import CatalogModel, Generation
+from catalog.models import CatalogModel
+from generations.models import Generation
 
 VIDEO_BYTES = bytes(range(256)) * 40  # 10,240 bytes, each position recognisable
 

@@ -12,7 +12,8 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from generations import media
-from generations.models import CatalogModel, Generation
+from catalog.models import CatalogModel
+from generations.models import Generation
 from sandbox import render
 
 

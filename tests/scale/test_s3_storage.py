@@ -11,8 +11,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from generations import media, tracking
-from generations.models import CatalogModel, Generation
+from generations import lifecycle, media, sweeper
+from catalog.models import CatalogModel
+from generations.models import Generation
 from generations.s3 import MediaS3Storage
 from generations.starting import start_generation
 from tests.conftest import ROOT
@@ -27,10 +28,10 @@ def drive(gen, queue, timeout=40):
             while queue:
                 name, args = queue.pop(0)
                 if name == "submit_generation":
-                    tracking.submit(*args)
+                    lifecycle.submit(*args)
                 elif name == "download_result":
-                    tracking.download(*args)
-            tracking.poll_once(pool, 10)
+                    lifecycle.download(*args)
+            sweeper.poll_once(pool, 10)
             gen.refresh_from_db()
             if gen.status in Generation.FINISHED:
                 return gen

@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from generations import tracking
-from generations.models import CatalogModel, Generation, SweeperSlot
+from catalog.models import CatalogModel
+from generations.models import Generation, SweeperSlot
 from pixapi.client import Task
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from generations.models import CatalogModel, Generation, SweeperSlot
+from catalog.models import CatalogModel
+from generations.models import Generation, SweeperSlot
 from pixapi import client as pixapi
 from sandbox import render, stats
 from generations.starting import start_generation

@@ -5,7 +5,8 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from generations.models import CatalogModel, Generation
+from catalog.models import CatalogModel
+from generations.models import Generation
 from studio.models import SavedPrompt
 
 

@@ -1,4 +1,4 @@
-"""The models the studio offers at first. Seeded by a migration, then edited in admin."""
+"""The models the studio offers at first. Seeded by a migration (generations 0002), then edited in admin."""
 
 from decimal import Decimal
 
