@@ -1,0 +1,338 @@
+"""A creator's work as one ZIP: each video, its poster, its input picture and a JSON sidecar
+(docs/export.md; the sidecar's schema is docs/export-video.schema.json, also put in every ZIP).
+
+The ZIP is written as it is read (zipstream-ng, ZIP64 when needed): files are read from storage in
+chunks, a few videos at a time, so memory stays flat whatever the size. A small export streams to the
+browser; a large one (past EXPORT_STREAM_MAX_VIDEOS or _BYTES) is written to storage by a task, and
+the creator is mailed a signed link that only they can open, until it expires.
+
+An export's scope is a kind and an owner-scoped lookup (SCOPES); comparisons and storyboards join as
+kinds of their own.
+"""
+
+import hashlib
+import io
+import json
+import logging
+import secrets
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core import signing
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.mail import send_mail
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django_q.tasks import async_task
+from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
+
+from accounts.models import CreditEntry, User
+from generations.models import Collection, Generation
+
+log = logging.getLogger(__name__)
+
+SCHEMA_ID = "https://studio.local/schemas/export-video/1"
+SCHEMA_PATH = Path(settings.BASE_DIR) / "docs" / "export-video.schema.json"
+CHUNK = 256 * 1024
+BATCH = 20  # videos whose entries are queued at once: the files they open, and little else
+EXPORTS_DIR = "exports"
+SIGNING_SALT = "generations.export.link"
+
+
+class Scope:
+    """What one export holds: a title for the file name and the creator's generations in it."""
+
+    def __init__(self, kind, title, generations, pk=None):
+        self.kind, self.title, self.generations, self.pk = kind, title, generations, pk
+
+    def totals(self):
+        found = self.generations.aggregate(bytes=Sum("video_bytes"))
+        return self.generations.count(), found["bytes"] or 0
+
+    def is_large(self):
+        count, size = self.totals()
+        return count > settings.EXPORT_STREAM_MAX_VIDEOS or size > settings.EXPORT_STREAM_MAX_BYTES
+
+
+def _library(user, pk):
+    return Scope("library", "library", Generation.objects.for_user(user))
+
+
+def _collection(user, pk):
+    collection = Collection.objects.filter(user=user, pk=pk).first() if str(pk).isdigit() and len(str(pk)) < 19 else None
+    if collection is None:
+        return None
+    return Scope("collection", collection.name, Generation.objects.for_user(user).filter(collection=collection), pk)
+
+
+SCOPES = {"library": _library, "collection": _collection}
+
+
+def scope_for(user, kind, pk=None):
+    """The export of `kind` (and `pk`) of this creator's own, or None: nobody else's is ever found."""
+    find = SCOPES.get(kind)
+    scope = find(user, pk) if find else None
+    if scope is not None:
+        # Videos still being made have nothing final to export yet.
+        scope.generations = scope.generations.finished().select_related("model", "input_picture", "collection")
+    return scope
+
+
+def file_name(scope, now=None):
+    words = "".join(c if c.isalnum() else "-" for c in scope.title.lower()[:40]).strip("-") or scope.kind
+    while "--" in words:
+        words = words.replace("--", "-")
+    return f"studio-{words}-{(now or timezone.now()):%Y%m%d-%H%M}.zip"
+
+
+# Writing the ZIP
+
+
+def stream(scope, now=None):
+    """The ZIP's bytes, as they are made."""
+    now = now or timezone.now()
+    top = file_name(scope, now).removesuffix(".zip")
+    zs = ZipStream(compress_type=ZIP_STORED)  # videos and pictures are compressed already
+    zs.add(_index(scope, top, now), f"{top}/index.json", compress_type=ZIP_DEFLATED)
+    zs.add(SCHEMA_PATH.read_bytes(), f"{top}/export-video.schema.json", compress_type=ZIP_DEFLATED)
+    yield from zs.all_files()
+    for batch in _batches(scope.generations):
+        held = _credits_for(batch)
+        for gen in batch:
+            _add_generation(zs, f"{top}/{folder_for(gen)}", gen, held.get(str(gen.pk), {}))
+        yield from zs.all_files()  # the batch's files, read and written now; their handles closed
+    yield from zs.finalize()
+
+
+def _batches(queryset):
+    batch = []
+    for gen in queryset.order_by("created_at", "pk").iterator(chunk_size=BATCH * 5):
+        batch.append(gen)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def folder_for(gen):
+    return f"{gen.created_at:%Y%m%d-%H%M%S}-{str(gen.pk)[:8]}"
+
+
+def _add_generation(zs, folder, gen, held):
+    files = {}
+    if gen.video:
+        files["video"] = _StoredFile(gen.video.name, f"{folder}/video.mp4")
+    if gen.poster:
+        files["poster"] = _StoredFile(gen.poster.name, f"{folder}/poster.jpg")
+    picture = gen.input_picture
+    if picture is not None and picture.image:
+        suffix = Path(picture.image.name).suffix.lower() or ".jpg"
+        files["input"] = _StoredFile(picture.image.name, f"{folder}/input{suffix}")
+    for stored in files.values():
+        zs.add(stored, stored.arcname)
+    # Written after its files, so it carries the hashes of the very bytes just put in the ZIP.
+    zs.add(_Later(lambda: json.dumps(sidecar(gen, files, held), indent=2).encode()), f"{folder}/video.json",
+           compress_type=ZIP_DEFLATED)
+
+
+class _StoredFile:
+    """A stored file read in chunks when the ZIP reaches it, hashed on the way."""
+
+    def __init__(self, name, arcname):
+        self.name, self.arcname = name, arcname
+        self.sha256 = hashlib.sha256()
+        self.bytes = 0
+        self.missing = False
+
+    def __iter__(self):
+        try:
+            handle = default_storage.open(self.name, "rb")
+        except (FileNotFoundError, OSError):
+            self.missing = True  # gone from storage: an empty entry, and the sidecar says so
+            return
+        with handle:
+            while chunk := handle.read(CHUNK):
+                self.sha256.update(chunk)
+                self.bytes += len(chunk)
+                yield chunk
+
+    def facts(self):
+        if self.missing:
+            return {"file": None, "missing": True}
+        return {"file": self.arcname.split("/")[-1], "sha256": self.sha256.hexdigest(), "bytes": self.bytes}
+
+
+class _Later:
+    def __init__(self, make):
+        self.make = make
+
+    def __iter__(self):
+        yield self.make()
+
+
+def _credits_for(batch):
+    """{generation id: {"held": .., "charged": .., "returned": .., "refunded": ..}} for a batch, in one query."""
+    names = {CreditEntry.HOLD: "held", CreditEntry.CHARGE: "charged", CreditEntry.RELEASE: "returned",
+             CreditEntry.REFUND: "refunded"}
+    references = {f"generation:{gen.pk}": str(gen.pk) for gen in batch}
+    found = {}
+    entries = CreditEntry.objects.filter(
+        user_id=batch[0].user_id, reference__in=references, kind__in=names
+    ).values_list("reference", "kind", "amount")
+    for reference, kind, amount in entries:
+        found.setdefault(references[reference], {})[names[kind]] = str(abs(amount))
+    return found
+
+
+def _time(value):
+    return value.isoformat() if value else None
+
+
+def sidecar(gen, files, held):
+    """One video's facts (docs/export.md)."""
+    video = files.get("video")
+    picture = gen.input_picture
+    return {
+        "$schema": SCHEMA_ID,
+        "id": str(gen.pk),
+        "status": gen.status,
+        "prompt": gen.prompt,
+        "full_prompt": gen.full_prompt,
+        "style": gen.style or None,
+        "camera": gen.camera or None,
+        "model": {"slug": gen.model.slug, "name": gen.model.name},
+        "start": gen.start,
+        "duration_requested": gen.duration,
+        "size_requested": gen.size,
+        "video": None if video is None else {
+            **video.facts(), "seconds": gen.video_seconds, "width": gen.video_width, "height": gen.video_height,
+        },
+        "poster": files["poster"].facts() if "poster" in files else None,
+        "inputs": [] if picture is None else [{
+            "kind": "picture", "id": str(picture.pk), "origin": picture.origin, "name": picture.name,
+            "width": picture.width, "height": picture.height, "fit": gen.fit,
+            **(files["input"].facts() if "input" in files else {"file": None, "missing": True}),
+        }],
+        "lineage": {
+            "made_again_from": str(gen.source_id) if gen.source_id else None,
+            "frame_of": str(picture.from_generation_id) if picture and picture.from_generation_id else None,
+        },
+        "credits": {
+            "price": str(gen.cost), "held": held.get("held", "0.00"), "charged": held.get("charged", "0.00"),
+            "returned": held.get("returned", "0.00"), "refunded": held.get("refunded", "0.00"),
+        },
+        "timings": {
+            "created_at": _time(gen.created_at), "submitted_at": _time(gen.submitted_at),
+            "started_at": _time(gen.started_at), "finished_at": _time(gen.finished_at),
+            "seconds_to_make": gen.elapsed_seconds() if gen.finished_at else None,
+        },
+        "share": {
+            "shared": bool(gen.share_token), "shared_at": _time(gen.shared_at), "shows_prompt": gen.share_prompt,
+            "in_gallery": gen.in_gallery, "featured": gen.featured,
+        },
+        "library": {"favourite": gen.favourite, "collection": gen.collection.name if gen.collection_id else None},
+        "error": {"code": gen.error_code, "message": gen.error_message} if gen.status != Generation.COMPLETED else None,
+    }
+
+
+def _index(scope, top, now):
+    """index.json, written from the rows as they are read: one line per video."""
+    head = {"format": "studio-export/1", "exported_at": now.isoformat(), "scope": scope.kind, "title": scope.title}
+    yield json.dumps(head)[:-1].encode() + b', "videos": [\n'
+    first = True
+    for gen in scope.generations.order_by("created_at", "pk").iterator(chunk_size=500):
+        folder = folder_for(gen)
+        line = json.dumps({
+            "id": str(gen.pk), "folder": folder, "sidecar": f"{folder}/video.json", "status": gen.status,
+            "prompt": gen.prompt, "model": gen.model.slug, "created_at": gen.created_at.isoformat(),
+        })
+        yield (b"" if first else b",\n") + line.encode()
+        first = False
+    yield b"\n]}\n"
+
+
+# Large exports: written to storage by a task, fetched by a signed link
+
+
+def enqueue_export(user, scope):
+    async_task("generations.export.export_to_storage", user.pk, scope.kind, scope.pk)
+
+
+def export_to_storage(user_id, kind, pk=None):
+    user = User.objects.filter(pk=user_id).first()
+    scope = scope_for(user, kind, pk) if user else None
+    if scope is None:
+        return "nothing to export"
+    remove_expired()
+    now = timezone.now()
+    name = f"{EXPORTS_DIR}/{user.pk}/{now:%Y%m%d%H%M%S}-{secrets.token_hex(8)}.zip"
+    name = default_storage.save(name, File(io.BufferedReader(_IterReader(stream(scope, now)), CHUNK), name=name))
+    link = settings.SITE_URL + reverse("export_download", args=[link_token(user, name)])
+    hours = settings.EXPORT_LINK_HOURS
+    send_mail(
+        "Your studio export is ready",
+        f"Your export of your {scope.kind if scope.kind == 'library' else 'collection ' + scope.title} is ready:\n\n"
+        f"{link}\n\nThe link works for {hours} hours, and only when you are logged in.\n",
+        None, [user.email],
+    )
+    return name
+
+
+class _IterReader(io.RawIOBase):
+    """A read-only file over an iterator of bytes, for storages that read a file in pieces."""
+
+    def __init__(self, chunks):
+        self.chunks, self.left = iter(chunks), b""
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        while not self.left:
+            self.left = next(self.chunks, None)
+            if self.left is None:
+                self.left = b""
+                return 0
+        n = min(len(buffer), len(self.left))
+        buffer[:n], self.left = self.left[:n], self.left[n:]
+        return n
+
+
+def link_token(user, name):
+    return signing.dumps({"u": user.pk, "n": name}, salt=SIGNING_SALT, compress=True)
+
+
+def stored_export_for(user, token):
+    """The stored export's name if the token is good, not expired and `user`'s own; else None."""
+    try:
+        data = signing.loads(token, salt=SIGNING_SALT, max_age=settings.EXPORT_LINK_HOURS * 3600)
+    except signing.BadSignature:
+        return None
+    name = data.get("n", "")
+    if data.get("u") != user.pk or not name.startswith(f"{EXPORTS_DIR}/{user.pk}/") or ".." in name:
+        return None
+    return name if default_storage.exists(name) else None
+
+
+def remove_expired(now=None):
+    """Deletes stored exports older than their links (run before each new one is written)."""
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.EXPORT_LINK_HOURS)
+    try:
+        folders, _ = default_storage.listdir(EXPORTS_DIR)
+    except (FileNotFoundError, OSError):
+        return 0
+    removed = 0
+    for folder in folders:
+        for name in default_storage.listdir(f"{EXPORTS_DIR}/{folder}")[1]:
+            try:
+                made = datetime.strptime(name[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+            except ValueError:
+                continue
+            if made < cutoff:
+                default_storage.delete(f"{EXPORTS_DIR}/{folder}/{name}")
+                removed += 1
+    return removed

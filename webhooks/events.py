@@ -1,0 +1,82 @@
+"""Events for creators' endpoints: a delivery row per endpoint that wants the event, sent by a task.
+
+Called explicitly where things happen (a video completes or fails: Generation._move), never from a
+signal. Knows nothing of the network: webhooks/delivery.py sends, in the worker.
+"""
+
+import json
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from webhooks.models import GIVE_UP_AFTER, TEST, VIDEO_COMPLETED, VIDEO_FAILED, WebhookDelivery, WebhookEndpoint
+
+log = logging.getLogger(__name__)
+
+
+def video_finished(gen):
+    """video.completed or video.failed for a generation that has just reached that state."""
+    event = VIDEO_COMPLETED if gen.status == "completed" else VIDEO_FAILED
+    endpoints = [e for e in WebhookEndpoint.objects.filter(user_id=gen.user_id) if e.wants(event)]
+    if endpoints:
+        emit(endpoints, event, video_data(gen))
+
+
+def send_test(endpoint):
+    return emit([endpoint], TEST, {"message": "A test event from the studio. Your endpoint works."})[0]
+
+
+def video_data(gen):
+    data = {
+        "id": str(gen.pk),
+        "status": gen.status,
+        "prompt": gen.prompt,
+        "model": gen.model.slug,
+        "duration": gen.duration,
+        "size": gen.size,
+        "cost": str(gen.cost),
+        "created_at": gen.created_at.isoformat(),
+        "finished_at": gen.finished_at.isoformat() if gen.finished_at else None,
+        "url": settings.SITE_URL + reverse("generation_detail", args=[gen.pk]),
+    }
+    if gen.status == "completed":
+        data.update(
+            video_url=settings.SITE_URL + reverse("generation_download", args=[gen.pk]),
+            seconds=gen.video_seconds, width=gen.video_width, height=gen.video_height, bytes=gen.video_bytes,
+        )
+    else:
+        data.update(error_code=gen.error_code, error_message=gen.error_message)
+    return data
+
+
+def emit(endpoints, event, data):
+    now = timezone.now()
+    body = json.dumps({"type": event, "timestamp": now.isoformat(), "data": data}, separators=(",", ":"))
+    deliveries = WebhookDelivery.objects.bulk_create([
+        WebhookDelivery(endpoint=e, event=event, body=body, next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER)
+        for e in endpoints
+    ])
+    for delivery in deliveries:
+        enqueue(delivery.pk)
+    return deliveries
+
+
+def resend(delivery):
+    if delivery.resend():
+        enqueue(delivery.pk)
+        return True
+    return False
+
+
+def enqueue(delivery_id):
+    # robust: with the broker down the row still says it is due, and send_due picks it up.
+    transaction.on_commit(lambda: _send(delivery_id), robust=True)
+
+
+def _send(delivery_id):
+    from django_q.tasks import async_task  # as generations.tracking: django_q reads settings when imported
+
+    async_task("webhooks.tasks.deliver", str(delivery_id))

@@ -1,0 +1,146 @@
+import base64
+import secrets
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+VIDEO_COMPLETED = "video.completed"
+VIDEO_FAILED = "video.failed"
+TEST = "webhook.test"
+# What a creator may subscribe to (storyboard.exported joins when storyboards exist).
+EVENTS = [
+    (VIDEO_COMPLETED, "A video is ready"),
+    (VIDEO_FAILED, "A video failed (its credits were returned)"),
+]
+
+# Gaps between tries: 1 min, 2, 4, ... doubling up to 8 hours; a delivery is given up a day after it was made.
+FIRST_RETRY_SECONDS = 60
+MAX_RETRY_SECONDS = 8 * 3600
+GIVE_UP_AFTER = timedelta(days=1)
+SEND_LEASE_SECONDS = 60  # longer than one try can take (the client's time-outs)
+
+
+def new_secret():
+    """A Standard Webhooks secret: "whsec_" and 24 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+class WebhookEndpoint(models.Model):
+    """A URL of a creator's own that the studio calls, signed, when their videos finish."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="webhook_endpoints")
+    url = models.URLField(max_length=2000)
+    description = models.CharField(max_length=100, blank=True)
+    events = models.JSONField(default=list, help_text="The event types sent to it.")
+    # Kept as it is (not hashed): every delivery is signed with it. Shown to the creator once.
+    secret = models.CharField(max_length=80, default=new_secret, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return self.url
+
+    def wants(self, event):
+        return event == TEST or event in self.events
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(endpoint__user=user)
+
+    def due(self, now):
+        free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+        return self.filter(free, status=WebhookDelivery.PENDING, next_attempt_at__lte=now)
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint, and how sending it went. The row is the source of truth: a lost
+    queue message only delays it until the periodic `send_due` task finds it due."""
+
+    PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
+    STATUSES = [(PENDING, "Sending"), (SUCCEEDED, "Delivered"), (FAILED, "Gave up")]
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    endpoint = models.ForeignKey(WebhookEndpoint, models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40)
+    body = models.TextField(help_text="The JSON sent, the same on every try (so is the webhook-id).")
+    status = models.CharField(max_length=12, choices=STATUSES, default=PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+    error = models.CharField(max_length=300, blank=True, help_text="What went wrong on the last try, in plain words.")
+    created_at = models.DateTimeField(default=timezone.now)
+    give_up_at = models.DateTimeField(help_text="No try is scheduled after this: a day after it was made or resent.")
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due")]
+
+    def __str__(self):
+        return f"{self.event} to {self.endpoint}"
+
+    @property
+    def message_id(self):
+        return f"msg_{self.id.hex}"
+
+    def claim(self, now=None):
+        """Takes the row for one try; False when another worker has it or it is not due."""
+        now = now or timezone.now()
+        lease = now + timedelta(seconds=SEND_LEASE_SECONDS)
+        taken = WebhookDelivery.objects.due(now).filter(pk=self.pk).update(
+            lease_until=lease, attempts=F("attempts") + 1, last_attempt_at=now,
+        )
+        if taken:
+            self.refresh_from_db()
+        return taken == 1
+
+    def mark_delivered(self, status_code, excerpt):
+        now = timezone.now()
+        return self._finish_try(
+            status=self.SUCCEEDED, response_status=status_code, response_excerpt=excerpt[:500], error="",
+            delivered_at=now, next_attempt_at=None,
+        )
+
+    def mark_try_failed(self, error, status_code=None, excerpt=""):
+        """Schedules the next try, doubling the gap, or gives up a day after the event."""
+        retry_at = (self.last_attempt_at or timezone.now()) + timedelta(seconds=self.retry_gap(self.attempts))
+        gave_up = retry_at > self.give_up_at
+        return self._finish_try(
+            status=self.FAILED if gave_up else self.PENDING, response_status=status_code,
+            response_excerpt=excerpt[:500], error=error[:300], next_attempt_at=None if gave_up else retry_at,
+        )
+
+    @staticmethod
+    def retry_gap(attempts):
+        return min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), MAX_RETRY_SECONDS)
+
+    def _finish_try(self, **changes):
+        done = WebhookDelivery.objects.filter(pk=self.pk, lease_until=self.lease_until).update(
+            lease_until=None, **changes
+        )
+        if done:
+            for field, value in changes.items():
+                setattr(self, field, value)
+            self.lease_until = None
+        return done == 1
+
+    def resend(self):
+        """Sends it again now, with the same webhook-id (a receiver that saw it may skip it), and a
+        fresh day of tries."""
+        now = timezone.now()
+        done = WebhookDelivery.objects.filter(pk=self.pk).exclude(status=self.PENDING, lease_until__gt=now).update(
+            status=self.PENDING, next_attempt_at=now, lease_until=None, give_up_at=now + GIVE_UP_AFTER, error="",
+        )
+        return done == 1

@@ -1,0 +1,93 @@
+"""A creator's webhook endpoints: register one, see its deliveries, send a test event, resend."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from webhooks import addresses, events
+from webhooks.models import EVENTS, WebhookDelivery, WebhookEndpoint
+
+MAX_ENDPOINTS = 10
+SHOWN_DELIVERIES = 50
+
+
+class EndpointForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        choices=EVENTS, widget=forms.CheckboxSelectMultiple, label="Send these events",
+        error_messages={"required": "Choose at least one event to send."},
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "description", "events"]
+        labels = {"url": "Endpoint URL", "description": "Description (optional)"}
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        try:
+            addresses.check_url(url)
+        except addresses.Refused as e:
+            raise forms.ValidationError(str(e))
+        return url
+
+
+def _get_endpoint_for_user(request, pk):
+    return get_object_or_404(WebhookEndpoint, pk=pk, user=request.user)
+
+
+@login_required
+def endpoints(request):
+    form = EndpointForm(request.POST or None)
+    mine = WebhookEndpoint.objects.filter(user=request.user)
+    if request.method == "POST":
+        if mine.count() >= MAX_ENDPOINTS:
+            form.add_error(None, f"You have {MAX_ENDPOINTS} endpoints, the most an account may have. Remove one first.")
+        elif form.is_valid():
+            endpoint = form.save(commit=False)
+            endpoint.user = request.user
+            endpoint.save()
+            request.session[f"webhook-secret-{endpoint.pk}"] = endpoint.secret  # shown once, on the next page
+            return redirect("webhook_endpoint", pk=endpoint.pk)
+    return render(request, "webhooks/endpoints.html", {"form": form, "endpoints": mine, "https": addresses.https_required()})
+
+
+@login_required
+def endpoint(request, pk):
+    endpoint = _get_endpoint_for_user(request, pk)
+    return render(request, "webhooks/endpoint.html", {
+        "endpoint": endpoint,
+        "secret": request.session.pop(f"webhook-secret-{endpoint.pk}", None),
+        "deliveries": endpoint.deliveries.all()[:SHOWN_DELIVERIES],
+        "event_names": dict(EVENTS),
+    })
+
+
+@require_POST
+@login_required
+def send_test(request, pk):
+    endpoint = _get_endpoint_for_user(request, pk)
+    events.send_test(endpoint)
+    messages.success(request, "Test event on its way. Its delivery shows below in a moment.")
+    return redirect("webhook_endpoint", pk=endpoint.pk)
+
+
+@require_POST
+@login_required
+def resend(request, pk, delivery_pk):
+    delivery = get_object_or_404(WebhookDelivery.objects.for_user(request.user), pk=delivery_pk, endpoint_id=pk)
+    if events.resend(delivery):
+        messages.success(request, "Sending it again now, with the same webhook-id.")
+    else:
+        messages.info(request, "It is being sent right now; look again in a moment.")
+    return redirect("webhook_endpoint", pk=pk)
+
+
+@require_POST
+@login_required
+def delete(request, pk):
+    endpoint = _get_endpoint_for_user(request, pk)
+    endpoint.delete()
+    messages.success(request, f"Endpoint {endpoint.url} removed; nothing more is sent to it.")
+    return redirect("webhook_endpoints")
