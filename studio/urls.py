@@ -27,6 +27,7 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("generations/", include("generations.urls")),
     path("accounts/", include("accounts.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 

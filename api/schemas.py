@@ -1,0 +1,125 @@
+"""What the API takes and gives, as pydantic schemas: the OpenAPI schema is made from them."""
+
+from datetime import datetime
+from typing import Annotated, Literal, Optional
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import AfterValidator, Field
+
+from catalog import presets
+from generations.models import Generation
+
+MAX_PROMPT = 2000
+Status = Literal[tuple(status for status, _ in Generation.STATUSES)]
+
+
+def _storable(value):
+    """Text the database can keep: no NUL character, no lone UTF-16 surrogate (JSON can carry both)."""
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_storable)]
+
+
+class ErrorDetail(Schema):
+    code: str = Field(description="A short name a program can branch on, e.g. not_enough_credits.")
+    message: str = Field(description="What happened and what to do, in plain words.")
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+class VideoIn(Schema):
+    prompt: Text = Field(min_length=1, max_length=MAX_PROMPT, description="Describe the video in a few words.")
+    model: Text = Field(max_length=60, description="A model's slug, from GET /api/v1/models.")
+    duration: int = Field(ge=1, le=600, description="Seconds; one of the model's durations.")
+    size: Text = Field(max_length=20, description='One of the model\'s sizes, e.g. "1280x720".')
+    style: Literal[tuple([""] + list(presets.STYLES))] = ""
+    camera: Literal[tuple([""] + list(presets.CAMERAS))] = ""
+    picture_id: Optional[UUID] = Field(
+        None, description="Animate one of your pictures (upload one with POST /api/v1/pictures)."
+    )
+    fit: Literal["crop", "letterbox"] = Field("crop", description="How the picture is fitted to the video's shape.")
+    confirm_budget: bool = Field(False, description="Go ahead even past your own monthly budget.")
+
+
+class VideoOut(Schema):
+    id: UUID
+    status: Status
+    status_words: str
+    progress: int = Field(ge=0, le=100, description="Per cent done, as Pixapi reports it.")
+    model: str
+    start: Literal["text", "image"]
+    prompt: str
+    duration: int
+    size: str
+    style: str
+    camera: str
+    picture_id: Optional[UUID]
+    cost: str = Field(description="Credits held for it (charged once it is ready), as a decimal string.")
+    created_at: datetime
+    finished_at: Optional[datetime]
+    estimated_finish: Optional[datetime] = Field(description="When it should be ready, while it is being made.")
+    error: Optional[ErrorDetail] = Field(description="Why it failed, when it did (its credits were returned).")
+    download_url: Optional[str] = Field(description="Where to download it, once it is ready.")
+    video_seconds: Optional[float]
+    video_bytes: Optional[int]
+
+
+class VideoPage(Schema):
+    items: list[VideoOut]
+    count: int
+    page: int
+    pages: int
+
+
+class PictureOut(Schema):
+    id: UUID
+    name: str
+    width: int
+    height: int
+    origin: str
+    created_at: datetime
+
+
+class PicturePage(Schema):
+    items: list[PictureOut]
+    count: int
+    page: int
+    pages: int
+
+
+class BalanceOut(Schema):
+    balance: str = Field(description="Credits you have, as a decimal string.")
+    held: str = Field(description="Credits set aside for videos being made now.")
+    plan: Optional[str]
+
+
+class PriceOut(Schema):
+    model: str
+    duration: int
+    size: str
+    cost: str
+    balance: str
+    balance_after: str
+    allowed: bool = Field(description="Whether you could make it now: your plan and balance allow it.")
+    refusal: Optional[str] = Field(description="Why not, in plain words, when not allowed.")
+
+
+class ModelOut(Schema):
+    slug: str
+    name: str
+    guide: str
+    text_to_video: bool
+    image_to_video: bool
+    durations: list[int]
+    sizes: list[str]
+    on_your_plan: bool
