@@ -18,7 +18,7 @@ from api import idempotency
 from api.auth import CREATE, READ
 from api.errors import ApiError
 from api.schemas import (
-    BalanceOut, ErrorOut, ModelOut, PictureOut, PicturePage, PriceOut, Status, VideoIn, VideoOut, VideoPage,
+    BalanceOut, ErrorOut, ModelOut, PictureOut, PicturePage, PriceOut, VideoIn, VideoStatus, VideoOut, VideoPage,
 )
 from catalog import presets
 from catalog.models import CatalogModel
@@ -132,7 +132,7 @@ def _aware(moment):
 @api.get("/videos", auth=READ, response={200: VideoPage, **errors(422)}, url_name="list_videos")
 def list_videos(
     request,
-    status: Query[Optional[Status]] = None,
+    status: Query[Optional[VideoStatus]] = None,
     model: Query[Optional[str]] = None,
     created_after: Query[Optional[str]] = None,
     created_before: Query[Optional[str]] = None,

@@ -11,7 +11,7 @@ from catalog import presets
 from generations.models import Generation
 
 MAX_PROMPT = 2000
-Status = Literal[tuple(status for status, _ in Generation.STATUSES)]
+VideoStatus = Literal[tuple(status for status, _ in Generation.STATUSES)]
 
 
 def _storable(value):
@@ -53,7 +53,7 @@ class VideoIn(Schema):
 
 class VideoOut(Schema):
     id: UUID
-    status: Status
+    status: VideoStatus
     status_words: str
     progress: int = Field(ge=0, le=100, description="Per cent done, as Pixapi reports it.")
     model: str
