@@ -1,7 +1,5 @@
 """What went wrong, in the words a creator is told. Codes are stored on the generation."""
 
-from pixapi import client as pixapi
-
 NOTHING_CHARGED = "Nothing was charged."
 
 MESSAGES = {
@@ -52,21 +50,6 @@ def message_for(code, detail="", subject="video"):
     if code != "canceled":
         text = f"{text} {NOTHING_CHARGED}"
     return text
-
-
-def code_for_submit_error(error):
-    """The failure code for an error Pixapi gave when we asked it to start a video."""
-    if isinstance(error, pixapi.PromptRejected):
-        return "prompt_rejected"
-    if isinstance(error, pixapi.InvalidRequest):
-        return "invalid_request"
-    if isinstance(error, pixapi.NotFound):
-        return "model_not_found"
-    if isinstance(error, (pixapi.AuthError, pixapi.InsufficientCredits)):
-        return "studio_unavailable"
-    if isinstance(error, pixapi.OutcomeUnknown):
-        return "outcome_unknown"
-    return "service_error"
 
 
 def code_for_task_error(error_code):

@@ -1,9 +1,14 @@
-"""Starting a generation: the one way a creator's request becomes a queued row."""
+"""Starting: the one way a creator's request becomes a queued row (a video, or a set of pictures):
+the checks, the hold, and the task handed to the cluster once the row is committed."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts import credits, plans
-from generations import tracking
+from generations import pictures, taskqueue
 from generations.models import Generation, ImageRequest
 from catalog import presets
 
@@ -40,7 +45,7 @@ def start_generation(
                 start=Generation.IMAGE if input_picture else Generation.TEXT,
             )
             credits.hold(user, cost, reference=credits.reference_for(gen), description=prompt, model=model)
-            tracking.enqueue("submit_generation", str(gen.pk))
+            taskqueue.enqueue(taskqueue.SUBMIT, str(gen.pk))
     except IntegrityError:
         return Generation.objects.get(user=user, client_token=client_token), False
     return gen, True
@@ -48,5 +53,47 @@ def start_generation(
 
 def in_progress(user):
     """What the creator has being made now, as their plan's "at once" counts it: (videos, picture requests)."""
-    pictures = ImageRequest.objects.filter(user=user, status__in=[ImageRequest.QUEUED, ImageRequest.RUNNING])
-    return Generation.objects.for_user(user).active().count(), pictures.count()
+    picture_requests = ImageRequest.objects.filter(user=user, status__in=[ImageRequest.QUEUED, ImageRequest.RUNNING])
+    return Generation.objects.for_user(user).active().count(), picture_requests.count()
+
+
+def request_pictures(user, *, model, prompt, n=3, size="1024x1024", client_token=None, confirm_budget=False):
+    """Queues an image request, holding its cost; the same form token twice gives back the first one.
+
+    By the same rules as a video (start_generation): raises credits.Refused, with words for the
+    creator and nothing created, when their plan, what they have in progress, their budget (unless
+    `confirm_budget`), the day's picture requests, the pictures they keep or their balance do not allow it."""
+    if client_token:
+        existing = ImageRequest.objects.filter(user=user, client_token=client_token).first()
+        if existing:
+            return existing
+    try:
+        with transaction.atomic():
+            credits.lock_account(user)  # held until commit: the checks below stay true until the hold
+            plans.check_model(user, model)
+            plans.check_running(user, *in_progress(user))
+            check_requests_today(user)
+            pictures.check_room(user, adding=n)
+            cost = model.credits_per_image * n
+            if not confirm_budget:
+                credits.check_budget(user, cost, what="These pictures")
+            req = ImageRequest.objects.create(
+                user=user, model=model, prompt=prompt, n=n, size=size, cost=cost, client_token=client_token,
+            )
+            credits.hold(user, cost, reference=credits.reference_for(req), description=prompt, model=model)
+            taskqueue.enqueue(taskqueue.MAKE_PICTURES, str(req.pk))
+    except IntegrityError:
+        return ImageRequest.objects.get(user=user, client_token=client_token)
+    return req
+
+
+def check_requests_today(user):
+    """Raises credits.Refused when the creator has asked for as many sets of pictures in the last day as
+    the studio makes for one account (PICTURE_REQUESTS_PER_DAY)."""
+    limit = settings.PICTURE_REQUESTS_PER_DAY
+    since = timezone.now() - timedelta(days=1)
+    if ImageRequest.objects.filter(user=user, created_at__gte=since).count() >= limit:
+        raise credits.Refused(
+            f"You have asked for {limit} sets of pictures in the last day, as many as the studio makes for "
+            "one account. Try again tomorrow, or pick one of the pictures you have."
+        )

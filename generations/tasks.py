@@ -1,19 +1,16 @@
-"""django-q2 task functions: thin entries into generations.tracking, called by name."""
+"""django-q2 task functions: thin entries into the worker's modules, enqueued by the names in
+generations.taskqueue."""
 
-from generations import imaging, tracking
+from generations import lifecycle, picture_worker
 
 
 def submit_generation(generation_id):
-    return tracking.submit(generation_id)
-
-
-def sweep():
-    return tracking.sweep()
+    return lifecycle.submit(generation_id)
 
 
 def download_result(generation_id):
-    return tracking.download(generation_id)
+    return lifecycle.download(generation_id)
 
 
 def make_pictures(request_id):
-    return imaging.make(request_id)
+    return picture_worker.make(request_id)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts import credits
 from accounts.models import CreditEntry, OperatorAlert
-from generations import lifecycle, sweeper
+from generations import lifecycle, sweeper, taskqueue
 from catalog.models import CatalogModel
 from generations.models import Generation
 from pixapi import client as pixapi
@@ -255,18 +255,18 @@ def test_a_download_that_worked_after_a_failure_completes(owner, fast_sandbox, q
 
 @pytest.mark.django_db
 def test_a_download_runs_with_a_time_out_of_its_own(settings, monkeypatch):
-    """The cluster's time-out suits a sweep; a download of a big video takes longer."""
+    """The cluster's time-out suits a submit; a download of a big video takes longer."""
     from django_q import tasks
 
     sent = []
     monkeypatch.setattr(tasks, "async_task", lambda func, *args, **kwargs: sent.append((func, kwargs)))
     settings.DOWNLOAD_SECONDS = 900
-    tracking._send([("download_result", ("some-id",)), ("sweep", ())])
-    (download, options), (sweep, sweep_options) = sent
+    taskqueue.send([(taskqueue.DOWNLOAD, ("some-id",)), (taskqueue.SUBMIT, ("other-id",))])
+    (download, options), (submit, submit_options) = sent
     assert download == "generations.tasks.download_result"
     assert options["timeout"] > settings.DOWNLOAD_SECONDS > settings.Q_CLUSTER["timeout"]
     assert lifecycle.download_lease_seconds() > options["timeout"]  # no second try while the first runs
-    assert sweep_options == {}  # the sweeper keeps the cluster's
+    assert submit == "generations.tasks.submit_generation" and submit_options == {}  # the cluster's
 
 
 # One row's surprise in a sweep round

@@ -5,7 +5,7 @@ import pytest
 
 from accounts import credits, plans
 from accounts.models import CreditEntry, User
-from generations.imaging import request_pictures
+from generations.starting import request_pictures
 from catalog.models import CatalogModel
 from generations.models import Generation, ImageRequest, Picture
 from generations.starting import start_generation

@@ -608,12 +608,12 @@ def test_a_refused_picture_prompt_is_told_in_plain_words(client, owner, sandbox_
 
 
 def run_queue_pictures(queue):
-    from generations import imaging
+    from generations import picture_worker
 
     while queue:
         name, args = queue.pop(0)
         if name == "make_pictures":
-            imaging.make(*args)
+            picture_worker.make(*args)
         else:
             run_queue([(name, args)])
 

@@ -1,0 +1,77 @@
+"""The cluster's tasks by name, handed to django-q2 once the current transaction commits.
+
+Each task is named by one constant, the dotted path of its function in generations.tasks. The web
+side enqueues by these names, so it never imports the worker's modules (nor, through them, the
+Pixapi client); tests/generations/test_layers.py checks that each name leads to a task function.
+"""
+
+import threading
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import transaction
+from django_q import tasks
+
+SUBMIT = "generations.tasks.submit_generation"
+DOWNLOAD = "generations.tasks.download_result"
+MAKE_PICTURES = "generations.tasks.make_pictures"
+TASKS = (SUBMIT, DOWNLOAD, MAKE_PICTURES)
+
+DOWNLOAD_MARGIN_SECONDS = 90  # after the stream: checking the video, its poster, storing both
+
+_held = threading.local()
+
+
+def enqueue(task, *args):
+    """Hands `task` (one of the names above) to the cluster after the current transaction commits."""
+    held = getattr(_held, "messages", None)
+    if held is not None:
+        held.append((task, args))
+        return
+    # robust: a broker that is down (Redis) must not turn a committed page into an error; the row
+    # is in the database, and the sweeper's housekeeping hands it out again.
+    transaction.on_commit(lambda: send([(task, args)]), robust=True)
+
+
+@contextmanager
+def one_commit_then_messages():
+    """Runs the block in one transaction; the tasks it enqueues are sent after it commits, all in
+    one transaction of their own (a single write with the database broker, not one per message)."""
+    _held.messages = []
+    try:
+        with transaction.atomic():
+            yield
+        messages = _held.messages
+    finally:
+        _held.messages = None
+    send(messages)
+
+
+@contextmanager
+def forgotten_on_error():
+    """Inside one_commit_then_messages: messages enqueued in the block are dropped if it raises."""
+    mark = len(_held.messages)
+    try:
+        yield
+    except BaseException:
+        del _held.messages[mark:]
+        raise
+
+
+def send(messages):
+    if messages:
+        with transaction.atomic():
+            for task, args in messages:
+                tasks.async_task(task, *args, **task_options(task))
+
+
+def task_options(task):
+    if task == DOWNLOAD:
+        # The cluster's time-out suits a submit; a big video on a slow link takes longer, so a
+        # download has its own, matching its deadline and lease.
+        return {"timeout": download_task_seconds()}
+    return {}
+
+
+def download_task_seconds():
+    return int(settings.DOWNLOAD_SECONDS + DOWNLOAD_MARGIN_SECONDS)

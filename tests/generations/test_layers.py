@@ -1,0 +1,94 @@
+"""The web side and the worker side are separate modules: no page reaches the Pixapi client, even
+through another module, and the web side enqueues the worker's tasks by name only."""
+
+import ast
+import importlib
+import inspect
+from pathlib import Path
+
+import pytest
+
+from generations import taskqueue
+
+ROOT = Path(__file__).resolve().parents[2]
+SKIP = {".venv", "tests", "bench", "staticfiles", "var", "media", "build", "node_modules"}
+PAGES = [
+    "generations.views", "generations.library_views", "generations.public_views", "generations.admin",
+    "studio.views", "studio.wizard", "accounts.views", "accounts.admin", "catalog.admin",
+]
+
+
+def project_modules():
+    modules = {}
+    for path in ROOT.rglob("*.py"):
+        parts = path.relative_to(ROOT).parts
+        if parts[0] in SKIP or parts[0].startswith(".") or "migrations" in parts:
+            continue
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        modules[name] = path
+    return modules
+
+
+def imports_of(name, path, modules):
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            targets = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        found.update(t for t in targets if t in modules and t != name)
+    return found
+
+
+def reachable(start, modules):
+    graph = {name: imports_of(name, path, modules) for name, path in modules.items()}
+    seen, todo, came_from = set(), [start], {}
+    while todo:
+        name = todo.pop()
+        for child in graph.get(name, ()):
+            if child not in seen:
+                seen.add(child)
+                came_from[child] = name
+                todo.append(child)
+    return seen, came_from
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_page_reaches_the_pixapi_client_even_through_another_module(page):
+    modules = project_modules()
+    if page not in modules:
+        pytest.skip(f"{page} does not exist")
+    seen, came_from = reachable(page, modules)
+    reached = sorted(name for name in seen if name == "pixapi" or name.startswith("pixapi."))
+    if reached:
+        chain, name = [reached[0]], reached[0]
+        while name in came_from:
+            name = came_from[name]
+            chain.append(name)
+        raise AssertionError(f"{page} reaches the client: {' -> '.join(reversed(chain))}")
+
+
+def test_the_web_side_reaches_no_worker_module():
+    modules = project_modules()
+    worker = {"generations.tasks", "generations.lifecycle", "generations.sweeper", "generations.picture_worker"}
+    for start in [*PAGES, "generations.starting", "generations.taskqueue"]:
+        if start in modules:
+            assert not reachable(start, modules)[0] & worker, start
+
+
+@pytest.mark.parametrize("task", taskqueue.TASKS)
+def test_every_task_name_the_web_side_enqueues_is_a_worker_task_function(task):
+    module_name, _, function_name = task.rpartition(".")
+    assert module_name == "generations.tasks"
+    function = getattr(importlib.import_module(module_name), function_name, None)
+    assert inspect.isfunction(function) and function.__module__ == "generations.tasks"
+
+
+def test_every_task_function_has_its_name_in_the_queue():
+    from generations import tasks
+
+    functions = {f"generations.tasks.{name}" for name, f in inspect.getmembers(tasks, inspect.isfunction)
+                 if f.__module__ == "generations.tasks"}
+    assert functions == set(taskqueue.TASKS)
