@@ -176,8 +176,7 @@ class _Later:
 
 def _credits_for(batch):
     """{generation id: {"held": .., "charged": .., "returned": .., "refunded": ..}} for a batch, in one query."""
-    names = {CreditEntry.HOLD: "held", CreditEntry.CHARGE: "charged", CreditEntry.RELEASE: "returned",
-             CreditEntry.REFUND: "refunded"}
+    names = {"hold": "held", "charge": "charged", "release": "returned", "refund": "refunded"}  # the ledger's kinds
     references = {f"generation:{gen.pk}": str(gen.pk) for gen in batch}
     found = {}
     entries = CreditEntry.objects.filter(
