@@ -86,7 +86,8 @@ def start_in_production(*args, drop=(), **env):
     environment, outside any test run (no PYTEST_VERSION) and without the development variables."""
     full_env = {
         name: value for name, value in os.environ.items()
-        if name != "PYTEST_VERSION" and not name.startswith(("PIXAPI_", "EMAIL_", "SECURE_", "DEBUG", "SECRET_KEY",
+        if name not in ("PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE")  # the browser tests set the latter
+        and not name.startswith(("PIXAPI_", "EMAIL_", "SECURE_", "DEBUG", "SECRET_KEY",
                                                            "REQUIRE_SECRET_KEY", "FAST_PASSWORD_HASHER"))
     }
     full_env.update(readme_production_environment())
