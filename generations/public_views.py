@@ -60,7 +60,9 @@ def shared_poster(request, token):
 
 def _gallery(request, queryset, template, context):
     rows, cursor = library.page(queryset, request.GET.get("after"))
-    context.update(items=rows, cursor=cursor)
+    # Link previews (Open Graph, X/Twitter) show the first video's poster.
+    preview = sharing.absolute(gen_url("shared_poster", rows[0])) if rows else ""
+    context.update(items=rows, cursor=cursor, preview_image=preview)
     if request.htmx and request.GET.get("after") and not request.htmx.history_restore_request:
         return render(request, f"{template}#more", context)
     return render(request, template, context)
