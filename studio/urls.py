@@ -6,6 +6,8 @@ from generations import library_views, public_views
 from generations import views as generation_views
 from studio import views, wizard
 
+admin.site.site_header = admin.site.site_title = admin.site.index_title = "Studio admin"
+
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("create/", views.create, name="create"),
