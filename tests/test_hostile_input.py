@@ -67,7 +67,9 @@ def test_moving_a_video_into_a_collection_id_of_thousands_of_digits_is_refused_i
     client.force_login(owner)
 
     one = client.post(reverse("generation_move", args=[gen.pk]), {"collection": "9" * 5000}, follow=True)
-    bulk = client.post(reverse("library_bulk"), {"action": "move", "ids": [gen.pk], "collection": "9" * 5000}, follow=True)
+    bulk = client.post(
+        reverse("library_bulk"), {"action": "move", "ids": [gen.pk], "collection": "9" * 5000}, follow=True
+    )
 
     assert "Choose a collection to move the video to." in one.content.decode()
     assert "Choose a collection to move the videos to." in bulk.content.decode()
@@ -168,6 +170,20 @@ def test_a_shared_file_answer_does_not_name_the_generation(client, owner, route,
         assert form.encode() not in body
     assert gen.share_token in response["Content-Disposition"]
     assert "windmill" not in told and "lighthouse" not in told  # the prompt is not shown: not in the name either
+
+
+def test_the_share_page_does_not_name_the_generation_either(client, owner):
+    gen = make_video(owner)
+    sharing.share(gen, show_prompt=True, in_gallery=True)
+    gen.refresh_from_db()
+
+    pages = [client.get(reverse("shared_video", args=[gen.share_token])), client.get(reverse("featured")),
+             client.get(reverse("gallery", args=[owner.username]))]
+
+    for page in pages:
+        assert page.status_code == 200
+        told = page.content.decode() + " ".join(f"{k}: {v}" for k, v in page.headers.items())
+        assert str(gen.pk) not in told and gen.pk.hex not in told
 
 
 def test_a_download_by_its_owner_still_has_a_readable_name(client, owner):
