@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from generations import library_views, public_views
+from generations import export_views, library_views, public_views
 from generations import views as generation_views
 from studio import views, wizard
 
@@ -29,6 +29,7 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("generations/", include("generations.urls")),
     path("accounts/", include("accounts.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
@@ -43,6 +44,8 @@ urlpatterns += [
     path("library/collections/new/", library_views.collection_create, name="collection_create"),
     path("library/collections/<int:pk>/rename/", library_views.collection_rename, name="collection_rename"),
     path("library/collections/<int:pk>/delete/", library_views.collection_delete, name="collection_delete"),
+    path("library/export/", export_views.export_zip, name="library_export"),
+    path("library/export/<str:token>/", export_views.export_download, name="export_download"),
     path("s/<str:token>/", public_views.shared_video, name="shared_video"),
     path("s/<str:token>/video.mp4", public_views.shared_video_file, name="shared_video_file"),
     path("s/<str:token>/poster.jpg", public_views.shared_poster, name="shared_poster"),
