@@ -12,6 +12,7 @@ from accounts import credits
 from catalog.models import CatalogModel
 from catalog.sizes import VideoSize
 from generations.changes import note as note_change
+from webhooks import events as webhook_events
 
 
 class PictureQuerySet(models.QuerySet):
@@ -349,6 +350,8 @@ class Generation(models.Model):
                     setattr(self, field, value)
             if shown:
                 note_change(self.user_id)
+            if changes.get("status") in (self.COMPLETED, self.FAILED):
+                webhook_events.video_finished(self)  # video.completed / video.failed, sent after commit
         return done
 
     def claim_for_submit(self, lease_seconds):
