@@ -234,7 +234,7 @@ def sidecar(gen, files, held):
             "in_gallery": gen.in_gallery, "featured": gen.featured,
         },
         "library": {"favourite": gen.favourite, "collection": gen.collection.name if gen.collection_id else None},
-        "error": {"code": gen.error_code, "message": gen.error_message} if gen.status != Generation.COMPLETED else None,
+        "error": {"code": gen.error_code, "message": gen.error_message} if not gen.is_completed else None,
     }
 
 

@@ -48,7 +48,7 @@ def _seconds(data):
 def test_library_export_streams_every_video_with_a_sidecar_that_matches_it(client, owner):
     picture = _picture(owner)
     videos = [make_video(owner, prompt=f"Lighthouse number {i} at dusk") for i in range(18)]
-    animated = make_video(owner, prompt="The kite rises", start=Generation.IMAGE, input_picture=picture,
+    animated = make_video(owner, prompt="The kite rises", start=Generation.Start.IMAGE, input_picture=picture,
                           source=videos[0])
     credits.hold(owner, animated.cost, reference=animated.ledger_reference)
     credits.charge(owner, animated.ledger_reference)
@@ -78,7 +78,7 @@ def test_library_export_streams_every_video_with_a_sidecar_that_matches_it(clien
         jsonschema.validate(sidecar, schema)
         gen = Generation.objects.get(pk=sidecar["id"])
         assert sidecar["prompt"] == gen.prompt == entry["prompt"]
-        if gen.status != Generation.COMPLETED:
+        if gen.status != "completed":
             assert sidecar["video"] is None and sidecar["error"]["message"] == "The model would not make this."
             continue
         data = archive.read(f"{top}/{entry['folder']}/{sidecar['video']['file']}")
