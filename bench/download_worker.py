@@ -34,7 +34,7 @@ def main(generation_id):
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    from generations import media, tracking
+    from generations import lifecycle, media
     from generations.models import Generation
     from pixapi import client as pixapi
     from sandbox import render
@@ -57,7 +57,7 @@ def main(generation_id):
     Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
     before = status_kb("VmRSS")
     began = time.monotonic()
-    outcome = tracking.download(generation_id)
+    outcome = lifecycle.download(generation_id)
     seconds = time.monotonic() - began
     peak = status_kb("VmHWM")
     gen = Generation.objects.get(pk=generation_id)

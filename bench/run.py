@@ -13,9 +13,10 @@ Sections (`python bench/run.py [section ...]` runs only some; the others keep th
                            sandbox finished the poller first answered with the playable video.
   sweeper                  1,000 generations started through the studio within 30 s (each takes the
                            sandbox 45 to 75 s, so all 1,000 are in flight at once) and tracked by the
-                           real sweeper (tracking.sweep, timed in this process) against the sandbox;
-                           the cluster submits and downloads. Polls per second, the lag between a row
-                           falling due and its poll, calls per generation, sandbox-finished to stored.
+                           cluster's own sweeper against the sandbox, timed by the lines it writes to
+                           TIMING_LOG (logger studio.timing); the cluster submits and downloads. Polls
+                           per second, the lag between a row falling due and its poll, calls per
+                           generation, sandbox-finished to stored.
   download                 a 200 MB result (a real H.264 file, served by a plain HTTP server on
                            loopback) downloaded, checked and stored by the worker's own download
                            function in a fresh process: its peak memory growth; on disk and on S3
@@ -91,6 +92,7 @@ class Stack:
             "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
             "STATIC_MANIFEST": "0",
             "LOG_LEVEL": "WARNING",
+            "TIMING_LOG": str(workdir / "timing.log"),  # the sweeper's timing lines (the sweeper section)
         }
         for name in ("PIXAPI_API_KEY", "PIXAPI_BASE_URL", "MEDIA_S3_BUCKET"):
             self.env.pop(name, None)
@@ -302,12 +304,16 @@ def sixty_second_generation(stack):
 # The sweeper with 1,000 generations in flight.
 
 
-def wait_for_no_sweeper(timeout=90):
-    from generations import tracking
-
-    deadline = time.monotonic() + timeout
-    while tracking.sweeper_alive() and time.monotonic() < deadline:
-        time.sleep(0.5)
+def timing_lines(path, generation_ids):
+    """(due, asked) for each status call the sweeper made for these generations, from the lines it
+    writes to TIMING_LOG: "poll generation=<id> due=<unix time> at=<unix time>"."""
+    wanted = {str(pk) for pk in generation_ids}
+    calls = []
+    for line in Path(path).read_text().splitlines():
+        fields = dict(part.split("=", 1) for part in line.split()[1:] if "=" in part)
+        if fields.get("generation") in wanted:
+            calls.append((float(fields["due"]), float(fields["at"])))
+    return calls
 
 
 def prerender(sandbox_dir, width, height, duration):
@@ -328,9 +334,7 @@ RAMP_SECONDS = 30  # 1,000 creators press "generate" within half a minute: all i
 def sweeper(stack, in_flight=1000):
     from django.conf import settings
     from django.db import close_old_connections
-    from django.utils import timezone
 
-    from generations import tracking
     from generations.models import CatalogModel, Generation
     from sandbox.models import SandboxTask
     from generations.starting import start_generation
@@ -340,23 +344,6 @@ def sweeper(stack, in_flight=1000):
     sandbox_dir = Path(settings.PIXAPI_SANDBOX_DIR)
     video = prerender(sandbox_dir, 1280, 720, 2)
 
-    # Time every poll: when its row fell due, when the call went out.
-    due_by_task, lags, polled_at = {}, [], []
-    claim_due, fetch_task = tracking.claim_due, tracking.fetch_task
-
-    def timed_claim(limit, *args, **kwargs):
-        rows = claim_due(limit, *args, **kwargs)
-        for row in rows:
-            due_by_task[row.pixapi_task_id] = row.next_poll_at
-        return rows
-
-    def timed_fetch(task_id):
-        now = timezone.now()
-        lags.append((now - due_by_task[task_id]).total_seconds())
-        polled_at.append(time.monotonic())
-        return fetch_task(task_id)
-
-    tracking.claim_due, tracking.fetch_task = timed_claim, timed_fetch
     done = threading.Event()
     peak = {"in_flight": 0}
     gens = Generation.objects.filter(user__in=creators)
@@ -373,30 +360,7 @@ def sweeper(stack, in_flight=1000):
             close_old_connections()
             done.wait(0.5)
 
-    # This process's sweeper takes the one slot before any work exists, so that the cluster (which
-    # submits and downloads) does not start a sweeper of its own when its first submit is done.
-    slot = None
-    for _ in range(5):  # the cluster's own sweeper (its schedule, or the last section's) may hold it
-        wait_for_no_sweeper()
-        slot = tracking.claim_slot()
-        if slot:
-            break
-    if not slot:
-        raise RuntimeError("The cluster's sweeper kept the slot: this process's sweeper could not be measured.")
-    claim_slot, tracking.claim_slot = tracking.claim_slot, lambda *args: slot
-
-    def run_sweeper():
-        tracking.sweep(seconds=900)
-        close_old_connections()
-
     started = time.monotonic()
-    in_an_hour = timezone.now() + timedelta(hours=1)
-    holder = Generation.objects.create(  # in flight, held, never due: keeps the sweeper from leaving idle
-        user=bench_user("holder@studio.local"), model=wan, prompt="Holding", full_prompt="x", duration=2,
-        size="1280x720", status=Generation.DOWNLOADING, next_poll_at=in_an_hour, lease_until=in_an_hour,
-    )
-    sweep = threading.Thread(target=run_sweeper, daemon=True)
-    sweep.start()
     for i in range(in_flight):  # each queued through the studio's own start; the cluster submits them
         time.sleep(max(0.0, started + i * RAMP_SECONDS / in_flight - time.monotonic()))
         seconds = 45 + (i * 37) % 31  # 45 to 75 s: around the model's typical minute
@@ -408,11 +372,8 @@ def sweeper(stack, in_flight=1000):
     while gens.filter(status__in=Generation.ACTIVE).exists() and time.monotonic() < deadline:
         time.sleep(1)
     elapsed = time.monotonic() - started
-    holder.delete()
     done.set()
-    sweep.join(30)
     linker.join(5)
-    tracking.claim_due, tracking.fetch_task, tracking.claim_slot = claim_due, fetch_task, claim_slot
 
     finished = list(gens.filter(status=Generation.COMPLETED).values_list("pixapi_task_id", "finished_at", "polls"))
     failed = gens.exclude(status=Generation.COMPLETED).count()
@@ -420,8 +381,11 @@ def sweeper(stack, in_flight=1000):
         pk__in=[row[0] for row in finished])}
     to_complete = [finished_at.timestamp() - ends[task_id] for task_id, finished_at, _ in finished]
     polls = [row[2] for row in finished]
-    if not polled_at:
-        raise RuntimeError("This process's sweeper made no polls: another sweeper did the work.")
+    calls = timing_lines(stack.env["TIMING_LOG"], gens.values_list("pk", flat=True))
+    if not calls:
+        raise RuntimeError(f"The sweeper wrote no timing lines to {stack.env['TIMING_LOG']}.")
+    lags = [asked - due for due, asked in calls]
+    polled_at = sorted(asked for _, asked in calls)
     busy = (polled_at[-1] - polled_at[0]) if len(polled_at) > 1 else 1
     return {
         "in_flight": in_flight,
@@ -565,15 +529,12 @@ def timed_gets(url, headers, count=60):
 
 
 def library(stack, count=10_000):
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import reverse
     from django.utils import timezone
 
     from generations.models import CatalogModel, Generation
 
-    try:
-        path = reverse("library")
-    except NoReverseMatch:
-        return {"generations": count, "pending": "the library page is not there yet (URL name 'library')"}
+    path = reverse("library")
     user = bench_user("library@studio.local")
     wan = CatalogModel.objects.get(slug="wan")
     start = timezone.now() - timedelta(days=200)
@@ -701,11 +662,9 @@ def verdict(check, value, results):
 def print_table(results):
     print(f"\nResults in {RESULTS.relative_to(ROOT)} ({results['machine']}, {results['when']})\n")
     for section, name, sentence, check in EXPLAIN:
-        value = results.get(section, {}).get(name, results.get(section, {}).get("pending", "-"))
+        value = results.get(section, {}).get(name, "-")
         shown = value if isinstance(value, int | float) else "-"
         print(f"  {verdict(check, value, results):4} {section + '.' + name:<42} {shown!s:>9}   {sentence}")
-    if "pending" in results.get("library", {}):
-        print(f"\n  library: {results['library']['pending']}")
 
 
 def main(argv):

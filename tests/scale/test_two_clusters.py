@@ -1,12 +1,13 @@
 """Several django-q2 clusters on one PostgreSQL database and one Redis broker, media on S3 (moto).
 
-The database, not the queue, knows what is in flight: two clusters share the tracking of 200
-generations without polling any of them twice for one due time; killing a cluster loses nothing;
+The database, not the queue, knows what is in flight: two clusters' sweepers share the tracking of
+200 generations without polling any of them twice for one due time; killing a cluster loses nothing;
 a message the Redis broker loses is made good by the sweeper's housekeeping.
 """
 
 import os
 import shutil
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import CatalogModel
-from generations.models import Generation, SweeperSlot
+from generations.models import Generation
 from pixapi import client as pixapi
 from sandbox import render, stats
 from generations.starting import start_generation
@@ -38,7 +39,8 @@ def fast_renders(monkeypatch, tmp_path_factory, settings, tmp_path):
 
 @pytest.fixture
 def start_clusters(sandbox_url, live_server, s3_bucket, fast_renders, tmp_path):
-    """Starts clusters like production ones: the same database, broker, queue and bucket, two sweeper slots."""
+    """Starts clusters like production ones: the same database, broker, queue and bucket. Each writes
+    its sweeper's timing lines (one per status call) to a file of its own."""
     from django_q.brokers import get_broker
 
     get_broker().purge_queue()
@@ -49,8 +51,6 @@ def start_clusters(sandbox_url, live_server, s3_bucket, fast_renders, tmp_path):
         **cache_env(),
         "PIXAPI_BASE_URL": sandbox_url,
         "SITE_URL": live_server.url,
-        "SWEEPERS": "2",
-        "SWEEP_SECONDS": "20",
         "Q_WORKERS": "3",
         "PIXAPI_CONNECT_TIMEOUT": "2",
         "PIXAPI_READ_TIMEOUT": "5",
@@ -59,7 +59,10 @@ def start_clusters(sandbox_url, live_server, s3_bucket, fast_renders, tmp_path):
 
     def start(count):
         for _ in range(count):
-            started.append(Cluster(env, tmp_path / f"cluster-{len(started)}.log").start())
+            n = len(started)
+            cluster = Cluster({**env, "TIMING_LOG": str(tmp_path / f"timing-{n}.log")}, tmp_path / f"cluster-{n}.log")
+            cluster.timing_log = tmp_path / f"timing-{n}.log"
+            started.append(cluster.start())
         return started
 
     yield start
@@ -100,18 +103,13 @@ def wait_with_logs(predicate, clusters, message, timeout):
         raise AssertionError(f"{e}\n{logs(clusters)}") from None
 
 
-def cluster_holding_a_slot(clusters):
-    """The cluster whose worker process beats in a sweeper slot now (holders name their process)."""
-    recent = timezone.now() - timedelta(seconds=3)
-    for holder in SweeperSlot.objects.filter(heartbeat_at__gte=recent).values_list("holder", flat=True):
-        pid = int(holder.split(":")[1])
-        for cluster in clusters:
-            try:
-                if os.getpgid(pid) == cluster.process.pid:
-                    return cluster
-            except ProcessLookupError:
-                continue
-    return None
+def polls_by(cluster, since=0.0):
+    """The status calls this cluster's sweeper made (after `since`, a Unix time), from its timing lines."""
+    if not cluster.timing_log.exists():
+        return 0
+    times = [float(part.removeprefix("at=")) for line in cluster.timing_log.read_text().splitlines()
+             for part in line.split() if part.startswith("at=")]
+    return sum(1 for t in times if t > since)
 
 
 def test_two_clusters_finish_200_generations_polling_each_once_per_due_time(start_clusters, s3_bucket):
@@ -129,7 +127,9 @@ def test_two_clusters_finish_200_generations_polling_each_once_per_due_time(star
     # due time: a row polled by both clusters at once would show as a call nobody recorded.
     assert routes["get_task"] == sum(rows.values_list("polls", flat=True))
     assert max(rows.values_list("polls", flat=True)) <= 6
-    # Both clusters did the work: each ran submits or downloads.
+    # Both clusters did the work: each swept, and each ran submits or downloads.
+    assert all(polls_by(cluster) for cluster in clusters)
+    assert sum(polls_by(cluster) for cluster in clusters) == routes["get_task"]
     for cluster in clusters:
         log = Path(cluster.log_path).read_text(errors="replace")
         assert "'generations.tasks.submit_generation'" in log or "'generations.tasks.download_result'" in log
@@ -138,21 +138,22 @@ def test_two_clusters_finish_200_generations_polling_each_once_per_due_time(star
     assert sorted(rows.values_list("video", flat=True)) == sorted(k for k in keys if k.startswith("videos/"))
 
 
-def test_killing_the_cluster_that_sweeps_loses_nothing(start_clusters):
+def test_killing_a_cluster_mid_sweep_loses_nothing(start_clusters):
     stats.reset()
     gens = start_many(200, seconds=20)
     clusters = start_clusters(2)
     submitted = Generation.objects.filter(pk__in=[g.pk for g in gens], pixapi_task_id__isnull=False)
     wait_with_logs(lambda: submitted.count() == 200, clusters, "all submitted", timeout=60)
-    sweeping = wait_with_logs(lambda: cluster_holding_a_slot(clusters), clusters, "a sweeper", timeout=20)
+    sweeping, survivor = clusters
+    wait_with_logs(lambda: polls_by(sweeping), clusters, "its sweeper at work", timeout=20)
     now = counts(gens)
     assert now["submitted"] + now["running"] >= 150, now  # mid-run: most are in flight
 
     sweeping.kill()
-    survivor = next(c for c in clusters if c is not sweeping)
+    killed_at = time.time()
 
     wait_with_logs(lambda: counts(gens)["completed"] == 200, clusters, "200 completed after the kill", timeout=120)
-    assert cluster_holding_a_slot(clusters) in (survivor, None)
+    assert polls_by(survivor, since=killed_at) and not polls_by(sweeping, since=killed_at + 1)
     rows = Generation.objects.filter(pk__in=[g.pk for g in gens])
     assert stats.snapshot()["routes"]["submit_video"] == 200
     assert len(set(rows.values_list("pixapi_task_id", flat=True))) == 200
