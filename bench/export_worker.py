@@ -29,12 +29,15 @@ def main(user_id, warm_collection_id):
     import django
 
     django.setup()
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
     from django.test import Client
     from django.urls import reverse
 
     from accounts.models import User
 
-    client = Client()
+    client = Client(HTTP_HOST=urlsplit(settings.SITE_URL).netloc)
     client.force_login(User.objects.get(pk=user_id))
     url = reverse("library_export")
     warm = client.post(url, {"scope": "collection", "pk": warm_collection_id})
