@@ -13,7 +13,8 @@ from django.utils import timezone
 from ninja import File, Header, NinjaAPI, Query, Status, UploadedFile
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from accounts import credits, plans, throttle
+from accounts import credits, plans, throttle, words
+from accounts.offer import offer_for
 from api import idempotency
 from api.auth import CREATE, READ
 from api.errors import ApiError
@@ -41,7 +42,8 @@ PAGE_SIZE_LIMIT = 100
 
 
 def errors(*statuses):
-    return {status: ErrorOut for status in (401, 429, *statuses)}
+    """The refusals an operation may answer: 400 (a request no view can read), 401 and 429 for every one."""
+    return {status: ErrorOut for status in (400, 401, 429, *statuses)}
 
 
 # One error shape for every refusal, the framework's own included.
@@ -95,7 +97,7 @@ def _money(value):
 
 
 def _video(request, gen):
-    ready = gen.status == Generation.COMPLETED and bool(gen.video)
+    ready = gen.status == Generation.Status.COMPLETED and bool(gen.video)
     return {
         "id": gen.pk, "status": gen.status, "status_words": gen.get_status_display(), "progress": gen.progress,
         "model": gen.model.slug, "start": gen.start, "prompt": gen.prompt, "duration": gen.duration, "size": gen.size,
@@ -192,7 +194,7 @@ VIDEO_CONTENT = {"video/mp4": {"schema": {"type": "string", "format": "binary"}}
 def download_video(request, video_id: UUID):
     """The video file, once it is ready. HTTP Range requests are answered, so downloads can resume."""
     gen = _get_video(request, video_id)
-    if gen.status != Generation.COMPLETED or not gen.video:
+    if gen.status != Generation.Status.COMPLETED or not gen.video:
         raise ApiError(409, "not_ready", f"This video is not ready: it is {gen.get_status_display().lower()}. "
                                          "Ask for it again once its status is completed.")
     response = serving.stored_file_response(request, gen.video.name, "video/mp4", download_name=gen.download_name())
@@ -215,18 +217,18 @@ def balance(request):
 @api.get("/models", auth=READ, response={200: list[ModelOut], **errors()}, url_name="models")
 def models(request):
     """The video models, with the lengths and sizes each makes, and whether your plan includes it."""
-    ids = plans.allowed_model_ids(plans.plan_for(request.auth))
+    offer = offer_for(request.auth)
     return [
         {"slug": m.slug, "name": m.name, "guide": m.guide, "text_to_video": m.text_to_video,
          "image_to_video": m.image_to_video, "durations": m.durations, "sizes": m.sizes,
-         "on_your_plan": ids is None or m.pk in ids}
-        for m in CatalogModel.objects.filter(kind=CatalogModel.VIDEO, enabled=True)
+         "on_your_plan": offer.includes(m)}
+        for m in CatalogModel.objects.filter(kind=CatalogModel.Kind.VIDEO, enabled=True)
     ]
 
 
 def _model(slug, duration, size, picture=False):
     """The video model asked for, checked to make this length and size, or a 422 in words."""
-    model = CatalogModel.objects.filter(slug=slug[:60], kind=CatalogModel.VIDEO, enabled=True).first()
+    model = CatalogModel.objects.filter(slug=slug[:60], kind=CatalogModel.Kind.VIDEO, enabled=True).first()
     if model is None:
         raise ApiError(422, "unknown_model", f"There is no video model “{slug[:60]}”. GET /api/v1/models lists them.")
     if picture and not model.image_to_video:
@@ -255,11 +257,11 @@ def price(request, model: Query[str], duration: Query[int], size: Query[str], pi
     have = credits.balance_of(request.auth)
     refusal = None
     try:
-        plans.check_request(request.auth, chosen, duration, size)
+        offer_for(request.auth).check(chosen, duration, size)
     except plans.Refused as refused:
-        refusal = refused.message
+        refusal = words.refusal(refused, request.auth)
     if refusal is None and have < cost:
-        refusal = credits.short_message(request.auth, cost, have)
+        refusal = words.short(request.auth, cost, have)
     return {"model": chosen.slug, "duration": duration, "size": size, "cost": _money(cost), "balance": _money(have),
             "balance_after": _money(have - cost), "allowed": refusal is None, "refusal": refusal}
 
@@ -267,7 +269,7 @@ def price(request, model: Query[str], duration: Query[int], size: Query[str], pi
 # Creating
 
 
-@api.post("/videos", auth=CREATE, response={201: VideoOut, **errors(400, 402, 403, 404, 409, 422)},
+@api.post("/videos", auth=CREATE, response={201: VideoOut, **errors(402, 403, 404, 409, 422)},
           url_name="create_video")
 def create_video(request, response: HttpResponse, payload: VideoIn,
                  idempotency_key: Header[Optional[str]] = None):
@@ -301,13 +303,13 @@ def create_video(request, response: HttpResponse, payload: VideoIn,
         else:
             gen, created = start()
     except credits.OverBudget as refusal:
-        raise ApiError(402, "over_budget", f"{refusal.message} (Send \"confirm_budget\": true to go ahead.)")
+        raise ApiError(402, "over_budget", f"{words.refusal(refusal, user)} (Send \"confirm_budget\": true to go ahead.)")
     except credits.NotEnoughCredits as refusal:
-        raise ApiError(402, "not_enough_credits", refusal.message)
+        raise ApiError(402, "not_enough_credits", words.refusal(refusal, user))
     except plans.PlanLimit as refusal:
-        raise ApiError(403, "plan_limit", refusal.message)
+        raise ApiError(403, "plan_limit", words.refusal(refusal, user))
     except plans.Refused as refusal:
-        raise ApiError(403, "refused", refusal.message)
+        raise ApiError(403, "refused", words.refusal(refusal, user))
     return Status(201, _video(request, gen))
 
 
@@ -325,7 +327,7 @@ def _picture(picture):
             "origin": picture.origin, "created_at": picture.created_at}
 
 
-@api.post("/pictures", auth=CREATE, response={201: PictureOut, **errors(400, 422)}, url_name="upload_picture")
+@api.post("/pictures", auth=CREATE, response={201: PictureOut, **errors(403, 422)}, url_name="upload_picture")
 def upload_picture(request, picture: File[UploadedFile]):
     """Uploads a picture (JPEG, PNG, WebP or HEIC, as multipart form data in the field `picture`) to animate.
     It is checked and kept as the studio's clean copy, as in the wizard."""

@@ -11,7 +11,7 @@ from catalog import presets
 from generations.models import Generation
 
 MAX_PROMPT = 2000
-VideoStatus = Literal[tuple(status for status, _ in Generation.STATUSES)]
+VideoStatus = Literal[tuple(status for status, _ in Generation.Status.choices)]
 
 
 def _storable(value):
@@ -38,6 +38,10 @@ class ErrorOut(Schema):
 
 
 class VideoIn(Schema):
+    model_config = {"json_schema_extra": {"examples": [
+        {"prompt": "A red fox trotting through fresh snow at sunrise", "model": "veo", "duration": 5, "size": "1280x720"},
+    ]}}
+
     prompt: Text = Field(min_length=1, max_length=MAX_PROMPT, description="Describe the video in a few words.")
     model: Text = Field(max_length=60, description="A model's slug, from GET /api/v1/models.")
     duration: int = Field(ge=1, le=600, description="Seconds; one of the model's durations.")

@@ -14,7 +14,7 @@ from tests.api.helpers import create, token_for
 
 
 def holds(user):
-    return CreditEntry.objects.filter(user=user, kind=CreditEntry.HOLD).count()
+    return CreditEntry.objects.filter(user=user, kind=CreditEntry.Kind.HOLD).count()
 
 
 def test_the_same_key_and_body_give_the_same_video_and_one_hold(client, owner, queue):

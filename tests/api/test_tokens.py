@@ -63,12 +63,12 @@ def test_a_read_only_token_cannot_create(client, owner):
     upload = client.post("/api/v1/pictures", {"picture": jpeg()}, **auth(secret))
     assert upload.status_code == 403
     assert not Generation.objects.exists() and not owner.pictures.exists()
-    assert not CreditEntry.objects.filter(user=owner, kind=CreditEntry.HOLD).exists()
+    assert not CreditEntry.objects.filter(user=owner, kind=CreditEntry.Kind.HOLD).exists()
     assert client.get("/api/v1/videos", **auth(secret)).status_code == 200
 
 
 def test_another_creators_ids_answer_404(client, owner, outsider):
-    theirs = make_generation(outsider, status=Generation.COMPLETED)
+    theirs = make_generation(outsider, status=Generation.Status.COMPLETED)
     picture_page = client.post("/api/v1/pictures", {"picture": jpeg()}, **auth(token_for(outsider)))
     their_picture = picture_page.json()["id"]
     secret = token_for(owner)

@@ -24,9 +24,9 @@ def test_a_video_from_a_prompt_is_queued_with_its_cost_held(client, owner, secre
     gen = Generation.objects.get(user=owner)
     assert body["id"] == str(gen.pk) and body["status"] == "queued" and body["progress"] == 0
     assert body["cost"] == "10" and body["download_url"] is None and body["estimated_finish"]
-    assert "cinematic lighting" in gen.full_prompt and gen.start == Generation.TEXT
+    assert "cinematic lighting" in gen.full_prompt and gen.start == Generation.Start.TEXT
     assert credits.balance_of(owner) == before - Decimal("10")
-    assert CreditEntry.objects.filter(user=owner, kind=CreditEntry.HOLD).count() == 1
+    assert CreditEntry.objects.filter(user=owner, kind=CreditEntry.Kind.HOLD).count() == 1
     assert queue == [("submit_generation", (str(gen.pk),))]
 
 
@@ -38,7 +38,7 @@ def test_a_video_from_an_uploaded_picture(client, owner, secret, queue, media_ro
     answer = create(client, secret, picture_id=str(picture.pk), fit="letterbox")
     assert answer.status_code == 201
     gen = Generation.objects.get(user=owner)
-    assert gen.input_picture == picture and gen.start == Generation.IMAGE and gen.fit == "letterbox"
+    assert gen.input_picture == picture and gen.start == Generation.Start.IMAGE and gen.fit == "letterbox"
     assert answer.json()["picture_id"] == str(picture.pk)
     listed = client.get("/api/v1/pictures", **auth(secret)).json()
     assert [p["id"] for p in listed["items"]] == [str(picture.pk)]
@@ -106,11 +106,11 @@ def test_a_body_that_is_not_json_is_refused_in_the_one_shape(client, owner, secr
 
 
 def test_one_video_with_its_status_and_progress(client, owner, secret):
-    gen = make_generation(owner, status=Generation.RUNNING, progress=40)
+    gen = make_generation(owner, status=Generation.Status.RUNNING, progress=40)
     body = client.get(f"/api/v1/videos/{gen.pk}", **auth(secret)).json()
     assert body["status"] == "running" and body["progress"] == 40 and body["status_words"] == "Generating"
     assert body["model"] == "wan" and body["error"] is None
-    failed = make_generation(owner, status=Generation.FAILED, error_code="rejected",
+    failed = make_generation(owner, status=Generation.Status.FAILED, error_code="rejected",
                              error_message="Pixapi turned this prompt down.")
     body = client.get(f"/api/v1/videos/{failed.pk}", **auth(secret)).json()
     assert body["error"] == {"code": "rejected", "message": "Pixapi turned this prompt down."}
@@ -121,10 +121,10 @@ def test_the_list_filters_and_pages(client, owner, outsider, secret):
 
     from django.utils import timezone
 
-    old = make_generation(owner, status=Generation.COMPLETED, model="veo")
+    old = make_generation(owner, status=Generation.Status.COMPLETED, model="veo")
     Generation.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
-    running = [make_generation(owner, status=Generation.RUNNING) for _ in range(3)]
-    make_generation(outsider, status=Generation.RUNNING)
+    running = [make_generation(owner, status=Generation.Status.RUNNING) for _ in range(3)]
+    make_generation(outsider, status=Generation.Status.RUNNING)
 
     def ids(**query):
         answer = client.get("/api/v1/videos", query, **auth(secret))
@@ -159,7 +159,7 @@ def test_download_whole_and_in_ranges(client, owner, secret, media_root):
 
 
 def test_a_video_not_ready_is_409(client, owner, secret):
-    gen = make_generation(owner, status=Generation.RUNNING)
+    gen = make_generation(owner, status=Generation.Status.RUNNING)
     answer = client.get(f"/api/v1/videos/{gen.pk}/download", **auth(secret))
     assert answer.status_code == 409 and answer.json()["error"]["code"] == "not_ready"
 

@@ -1,0 +1,59 @@
+"""Schemathesis walks every operation of the API on the live server, with inputs made from the schema and
+inputs that break it (wrong types, out of range, odd characters, missing fields): never a 5xx, and every
+answer (status, content type, headers, body) is one the schema describes."""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings as hypothesis_settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance, response_headers_conformance, response_schema_conformance, status_code_conformance,
+)
+
+from api.endpoints import api
+from generations.models import Generation
+from tests.api.helpers import token_for
+from tests.generations.videos import make_generation, make_video
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
+          response_headers_conformance]
+
+
+schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
+schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], max_examples=30)
+
+
+@pytest.fixture
+def token(owner, outsider, settings, media_root, queue):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "api": "100000/m", "upload": "100000/h"}
+    make_video(owner)
+    make_generation(owner, status=Generation.Status.FAILED, error_message="Pixapi turned it down.")
+    make_generation(outsider)
+    return token_for(owner)
+
+
+@pytest.mark.django_db(transaction=True)
+@schema.parametrize()
+@hypothesis_settings(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_every_operation_answers_as_its_schema_says(case, token, live_server):
+    case.call_and_validate(base_url=live_server.url, headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_answers_about_real_videos_match_the_schema(live_server, owner, media_root):
+    """Generated ids are almost never real ones: the answers about real videos, checked the same way."""
+    ready, running = make_video(owner), make_generation(owner, status=Generation.Status.RUNNING, progress=30)
+    headers = {"Authorization": f"Bearer {token_for(owner)}"}
+    one, download = schema["/api/v1/videos/{video_id}"]["GET"], schema["/api/v1/videos/{video_id}/download"]["GET"]
+    seen = set()
+    for operation, gen, extra, status in [
+        (one, ready, {}, 200), (one, running, {}, 200), (download, ready, {}, 200),
+        (download, ready, {"Range": "bytes=0-99"}, 206), (download, ready, {"Range": "bytes=999999999-"}, 416),
+        (download, running, {}, 409),
+    ]:
+        case = operation.Case(path_parameters={"video_id": str(gen.pk)}, headers=extra)
+        response = case.call_and_validate(base_url=live_server.url, headers=headers, checks=CHECKS)
+        assert response.status_code == status
+        seen.add(status)
+    assert seen == {200, 206, 409, 416}
