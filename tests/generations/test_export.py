@@ -52,7 +52,7 @@ def test_library_export_streams_every_video_with_a_sidecar_that_matches_it(clien
                           source=videos[0])
     credits.hold(owner, animated.cost, reference=animated.ledger_reference)
     credits.charge(owner, animated.ledger_reference)
-    failed = make_generation(owner, prompt="A storm that never came", status=Generation.FAILED,
+    failed = make_generation(owner, prompt="A storm that never came", status=Generation.Status.FAILED,
                              error_code="rejected", error_message="The model would not make this.",
                              finished_at=timezone.now())
     make_generation(owner, prompt="Still being made")  # running: not exported yet
@@ -102,6 +102,8 @@ def test_a_collection_exports_only_its_own_videos(client, owner):
     inside = make_video(owner, prompt="Waves on the rocks", collection=trip)
     make_video(owner, prompt="Not in the trip")
     client.force_login(owner)
+    assert "Export your library (ZIP)" in client.get(reverse("library")).content.decode()
+    assert "Export this collection (ZIP)" in client.get(reverse("library"), {"collection": trip.pk}).content.decode()
 
     response = client.post(reverse("library_export"), {"scope": "collection", "pk": trip.pk})
 
