@@ -3,6 +3,7 @@
 The walk over every route is in tests/test_hostile_walk.py; these are the cases it found, one by one."""
 
 import io
+import json
 
 import pytest
 from django.core.files.storage import default_storage
@@ -110,6 +111,17 @@ def test_nul_in_a_path_or_query_is_refused_in_words(client, owner, url):
     assert "NUL" in response.content.decode()
 
 
+def test_nul_in_a_json_body_is_refused_but_an_escaped_backslash_is_not(client, owner):
+    client.force_login(owner)
+    url = reverse("save_prompt")
+
+    refused = client.post(url, json.dumps({"prompt": ["A fox", "\x00"]}), content_type="application/json")
+    accepted = client.post(url, json.dumps({"prompt": "C:\\u0000"}), content_type="application/json")
+
+    assert refused.status_code == 400 and "NUL" in refused.content.decode()
+    assert accepted.status_code == 302
+
+
 def test_nul_in_a_log_in_form_is_refused(client, owner):
     response = client.post(reverse("login"), {"username": "owner\x00", "password": "pw-owner-123"})
 
@@ -140,7 +152,7 @@ def test_a_multipart_form_with_nul_in_a_field_is_refused_but_nul_in_file_content
 
 
 def test_the_staff_video_of_a_generation_without_one_is_404(client, operator, owner):
-    gen = make_generation(owner, status=Generation.RUNNING)
+    gen = make_generation(owner, status=Generation.Status.RUNNING)
     client.force_login(operator)
 
     for name in ("admin_generation_video", "admin_generation_poster"):
@@ -203,7 +215,7 @@ def picture_generation(owner, status):
     return make_generation(owner, status=status, input_picture=picture)
 
 
-@pytest.mark.parametrize("status", [Generation.SUBMITTING, Generation.SUBMITTED, Generation.RUNNING])
+@pytest.mark.parametrize("status", [Generation.Status.SUBMITTING, Generation.Status.SUBMITTED, Generation.Status.RUNNING])
 def test_the_picture_url_serves_while_pixapi_may_fetch_it(client, owner, status):
     gen = picture_generation(owner, status)
 
@@ -213,7 +225,7 @@ def test_the_picture_url_serves_while_pixapi_may_fetch_it(client, owner, status)
 
 
 @pytest.mark.parametrize("status", [
-    Generation.QUEUED, Generation.DOWNLOADING, Generation.COMPLETED, Generation.FAILED, Generation.CANCELED,
+    Generation.Status.QUEUED, Generation.Status.DOWNLOADING, Generation.Status.COMPLETED, Generation.Status.FAILED, Generation.Status.CANCELED,
 ])
 def test_the_picture_url_is_gone_before_submitting_and_once_pixapi_is_done(client, owner, status):
     gen = picture_generation(owner, status)
@@ -225,11 +237,11 @@ def test_the_picture_url_is_gone_before_submitting_and_once_pixapi_is_done(clien
 
 
 def test_the_picture_url_stops_when_the_generation_completes(client, owner):
-    gen = picture_generation(owner, Generation.RUNNING)
+    gen = picture_generation(owner, Generation.Status.RUNNING)
     url = reverse("picture_for_pixapi", args=[pictures.signed_token(gen)])
     assert client.get(url).status_code == 200
 
-    Generation.objects.filter(pk=gen.pk).update(status=Generation.COMPLETED)
+    Generation.objects.filter(pk=gen.pk).update(status=Generation.Status.COMPLETED)
 
     assert client.get(url).status_code == 404
     assert default_storage.exists(gen.input_picture.image.name)  # the creator's picture itself is kept

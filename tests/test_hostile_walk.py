@@ -10,6 +10,7 @@ by hypothesis to its smallest failing request, and every route is walked before 
 
 import ast
 import inspect
+import json
 import os
 import textwrap
 import traceback
@@ -245,7 +246,7 @@ def requests_for(levels, values, names):
         "query": hostile_fields(values, names),
         "form": hostile_fields(values, names),
         "headers": hostile_headers(),
-        "encoding": st.sampled_from(["multipart", "urlencoded", "multipart-with-file"]),
+        "encoding": st.sampled_from(["multipart", "urlencoded", "multipart-with-file", "json"]),
     })
 
 
@@ -262,6 +263,8 @@ def send(client, request):
     if method in ("GET", "HEAD", "DELETE"):
         return client.generic(method, url, headers=headers)
     form = request["form"]
+    if request["encoding"] == "json":
+        return client.generic(method, url, json.dumps(form), "application/json", headers=headers)
     if request["encoding"] == "urlencoded":
         return client.generic(
             method, url, urlencode(form, doseq=True), "application/x-www-form-urlencoded", headers=headers
@@ -318,7 +321,7 @@ def world(owner, outsider, settings, tmp_path, queue):
     collection = Collection.objects.create(user=owner, name="Coast")
     private = make_video(owner, prompt="A lighthouse the owner keeps", collection=collection)
     picture = pictures.keep(owner, Image.new("RGB", (200, 200), "blue"), Picture.UPLOAD)
-    running = make_generation(owner, status=Generation.SUBMITTED, input_picture=picture)
+    running = make_generation(owner, status=Generation.Status.SUBMITTED, input_picture=picture)
     saved = SavedPrompt.objects.create(user=owner, text="A fox in the snow")
     draft = Draft.objects.create(user=owner, picture=picture)
     user_logged_in.disconnect(dispatch_uid="update_last_login")  # logging a persona in again writes nothing
