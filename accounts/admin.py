@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts import credits, verification
+from accounts import credits, verification, words
 from accounts import usage as spending
 from accounts.models import CreditEntry, OperatorAlert, Plan, User
 
@@ -177,7 +177,7 @@ class UserAdmin(BaseUserAdmin):
         amount, reason = form.cleaned_data["amount"], form.cleaned_data["reason"]
         for user in queryset:
             credits.grant(user, amount, reason=reason, by=request.user, description="Credits from the studio")
-        self.message_user(request, f"Granted {credits.words(amount)} to {len(queryset)} creator(s).", messages.SUCCESS)
+        self.message_user(request, f"Granted {words.amount(amount)} to {len(queryset)} creator(s).", messages.SUCCESS)
         return None
 
     @admin.action(description="Adjust credits of the selected creators, with a reason…", permissions=["change"])
@@ -192,7 +192,7 @@ class UserAdmin(BaseUserAdmin):
                 credits.adjust(user, amount, reason=reason, by=request.user)
                 done += 1
             except credits.NotEnoughCredits as e:
-                self.message_user(request, e.message, messages.WARNING)
+                self.message_user(request, words.below_zero(user, e), messages.WARNING)
         self.message_user(request, f"Adjusted {done} creator(s) by {amount:+} credits.", messages.SUCCESS)
         return None
 

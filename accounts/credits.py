@@ -14,7 +14,9 @@ The generic API, for anything that costs credits:
     hold(user, amount, reference=..., description=..., model=...)   raises NotEnoughCredits
     charge(user, reference, amount=None)                            None when already settled
     release(user, reference)                                        None when already settled
-with reference_for(obj) naming what a hold is for ("generation:<id>", "imagerequest:<id>").
+    settle(user, reference, succeeded)                              charge or release, at the end
+where the caller names what a hold is for ("generation:<id>", "imagerequest:<id>"): the ledger knows
+references, not what they stand for.
 """
 
 from datetime import date, datetime, time
@@ -24,25 +26,28 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from accounts.models import CreditAccount, CreditEntry, User
+from accounts.models import CreditAccount, CreditEntry, Plan, User
 from accounts.plans import Refused, plan_for
+
+Kind = CreditEntry.Kind
 
 
 class NotEnoughCredits(Refused):
-    pass
+    """The balance does not cover it: facts cost and balance."""
+
+    def __init__(self, cost, balance):
+        super().__init__("credits", cost=cost, balance=balance)
 
 
 class OverBudget(Refused):
-    """Past the creator's own monthly budget: they may confirm and go ahead."""
+    """Past the creator's own monthly budget (facts cost, spent, budget, what): they may confirm and go ahead."""
+
+    def __init__(self, cost, spent, budget, what):
+        super().__init__("budget", cost=cost, spent=spent, budget=budget, what=what)
 
 
 class _Short(Exception):
     pass
-
-
-def reference_for(obj):
-    """The ledger's name for what a hold is for: "generation:<id>", "imagerequest:<id>"."""
-    return f"{obj._meta.model_name}:{obj.pk}"
 
 
 def _uid(user):
@@ -51,14 +56,6 @@ def _uid(user):
 
 def _credits(value):
     return Decimal(value).quantize(Decimal("0.01"))
-
-
-def words(amount):
-    """12 credits, 1 credit, 2.5 credits."""
-    amount = Decimal(amount).normalize()
-    if amount == amount.to_integral():
-        amount = amount.quantize(Decimal("1"))
-    return f"{amount:,} credit{'' if amount == 1 else 's'}"
 
 
 # Reading
@@ -82,7 +79,7 @@ def next_month_start(day=None):
 def month_spending(user, day=None):
     """What this month's videos cost or hold: spent, plus held for videos in progress, less refunds."""
     since = timezone.make_aware(datetime.combine(month_start(day), time.min))
-    kinds = [CreditEntry.HOLD, CreditEntry.RELEASE, CreditEntry.CHARGE, CreditEntry.REFUND]
+    kinds = [Kind.HOLD, Kind.RELEASE, Kind.CHARGE, Kind.REFUND]
     total = CreditEntry.objects.filter(user_id=_uid(user), kind__in=kinds, created_at__gte=since).aggregate(
         total=Sum("amount")
     )["total"]
@@ -91,7 +88,7 @@ def month_spending(user, day=None):
 
 def held_now(user):
     """Credits set aside for videos still in progress."""
-    entries = CreditEntry.objects.filter(user_id=_uid(user), kind__in=[CreditEntry.HOLD, CreditEntry.RELEASE])
+    entries = CreditEntry.objects.filter(user_id=_uid(user), kind__in=[Kind.HOLD, Kind.RELEASE])
     return -(entries.aggregate(total=Sum("amount"))["total"] or Decimal("0"))
 
 
@@ -134,15 +131,15 @@ def hold(user, amount, *, reference, description="", model=None):
     reference changes nothing and returns the first."""
     uid, amount = _uid(user), _credits(amount)
     try:
-        return _post(uid, CreditEntry.HOLD, -amount, reference=reference, description=description[:200], model=model)
+        return _post(uid, Kind.HOLD, -amount, reference=reference, description=description[:200], model=model)
     except _Short:
-        raise NotEnoughCredits(short_message(user, amount)) from None
+        raise NotEnoughCredits(amount, balance_of(uid)) from None
     except IntegrityError:
-        return CreditEntry.objects.get(user_id=uid, kind=CreditEntry.HOLD, reference=reference)
+        return CreditEntry.objects.get(user_id=uid, kind=Kind.HOLD, reference=reference)
 
 
 def _hold_of(uid, reference):
-    return CreditEntry.objects.filter(user_id=uid, kind=CreditEntry.HOLD, reference=reference).first()
+    return CreditEntry.objects.filter(user_id=uid, kind=Kind.HOLD, reference=reference).first()
 
 
 def charge(user, reference, amount=None):
@@ -157,8 +154,8 @@ def charge(user, reference, amount=None):
     same = dict(reference=reference, description=held.description, model_id=held.model_id)
     try:
         with transaction.atomic():
-            _post(uid, CreditEntry.RELEASE, -held.amount, **same)
-            return _post(uid, CreditEntry.CHARGE, -price, **same)
+            _post(uid, Kind.RELEASE, -held.amount, **same)
+            return _post(uid, Kind.CHARGE, -price, **same)
     except IntegrityError:
         return None
 
@@ -170,26 +167,25 @@ def release(user, reference):
     if held is None:
         return None
     try:
-        return _post(uid, CreditEntry.RELEASE, -held.amount, reference=reference, description=held.description,
+        return _post(uid, Kind.RELEASE, -held.amount, reference=reference, description=held.description,
                      model_id=held.model_id)
     except IntegrityError:
         return None
 
 
-def settle(obj, succeeded):
-    """A generation (or image request) reached its end: charge its hold if it succeeded, else return it."""
-    reference = reference_for(obj)
-    return charge(obj.user_id, reference) if succeeded else release(obj.user_id, reference)
+def settle(user, reference, succeeded):
+    """What `reference` held for reached its end: charge the hold if it succeeded, else return it."""
+    return charge(user, reference) if succeeded else release(user, reference)
 
 
 def refund(user, reference, *, reason, by=None):
     """Gives back what was spent on `reference` (an operator's decision), once."""
     uid = _uid(user)
-    spent = CreditEntry.objects.filter(user_id=uid, kind=CreditEntry.CHARGE, reference=reference).first()
+    spent = CreditEntry.objects.filter(user_id=uid, kind=Kind.CHARGE, reference=reference).first()
     if spent is None or spent.amount == 0:
         return None
     try:
-        return _post(uid, CreditEntry.REFUND, -spent.amount, reference=reference, description=spent.description,
+        return _post(uid, Kind.REFUND, -spent.amount, reference=reference, description=spent.description,
                      model_id=spent.model_id, reason=reason, created_by=by)
     except IntegrityError:
         return None
@@ -200,7 +196,7 @@ def grant(user, amount, *, reason="", by=None, description="Credits added"):
     amount = _credits(amount)
     if amount <= 0:
         raise ValueError("A grant adds credits: the amount must be more than zero.")
-    return _post(_uid(user), CreditEntry.GRANT, amount, reason=reason, created_by=by, description=description)
+    return _post(_uid(user), Kind.GRANT, amount, reason=reason, created_by=by, description=description)
 
 
 def adjust(user, amount, *, reason, by=None):
@@ -209,12 +205,10 @@ def adjust(user, amount, *, reason, by=None):
     if not reason.strip():
         raise ValueError("An adjustment needs a reason.")
     try:
-        return _post(_uid(user), CreditEntry.ADJUSTMENT, amount, reason=reason.strip(), created_by=by,
+        return _post(_uid(user), Kind.ADJUSTMENT, amount, reason=reason.strip(), created_by=by,
                      description="Adjusted by the studio")
     except _Short:
-        raise NotEnoughCredits(
-            f"{user} has {words(balance_of(user))}; taking away {words(-amount)} would go below zero."
-        ) from None
+        raise NotEnoughCredits(-amount, balance_of(user)) from None
 
 
 # Monthly allowances
@@ -234,7 +228,7 @@ def grant_allowance(user, day=None):
         return None
     first = month_start(day)
     try:
-        return _post(_uid(user), CreditEntry.ALLOWANCE, plan.monthly_credits, reference=allowance_reference(first),
+        return _post(_uid(user), Kind.ALLOWANCE, plan.monthly_credits, reference=allowance_reference(first),
                      description=f"{plan.name} plan, {first:%B %Y}")
     except IntegrityError:
         return None
@@ -243,7 +237,7 @@ def grant_allowance(user, day=None):
 def grant_allowances(day=None):
     """The scheduled job (daily, so a missed day is caught up): every active, verified creator's
     allowance for this month, once. Returns how many were granted."""
-    already = CreditEntry.objects.filter(kind=CreditEntry.ALLOWANCE, reference=allowance_reference(day))
+    already = CreditEntry.objects.filter(kind=Kind.ALLOWANCE, reference=allowance_reference(day))
     due = User.objects.filter(is_active=True, email_verified_at__isnull=False).exclude(
         pk__in=already.values("user_id")
     ).select_related("plan")
@@ -254,8 +248,6 @@ def welcome(user):
     """A new creator starts on the default plan with this month's allowance (so the monthly job
     skips them until next month), once their address is verified (accounts.verification)."""
     if user.plan_id is None:
-        from accounts.models import Plan
-
         default = Plan.default()
         if default is not None:
             User.objects.filter(pk=user.pk, plan=None).update(plan=default)
@@ -263,51 +255,12 @@ def welcome(user):
     return grant_allowance(user)
 
 
-# Words for creators
-
-
-def cost_line(user, cost):
-    """What the create form says beside the price: the balance and what is left after it, or plainly
-    that it is not enough and what to do."""
-    balance = balance_of(user)
-    after = None if cost is None else balance - cost
-    short = short_message(user, cost, balance) if after is not None and after < 0 else ""
-    return {"balance": balance, "balance_after": after, "not_enough": short}
-
-
-def short_message(user, cost, balance=None):
-    """When credits run out: plainly, and what to do."""
-    balance = balance_of(user) if balance is None else balance
-    if balance > 0:
-        return (f"This video costs {words(cost)} and you have {words(balance)}. "
-                f"Pick a shorter length or a cheaper model. {what_to_do(user)}")
-    return f"This video costs {words(cost)} and you have no credits left. {what_to_do(user)}"
-
-
-def out_of_credits_message(user):
-    return f"You have run out of credits. {what_to_do(user)}"
-
-
-def what_to_do(user):
-    """The way out when credits are short."""
-    if not getattr(user, "email_verified", True):
-        return "Verify your email address to get credits: follow the link we sent you, or ask for a new one."
-    plan = plan_for(user)
-    if plan is not None and plan.monthly_credits > 0:
-        return (f"Your {plan.name} plan adds {words(plan.monthly_credits)} on {next_month_start():%-d %B}. "
-                "For more credits sooner, ask the studio team.")
-    return "For more credits, ask the studio team."
-
-
-def check_budget(user, cost, what="This video"):
-    """Raises OverBudget when this would take the month's spending past the creator's own budget."""
+def check_budget(user, cost, what="video"):
+    """Raises OverBudget when this (a "video" or "pictures") would take the month's spending past the
+    creator's own budget."""
     budget = User.objects.filter(pk=_uid(user)).values_list("monthly_budget", flat=True).first()
     if budget is None:
         return
     spent = month_spending(user)
     if spent + cost > budget:
-        raise OverBudget(
-            f"{what} ({words(cost)}) would take this month's spending to {words(spent + cost)}, "
-            f"past your monthly budget of {words(budget)}. Generate it anyway, or change your budget "
-            "on your usage page."
-        )
+        raise OverBudget(cost, spent, budget, what)

@@ -136,7 +136,7 @@ class CreditEntryQuerySet(models.QuerySet):
 
     def spending(self):
         """Charges less refunds: what creators really spent."""
-        return self.filter(kind__in=[CreditEntry.CHARGE, CreditEntry.REFUND])
+        return self.filter(kind__in=[CreditEntry.Kind.CHARGE, CreditEntry.Kind.REFUND])
 
 
 class CreditEntry(models.Model):
@@ -147,25 +147,17 @@ class CreditEntry(models.Model):
     RELEASE (+cost) and CHARGE (-price) together when its video is stored.
     """
 
-    GRANT = "grant"
-    ALLOWANCE = "allowance"
-    HOLD = "hold"
-    CHARGE = "charge"
-    RELEASE = "release"
-    REFUND = "refund"
-    ADJUSTMENT = "adjustment"
-    KINDS = [
-        (GRANT, "Credits added"),
-        (ALLOWANCE, "Monthly credits"),
-        (HOLD, "Held"),
-        (CHARGE, "Spent"),
-        (RELEASE, "Hold returned"),
-        (REFUND, "Refund"),
-        (ADJUSTMENT, "Adjustment"),
-    ]
+    class Kind(models.TextChoices):
+        GRANT = "grant", "Credits added"
+        ALLOWANCE = "allowance", "Monthly credits"
+        HOLD = "hold", "Held"
+        CHARGE = "charge", "Spent"
+        RELEASE = "release", "Hold returned"
+        REFUND = "refund", "Refund"
+        ADJUSTMENT = "adjustment", "Adjustment"
 
     user = models.ForeignKey(User, models.CASCADE, related_name="credit_entries")
-    kind = models.CharField(max_length=12, choices=KINDS)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
     amount = models.DecimalField(max_digits=12, decimal_places=2, help_text="The change to the balance.")
     balance_after = models.DecimalField(max_digits=12, decimal_places=2)
     reference = models.CharField(

@@ -10,13 +10,15 @@ from django.utils import timezone
 
 from accounts.models import CreditEntry
 
+Kind = CreditEntry.Kind
+
 # The ledger's filters: what a creator can pick, and the kinds each shows.
 FILTERS = {
     "": ("Everything", None),
-    "spent": ("Spent", [CreditEntry.CHARGE]),
-    "held": ("Held", [CreditEntry.HOLD]),
-    "returned": ("Returned", [CreditEntry.RELEASE, CreditEntry.REFUND]),
-    "added": ("Added", [CreditEntry.GRANT, CreditEntry.ALLOWANCE, CreditEntry.ADJUSTMENT]),
+    "spent": ("Spent", [Kind.CHARGE]),
+    "held": ("Held", [Kind.HOLD]),
+    "returned": ("Returned", [Kind.RELEASE, Kind.REFUND]),
+    "added": ("Added", [Kind.GRANT, Kind.ALLOWANCE, Kind.ADJUSTMENT]),
 }
 
 
@@ -64,7 +66,7 @@ def by_model(entries, since=None):
         spending = spending.filter(created_at__gte=since)
     rows = (
         spending.values("model__name").annotate(
-            credits=-Sum("amount"), videos=Count("id", filter=Q(kind=CreditEntry.CHARGE)),
+            credits=-Sum("amount"), videos=Count("id", filter=Q(kind=Kind.CHARGE)),
         ).order_by("-credits", "model__name")
     )
     rows = [r for r in rows if r["credits"]]
@@ -80,19 +82,19 @@ def describe(entry, charged_references=()):
     """The ledger line in a creator's words."""
     what = entry.description or ""
     model = entry.model.name if entry.model_id else ""
-    if entry.kind == CreditEntry.HOLD:
+    if entry.kind == Kind.HOLD:
         return "Held while it is made", what, model
-    if entry.kind == CreditEntry.RELEASE:
+    if entry.kind == Kind.RELEASE:
         if entry.reference in charged_references:
             return "Hold turned into the charge", what, model
         return "Returned in full: it failed, nothing spent", what, model
-    if entry.kind == CreditEntry.CHARGE:
+    if entry.kind == Kind.CHARGE:
         return "Spent", what, model
-    if entry.kind == CreditEntry.REFUND:
+    if entry.kind == Kind.REFUND:
         return "Refunded by the studio", what, model
-    if entry.kind == CreditEntry.ADJUSTMENT:
+    if entry.kind == Kind.ADJUSTMENT:
         return "Adjusted by the studio", entry.reason, ""
-    if entry.kind == CreditEntry.ALLOWANCE:
+    if entry.kind == Kind.ALLOWANCE:
         return "Monthly credits", what, ""
     return "Credits added", entry.reason or (what if what != "Credits added" else ""), ""
 
@@ -100,17 +102,17 @@ def describe(entry, charged_references=()):
 def ledger_lines(entries):
     """The entries of one page of the ledger, each with its words. One extra query, whatever the count."""
     entries = list(entries)
-    references = {e.reference for e in entries if e.kind in (CreditEntry.HOLD, CreditEntry.RELEASE) and e.reference}
+    references = {e.reference for e in entries if e.kind in (Kind.HOLD, Kind.RELEASE) and e.reference}
     charged = set()
     if references:
         charged = set(CreditEntry.objects.filter(
-            kind=CreditEntry.CHARGE, reference__in=references, user_id__in={e.user_id for e in entries},
+            kind=Kind.CHARGE, reference__in=references, user_id__in={e.user_id for e in entries},
         ).values_list("reference", flat=True))
     lines = []
     for entry in entries:
         label, what, model = describe(entry, charged)
         lines.append({"entry": entry, "label": label, "what": what, "model": model,
-                      "quiet": entry.kind in (CreditEntry.HOLD, CreditEntry.RELEASE) and entry.reference in charged})
+                      "quiet": entry.kind in (Kind.HOLD, Kind.RELEASE) and entry.reference in charged})
     return lines
 
 

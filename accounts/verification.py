@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import base36_to_int, int_to_base36
 
-from accounts import credits
+from accounts import credits, words
 from accounts.models import CreditEntry, User
 from accounts.plans import plan_for
 from accounts.throttle import duration_words
@@ -74,12 +74,12 @@ def _mail(subject, paragraphs, to):
 
 
 def _starting_credits_words(user):
-    if user.credit_entries.filter(kind=CreditEntry.ALLOWANCE).exists():
+    if user.credit_entries.filter(kind=CreditEntry.Kind.ALLOWANCE).exists():
         return ""
     plan = plan_for(user)
     if plan is None or plan.monthly_credits <= 0:
         return ""
-    return f" and get your {credits.words(plan.monthly_credits)} to start with"
+    return f" and get your {words.amount(plan.monthly_credits)} to start with"
 
 
 def send_link(user):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import credits, plans, throttle, verification, usage as spending
+from accounts import credits, plans, throttle, verification, words, usage as spending
 from accounts.forms import BudgetForm, LoginForm, PasswordResetForm, ProfileForm, SignupForm
 from accounts.models import CreditEntry, Plan, User
 
@@ -119,7 +119,7 @@ def usage(request):
     if request.method == "POST" and budget_form.is_valid():
         budget_form.save(user)
         budget = budget_form.cleaned_data["monthly_budget"]
-        messages.success(request, f"Your monthly budget is {credits.words(budget)}." if budget else
+        messages.success(request, f"Your monthly budget is {words.amount(budget)}." if budget else
                          "You have no monthly budget now: the studio will not ask before a video.")
         return redirect("usage")
 
@@ -143,8 +143,8 @@ def usage(request):
         "budget_left": user.monthly_budget - month_used if user.monthly_budget else None,
         "budget_form": budget_form,
         "plan": plan,
-        "plan_words": plans.describe(plan),
-        "plans": [(p, plans.describe(p)) for p in Plan.objects.prefetch_related("allowed_models")],
+        "plan_words": words.describe(plan),
+        "plans": [(p, words.describe(p)) for p in Plan.objects.prefetch_related("allowed_models")],
         "next_allowance": credits.next_month_start(),
         **_charts(entries),
         "models": spending.by_model(entries, since=timezone.now() - timedelta(days=30)),
@@ -154,7 +154,7 @@ def usage(request):
         "months": spending.months_with_entries(entries),
         "kind": kind if kind in spending.FILTERS else "",
         "month": month,
-        "out_of_credits": credits.out_of_credits_message(user) if balance <= 0 else "",
+        "out_of_credits": words.out_of_credits(user) if balance <= 0 else "",
     })
 
 

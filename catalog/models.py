@@ -12,8 +12,6 @@ class CatalogModel(models.Model):
         VIDEO = "video", "Video"
         IMAGE = "image", "Image"
 
-    VIDEO, IMAGE = Kind.VIDEO, Kind.IMAGE
-
     slug = models.SlugField(max_length=60, unique=True, help_text="The model's id at Pixapi.")
     name = models.CharField(max_length=80)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.VIDEO)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts import credits
+from accounts import credits, words
 from generations import failures
 from generations.models import Generation
 from generations.starting import start_generation
@@ -41,7 +41,7 @@ def remove_files(names):
 class GenerationForm(forms.ModelForm):
     def clean_featured(self):
         featured = self.cleaned_data["featured"]
-        if featured and not (self.instance.status == Generation.COMPLETED and self.instance.share_token):
+        if featured and not (self.instance.status == Generation.Status.COMPLETED and self.instance.share_token):
             raise forms.ValidationError(
                 "Only a ready video that its creator shares by link can be featured, and this one is not shared."
             )
@@ -151,14 +151,14 @@ class GenerationAdmin(admin.ModelAdmin):
     @admin.action(description="Retry: make failed videos again, as new generations", permissions=["change"])
     def retry(self, request, queryset):
         count = 0
-        for gen in queryset.filter(status__in=[Generation.FAILED, Generation.CANCELED]).select_related("model"):
+        for gen in queryset.filter(status__in=[Generation.Status.FAILED, Generation.Status.CANCELED]).select_related("model"):
             try:  # the creator pays for the new one as for any other; their plan and balance still apply
                 start_generation(
                     gen.user, model=gen.model, prompt=gen.prompt, duration=gen.duration, size=gen.size,
                     style=gen.style, camera=gen.camera, source=gen, confirm_budget=True,
                 )
             except credits.Refused as refusal:
-                self.message_user(request, f"Not retried for {gen.user}: {refusal.message}", messages.WARNING)
+                self.message_user(request, f"Not retried for {gen.user}: {words.refusal(refusal, gen.user)}", messages.WARNING)
                 continue
             count += 1
         self.message_user(request, f"Started {count} new generation(s).", messages.SUCCESS)
@@ -173,8 +173,8 @@ class GenerationAdmin(admin.ModelAdmin):
     @admin.action(description="Refund the credits of ready videos (a bad result)", permissions=["change"])
     def refund(self, request, queryset):
         count = 0
-        for gen in queryset.filter(status=Generation.COMPLETED):
-            reference = credits.reference_for(gen)
+        for gen in queryset.filter(status=Generation.Status.COMPLETED):
+            reference = gen.ledger_reference
             count += credits.refund(gen.user_id, reference, reason=f"Refunded by {request.user}", by=request.user) is not None
         self.message_user(request, f"Refunded {count} video(s); a video is refunded at most once.", messages.SUCCESS)
 

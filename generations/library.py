@@ -23,9 +23,9 @@ PAGE_SIZE = 24
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 STATUSES = {
-    "ready": [Generation.COMPLETED],
+    "ready": [Generation.Status.COMPLETED],
     "making": list(Generation.ACTIVE),
-    "failed": [Generation.FAILED, Generation.CANCELED],
+    "failed": [Generation.Status.FAILED, Generation.Status.CANCELED],
 }
 PERIODS = {"today": 0, "week": 7, "month": 30, "year": 365}
 SHOWS = {
@@ -46,7 +46,7 @@ class Filters(forms.Form):
     ])
     model = forms.ChoiceField(label="Model", required=False)
     start = forms.ChoiceField(label="Started from", required=False, choices=[
-        ("", "Text or picture"), (Generation.TEXT, "Text"), (Generation.IMAGE, "A picture"),
+        ("", "Text or picture"), (Generation.Start.TEXT, "Text"), (Generation.Start.IMAGE, "A picture"),
     ])
     when = forms.ChoiceField(label="When", required=False, choices=[
         ("", "Any time"), ("today", "Today"), ("week", "Last 7 days"), ("month", "Last 30 days"),
@@ -110,7 +110,7 @@ class CollectionForm(forms.ModelForm):
 
 
 def video_models():
-    return list(CatalogModel.objects.filter(kind=CatalogModel.VIDEO).only("slug", "name"))
+    return list(CatalogModel.objects.filter(kind=CatalogModel.Kind.VIDEO).only("slug", "name"))
 
 
 def collections_for(user):

@@ -172,8 +172,8 @@ def collection_delete(request, pk):
 @login_required
 def detail(request, pk):
     gen = _get_generation_for_user(request, pk)
-    other_models = CatalogModel.objects.filter(kind=CatalogModel.VIDEO, enabled=True).exclude(pk=gen.model_id)
-    other_models = other_models.filter(image_to_video=True) if gen.start == Generation.IMAGE else other_models.filter(
+    other_models = CatalogModel.objects.filter(kind=CatalogModel.Kind.VIDEO, enabled=True).exclude(pk=gen.model_id)
+    other_models = other_models.filter(image_to_video=True) if gen.start == Generation.Start.IMAGE else other_models.filter(
         text_to_video=True
     )
     return render(request, "generations/detail.html", {

@@ -68,8 +68,11 @@ class ImageRequest(models.Model):
     """A creator's request for pictures from an image model ("make one"). Same rules as videos:
     submitted by a task, never resubmitted blindly, failures told in plain words."""
 
-    QUEUED, RUNNING, COMPLETED, FAILED = "queued", "running", "completed", "failed"
-    STATUSES = [(QUEUED, "Waiting to start"), (RUNNING, "Making pictures"), (COMPLETED, "Ready"), (FAILED, "Failed")]
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Making pictures"
+        COMPLETED = "completed", "Ready"
+        FAILED = "failed", "Failed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="image_requests")
@@ -79,7 +82,7 @@ class ImageRequest(models.Model):
     size = models.CharField(max_length=20, default="1024x1024")
     cost = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     client_token = models.UUIDField(null=True, blank=True, editable=False)
-    status = models.CharField(max_length=12, choices=STATUSES, default=QUEUED, db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
     error_code = models.CharField(max_length=60, blank=True)
     error_message = models.TextField(blank=True)
     error_detail = models.TextField(blank=True)
@@ -96,28 +99,33 @@ class ImageRequest(models.Model):
 
     @property
     def is_active(self):
-        return self.status in (self.QUEUED, self.RUNNING)
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def ledger_reference(self):
+        """What its credits are held for, in the ledger."""
+        return f"imagerequest:{self.pk}"
 
     def _move(self, expected, **changes):
         with transaction.atomic():
             done = ImageRequest.objects.filter(pk=self.pk, status__in=expected).update(**changes) == 1
-            if done and changes.get("status") in (self.COMPLETED, self.FAILED):
-                credits.settle(self, succeeded=changes["status"] == self.COMPLETED)
+            if done and changes.get("status") in (self.Status.COMPLETED, self.Status.FAILED):
+                credits.settle(self.user_id, self.ledger_reference, succeeded=changes["status"] == self.Status.COMPLETED)
         if done:
             for field, value in changes.items():
                 setattr(self, field, value)
         return done
 
     def claim(self, lease_seconds):
-        return self._move([self.QUEUED], status=self.RUNNING,
+        return self._move([self.Status.QUEUED], status=self.Status.RUNNING,
                           lease_until=timezone.now() + timedelta(seconds=lease_seconds))
 
     def mark_completed(self):
-        return self._move([self.RUNNING], status=self.COMPLETED, finished_at=timezone.now(), lease_until=None)
+        return self._move([self.Status.RUNNING], status=self.Status.COMPLETED, finished_at=timezone.now(), lease_until=None)
 
     def mark_failed(self, code, message, detail=""):
         return self._move(
-            [self.QUEUED, self.RUNNING], status=self.FAILED, error_code=code, error_message=message,
+            [self.Status.QUEUED, self.Status.RUNNING], status=self.Status.FAILED, error_code=code, error_message=message,
             error_detail=detail[:2000], finished_at=timezone.now(), lease_until=None,
         )
 
@@ -134,7 +142,7 @@ class GenerationQuerySet(models.QuerySet):
 
     def public(self):
         """What may be shown to anyone: finished videos whose creator turned a share link on."""
-        return self.filter(status=Generation.COMPLETED, share_token__isnull=False)
+        return self.filter(status=Generation.Status.COMPLETED, share_token__isnull=False)
 
 
 class Collection(models.Model):
@@ -162,34 +170,32 @@ class Generation(models.Model):
     so two workers can never both apply one.
     """
 
-    QUEUED = "queued"
-    SUBMITTING = "submitting"
-    SUBMITTED = "submitted"
-    RUNNING = "running"
-    DOWNLOADING = "downloading"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    CANCELED = "canceled"
-    STATUSES = [
-        (QUEUED, "Waiting to start"),
-        (SUBMITTING, "Starting"),
-        (SUBMITTED, "Started"),
-        (RUNNING, "Generating"),
-        (DOWNLOADING, "Saving"),
-        (COMPLETED, "Ready"),
-        (FAILED, "Failed"),
-        (CANCELED, "Canceled"),
-    ]
-    ACTIVE = (QUEUED, SUBMITTING, SUBMITTED, RUNNING, DOWNLOADING)
-    POLLED = (SUBMITTED, RUNNING)
-    FINISHED = (COMPLETED, FAILED, CANCELED)
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        SUBMITTING = "submitting", "Starting"
+        SUBMITTED = "submitted", "Started"
+        RUNNING = "running", "Generating"
+        DOWNLOADING = "downloading", "Saving"
+        COMPLETED = "completed", "Ready"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
 
-    TEXT, IMAGE = "text", "image"
+    ACTIVE = (Status.QUEUED, Status.SUBMITTING, Status.SUBMITTED, Status.RUNNING, Status.DOWNLOADING)
+    POLLED = (Status.SUBMITTED, Status.RUNNING)
+    FINISHED = (Status.COMPLETED, Status.FAILED, Status.CANCELED)
+
+    class Start(models.TextChoices):
+        TEXT = "text", "Text"
+        IMAGE = "image", "Image"
+
+    class Fit(models.TextChoices):
+        CROP = "crop", "Crop to fill"
+        LETTERBOX = "letterbox", "Fit inside (letterbox)"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="generations")
     model = models.ForeignKey(CatalogModel, models.PROTECT, related_name="generations")
-    start = models.CharField(max_length=10, choices=[(TEXT, "Text"), (IMAGE, "Image")], default=TEXT)
+    start = models.CharField(max_length=10, choices=Start.choices, default=Start.TEXT)
     prompt = models.TextField(help_text="The creator's own words.")
     style = models.CharField(max_length=40, blank=True)
     camera = models.CharField(max_length=40, blank=True)
@@ -209,11 +215,11 @@ class Generation(models.Model):
         help_text="The picture an image-to-video generation animates.",
     )
     fit = models.CharField(
-        max_length=10, choices=[("crop", "Crop to fill"), ("letterbox", "Fit inside (letterbox)")], default="crop",
+        max_length=10, choices=Fit.choices, default=Fit.CROP,
         help_text="How the picture is fitted to the video's shape.",
     )
 
-    status = models.CharField(max_length=20, choices=STATUSES, default=QUEUED, db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
     progress = models.PositiveSmallIntegerField(default=0)
     pixapi_task_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
     result_url = models.URLField(max_length=2000, blank=True, help_text="Pixapi's own URL: never shown in a page.")
@@ -285,11 +291,16 @@ class Generation(models.Model):
 
     @property
     def is_completed(self):
-        return self.status == self.COMPLETED
+        return self.status == self.Status.COMPLETED
 
     @property
     def is_failed(self):
-        return self.status in (self.FAILED, self.CANCELED)
+        return self.status in (self.Status.FAILED, self.Status.CANCELED)
+
+    @property
+    def ledger_reference(self):
+        """What its credits are held for, in the ledger."""
+        return f"generation:{self.pk}"
 
     @property
     def video_size(self):
@@ -343,40 +354,40 @@ class Generation(models.Model):
             with transaction.atomic():
                 done = Generation.objects.filter(lookup).update(**changes) == 1
                 if done:
-                    credits.settle(self, succeeded=changes["status"] == self.COMPLETED)
+                    credits.settle(self.user_id, self.ledger_reference, succeeded=changes["status"] == self.Status.COMPLETED)
         if done:
             for field, value in changes.items():
                 if not hasattr(value, "resolve_expression"):
                     setattr(self, field, value)
             if shown:
                 note_change(self.user_id)
-            if changes.get("status") in (self.COMPLETED, self.FAILED):
+            if changes.get("status") in (self.Status.COMPLETED, self.Status.FAILED):
                 webhook_events.video_finished(self)  # video.completed / video.failed, sent after commit
         return done
 
     def claim_for_submit(self, lease_seconds):
         now = timezone.now()
         return self._move(
-            [self.QUEUED], status=self.SUBMITTING, lease_until=now + timedelta(seconds=lease_seconds)
+            [self.Status.QUEUED], status=self.Status.SUBMITTING, lease_until=now + timedelta(seconds=lease_seconds)
         )
 
     def mark_submitted(self, task_id, first_poll_at):
         now = timezone.now()
         return self._move(
-            [self.SUBMITTING], status=self.SUBMITTED, pixapi_task_id=task_id, submitted_at=now,
+            [self.Status.SUBMITTING], status=self.Status.SUBMITTED, pixapi_task_id=task_id, submitted_at=now,
             next_poll_at=first_poll_at, lease_until=None,
         )
 
     def requeue(self, not_before):
         """Back to the queue: Pixapi said no for now (rate limit) and nothing was created."""
-        return self._move([self.SUBMITTING], status=self.QUEUED, next_poll_at=not_before, lease_until=None)
+        return self._move([self.Status.SUBMITTING], status=self.Status.QUEUED, next_poll_at=not_before, lease_until=None)
 
     def mark_running(self, progress, next_poll_at, lease=None):
         changes = dict(
-            status=self.RUNNING, progress=max(self.progress, min(progress, 99)), next_poll_at=next_poll_at,
+            status=self.Status.RUNNING, progress=max(self.progress, min(progress, 99)), next_poll_at=next_poll_at,
             lease_until=None, poll_errors=0, polls=F("polls") + 1,
         )
-        if self.started_at is None and (progress > 0 or self.status == self.RUNNING):
+        if self.started_at is None and (progress > 0 or self.status == self.Status.RUNNING):
             changes["started_at"] = timezone.now()
         return self._move(self.POLLED, lease=lease, **changes)
 
@@ -389,7 +400,7 @@ class Generation(models.Model):
     def mark_downloading(self, result_url, lease=None):
         now = timezone.now()
         return self._move(
-            self.POLLED, lease=lease, status=self.DOWNLOADING, progress=100, result_url=result_url, pixapi_done_at=now,
+            self.POLLED, lease=lease, status=self.Status.DOWNLOADING, progress=100, result_url=result_url, pixapi_done_at=now,
             started_at=self.started_at or now, next_poll_at=now, lease_until=None, polls=F("polls") + 1,
         )
 
@@ -398,24 +409,24 @@ class Generation(models.Model):
         free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
         lease = now + timedelta(seconds=lease_seconds)
         # Counted when taken, not when it fails: a worker killed by a bad result counts too.
-        taken = Generation.objects.filter(free, pk=self.pk, status=self.DOWNLOADING).update(
+        taken = Generation.objects.filter(free, pk=self.pk, status=self.Status.DOWNLOADING).update(
             lease_until=lease, download_attempts=F("download_attempts") + 1
         )
         return taken == 1
 
     def release_download(self, retry_at):
-        return self._move([self.DOWNLOADING], lease_until=None, next_poll_at=retry_at, updated_at=self.updated_at)
+        return self._move([self.Status.DOWNLOADING], lease_until=None, next_poll_at=retry_at, updated_at=self.updated_at)
 
     def mark_completed(self, video_name, poster_name, info):
         return self._move(
-            [self.DOWNLOADING], status=self.COMPLETED, progress=100, video=video_name, poster=poster_name,
+            [self.Status.DOWNLOADING], status=self.Status.COMPLETED, progress=100, video=video_name, poster=poster_name,
             video_bytes=info["bytes"], video_width=info["width"], video_height=info["height"],
             video_seconds=info["seconds"], finished_at=timezone.now(), next_poll_at=None, lease_until=None,
         )
 
     def mark_failed(self, code, message, detail="", expected=None):
         return self._move(
-            expected or self.ACTIVE, status=self.FAILED, error_code=code, error_message=message,
+            expected or self.ACTIVE, status=self.Status.FAILED, error_code=code, error_message=message,
             error_detail=detail[:2000], finished_at=timezone.now(), next_poll_at=None, lease_until=None,
         )
 

@@ -227,7 +227,7 @@ def fitted(picture, size, fit):
     """The picture at the video's exact size: cropped to fill, or letterboxed on black."""
     width, height = astuple(VideoSize.parse(size))
     image = open_image(picture)
-    if fit == "letterbox":
+    if fit == Generation.Fit.LETTERBOX:
         return ImageOps.pad(image, (width, height), Image.Resampling.LANCZOS, color=(0, 0, 0))
     return ImageOps.fit(image, (width, height), Image.Resampling.LANCZOS)
 

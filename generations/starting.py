@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import credits, plans
+from accounts.offer import offer_for
 from generations import pictures, taskqueue
 from generations.models import Generation, ImageRequest
 from catalog import presets
@@ -15,12 +16,12 @@ from catalog import presets
 
 def start_generation(
     user, *, model, prompt, duration, size, style="", camera="", client_token=None, source=None,
-    input_picture=None, fit="crop", full_prompt=None, confirm_budget=False,
+    input_picture=None, fit=Generation.Fit.CROP, full_prompt=None, confirm_budget=False,
 ):
     """Queues a generation, holding its cost, and hands it to the cluster once the row is committed.
 
     The same form token twice (a double click, a resent form) gives back the first generation.
-    Returns (generation, created). Raises credits.Refused, with words for the creator and nothing
+    Returns (generation, created). Raises credits.Refused (accounts.words says why) and nothing is
     created, when their plan, their budget (unless `confirm_budget`) or their balance does not allow it.
     """
     if client_token:
@@ -32,7 +33,7 @@ def start_generation(
             # The creator's account row is locked until commit, so their requests go one at a time
             # and the checks below still hold when the hold is written.
             credits.lock_account(user)
-            plans.check_request(user, model, duration, size)
+            offer_for(user).check(model, duration, size)
             plans.check_running(user, *in_progress(user))
             cost = model.price(duration, size)
             if not confirm_budget:
@@ -42,9 +43,9 @@ def start_generation(
                 full_prompt=full_prompt or presets.full_prompt(prompt, style, camera), duration=duration,
                 size=size, cost=cost, client_token=client_token, source=source,
                 input_picture=input_picture, fit=fit,
-                start=Generation.IMAGE if input_picture else Generation.TEXT,
+                start=Generation.Start.IMAGE if input_picture else Generation.Start.TEXT,
             )
-            credits.hold(user, cost, reference=credits.reference_for(gen), description=prompt, model=model)
+            credits.hold(user, cost, reference=gen.ledger_reference, description=prompt, model=model)
             taskqueue.enqueue(taskqueue.SUBMIT, str(gen.pk))
     except IntegrityError:
         return Generation.objects.get(user=user, client_token=client_token), False
@@ -53,15 +54,15 @@ def start_generation(
 
 def in_progress(user):
     """What the creator has being made now, as their plan's "at once" counts it: (videos, picture requests)."""
-    picture_requests = ImageRequest.objects.filter(user=user, status__in=[ImageRequest.QUEUED, ImageRequest.RUNNING])
+    picture_requests = ImageRequest.objects.filter(user=user, status__in=[ImageRequest.Status.QUEUED, ImageRequest.Status.RUNNING])
     return Generation.objects.for_user(user).active().count(), picture_requests.count()
 
 
 def request_pictures(user, *, model, prompt, n=3, size="1024x1024", client_token=None, confirm_budget=False):
     """Queues an image request, holding its cost; the same form token twice gives back the first one.
 
-    By the same rules as a video (start_generation): raises credits.Refused, with words for the
-    creator and nothing created, when their plan, what they have in progress, their budget (unless
+    By the same rules as a video (start_generation): raises credits.Refused (accounts.words says
+    why) and nothing is created, when their plan, what they have in progress, their budget (unless
     `confirm_budget`), the day's picture requests, the pictures they keep or their balance do not allow it."""
     if client_token:
         existing = ImageRequest.objects.filter(user=user, client_token=client_token).first()
@@ -70,17 +71,17 @@ def request_pictures(user, *, model, prompt, n=3, size="1024x1024", client_token
     try:
         with transaction.atomic():
             credits.lock_account(user)  # held until commit: the checks below stay true until the hold
-            plans.check_model(user, model)
+            offer_for(user).check(model)
             plans.check_running(user, *in_progress(user))
             check_requests_today(user)
             pictures.check_room(user, adding=n)
-            cost = model.credits_per_image * n
+            cost = model.image_price(n)
             if not confirm_budget:
-                credits.check_budget(user, cost, what="These pictures")
+                credits.check_budget(user, cost, what="pictures")
             req = ImageRequest.objects.create(
                 user=user, model=model, prompt=prompt, n=n, size=size, cost=cost, client_token=client_token,
             )
-            credits.hold(user, cost, reference=credits.reference_for(req), description=prompt, model=model)
+            credits.hold(user, cost, reference=req.ledger_reference, description=prompt, model=model)
             taskqueue.enqueue(taskqueue.MAKE_PICTURES, str(req.pk))
     except IntegrityError:
         return ImageRequest.objects.get(user=user, client_token=client_token)
@@ -93,7 +94,4 @@ def check_requests_today(user):
     limit = settings.PICTURE_REQUESTS_PER_DAY
     since = timezone.now() - timedelta(days=1)
     if ImageRequest.objects.filter(user=user, created_at__gte=since).count() >= limit:
-        raise credits.Refused(
-            f"You have asked for {limit} sets of pictures in the last day, as many as the studio makes for "
-            "one account. Try again tomorrow, or pick one of the pictures you have."
-        )
+        raise credits.Refused("picture_requests_today", limit=limit)

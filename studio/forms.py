@@ -1,6 +1,6 @@
 from django import forms
 
-from accounts import plans
+from accounts import words
 from catalog.models import CatalogModel
 from catalog import presets
 
@@ -36,28 +36,23 @@ class GenerationForm(forms.Form):
     )
     client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, plan=None, **kwargs):
+    def __init__(self, *args, offer, **kwargs):
         super().__init__(*args, **kwargs)
-        self.plan = plan
-        models = CatalogModel.objects.filter(kind=CatalogModel.VIDEO, enabled=True, text_to_video=True)
-        if plan is not None:
-            ids = plans.allowed_model_ids(plan)
-            models = models.filter(pk__in=[
-                m.pk for m in models if (ids is None or m.pk in ids) and self._durations(m) and self._sizes(m)
-            ])
-            if ids is not None:
-                self.fields["model"].error_messages["invalid_choice"] = (
-                    f"That model is not part of your {plan.name} plan. Pick one from the list."
-                )
-        self.fields["model"].queryset = models
-        self.chosen_model = self._chosen_model(list(models))
-        self.plan_note = plans.note(plan, models)
+        self.offer, plan = offer, offer.plan
+        models = offer.video_models()
+        if offer.lists_models():
+            self.fields["model"].error_messages["invalid_choice"] = (
+                f"That model is not part of your {plan.name} plan. Pick one from the list."
+            )
+        self.fields["model"].queryset = CatalogModel.objects.filter(pk__in=[m.pk for m in models])
+        self.chosen_model = self._chosen_model(models)
+        self.plan_note = words.plan_note(offer, models)
         self.fields["prompt"].error_messages["max_length"] = (
             f"That prompt is too long: keep it under {MAX_PROMPT:,} characters."
         )
         if self.chosen_model:
             m = self.chosen_model
-            durations, sizes = self._durations(m), self._sizes(m)
+            durations, sizes = offer.durations(m), offer.sizes(m)
             self.fields["duration"].choices = [(d, f"{d} seconds") for d in durations]
             self.fields["size"].choices = [(s, label) for s, label in m.size_choices() if s in sizes]
             self.fields["duration"].error_messages["invalid_choice"] = (
@@ -69,12 +64,6 @@ class GenerationForm(forms.Form):
                 f"{m.name} cannot make that shape. Pick one from the list." if sizes == m.sizes else
                 f"Your {plan.name} plan makes 720p videos. Pick a shape from the list."
             )
-
-    def _durations(self, model):
-        return plans.allowed_durations(self.plan, model)
-
-    def _sizes(self, model):
-        return plans.allowed_sizes(self.plan, model)
 
     def _chosen_model(self, models):
         if not models:
@@ -95,12 +84,10 @@ class GenerationForm(forms.Form):
         if m is None:
             return None
         data = self.data if self.is_bound else self.initial
-        durations, sizes = self._durations(m), self._sizes(m)
+        durations, sizes = self.offer.durations(m), self.offer.sizes(m)
         try:
             duration = int(data.get("duration") or durations[0])
         except (TypeError, ValueError, IndexError):
             return None
         size = data.get("size") or (sizes[0] if sizes else "")
-        if duration not in durations or size not in sizes:
-            return None
-        return m.price(duration, size)
+        return self.offer.cost(m, duration, size)

@@ -5,7 +5,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import credits, plans
+from accounts import credits, words
+from accounts.offer import offer_for
 from generations import updates
 from generations.models import Generation
 from generations.starting import start_generation
@@ -49,7 +50,7 @@ def _uuid_or_none(value):
 
 def _form(request, *args, **kwargs):
     """The create form, offering what the creator's plan allows."""
-    return GenerationForm(*args, plan=plans.plan_for(request.user), **kwargs)
+    return GenerationForm(*args, offer=offer_for(request.user), **kwargs)
 
 
 def _form_context(request, form):
@@ -61,7 +62,7 @@ def _form_context(request, form):
     return {
         "form": form,
         "cost": cost,
-        **credits.cost_line(user, cost),
+        **words.cost_line(user, cost),
         "saved_prompts": SavedPrompt.objects.for_user(user)[:12],
         "recent_prompts": [{"pk": pk, "prompt": prompt} for prompt, pk in list(recent_prompts.items())[:5]],
         "source_id": form.initial.get("source") or form.data.get("source", ""),
@@ -104,11 +105,11 @@ def create(request):
             confirm_budget=request.POST.get("confirm_budget") == "1",
         )
     except credits.OverBudget as question:
-        return _form_again(request, form, budget_question=question.message)
+        return _form_again(request, form, budget_question=words.refusal(question, request.user))
     except credits.Refused as refusal:  # the plan or the balance does not allow it: nothing was made
-        if isinstance(refusal, credits.NotEnoughCredits) and credits.cost_line(request.user, form.cost())["not_enough"]:
+        if isinstance(refusal, credits.NotEnoughCredits) and words.cost_line(request.user, form.cost())["not_enough"]:
             return _form_again(request, form, cost_alert=True)  # the cost line says it, with what to do
-        form.add_error(None, refusal.message)
+        form.add_error(None, words.refusal(refusal, request.user))
         return _form_again(request, form)
     if not request.htmx:
         return redirect("dashboard")

@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts import credits, plans
+from accounts import credits, words
+from accounts.offer import offer_for
 from accounts.throttle import rate_limited
 from generations import media, pictures
-from catalog.models import CatalogModel
 from catalog.sizes import VideoSize
 from generations.models import Generation, Picture
 from generations.starting import request_pictures, start_generation
@@ -35,28 +35,18 @@ def _get_draft(request, pk):
     )
 
 
-def _video_models():
-    return list(CatalogModel.objects.filter(kind=CatalogModel.VIDEO, enabled=True, image_to_video=True))
-
-
-def _image_models():
-    return list(CatalogModel.objects.filter(kind=CatalogModel.IMAGE, enabled=True))
-
-
 def _settings_for(user, draft, data=None):
     """The settings step's choices, filled from the draft (or the form being changed), kept valid and
     within the creator's plan. What the plan leaves out is listed too, disabled, with the plan that has it."""
     data = data or {}
-    plan = plans.plan_for(user)
-    ids = plans.allowed_model_ids(plan)
-    every = _video_models()
-    allowed = [m for m in every if (ids is None or m.pk in ids)
-               and plans.allowed_durations(plan, m) and plans.allowed_sizes(plan, m)]
+    offer = offer_for(user)
+    every = offer.video_models(from_picture=True, every=True)
+    allowed = [m for m in every if offer.makes(m)]
     wanted = data.get("model") or draft.model
     model = next((m for m in allowed if m.slug == wanted), allowed[0] if allowed else None)
     if model is None:
         return None
-    durations, sizes = plans.allowed_durations(plan, model), plans.allowed_sizes(plan, model)
+    durations, sizes = offer.durations(model), offer.sizes(model)
     natural = draft.picture.natural_size() if draft.picture else sizes[0]
     size = data.get("size") or draft.size or natural
     if size not in sizes:
@@ -68,50 +58,42 @@ def _settings_for(user, draft, data=None):
     if duration not in durations:
         duration = 5 if 5 in durations else durations[0]
     fit = data.get("fit") or draft.fit
-    fit = fit if fit in ("crop", "letterbox") else "crop"
+    fit = fit if fit in Generation.Fit.values else Generation.Fit.CROP
     shape = VideoSize.parse(size)
-    others = _Unlocking()
     return {
-        "models": [(m, "" if m in allowed else others.plan_name(m)) for m in every],
-        "durations": [(d, "" if d in durations else others.plan_name(model, duration=d)) for d in model.durations],
-        "sizes": [(value, label, "" if value in sizes else others.plan_name(model, size=value))
+        "models": [(m, "" if m in allowed else _locked(offer, m)) for m in every],
+        "durations": [(d, "" if d in durations else _locked(offer, model, duration=d)) for d in model.durations],
+        "sizes": [(value, label, "" if value in sizes else _locked(offer, model, size=value))
                   for value, label in model.size_choices()],
         "model": model, "size": size, "duration": duration, "fit": fit,
-        "portrait": shape.is_portrait, "cost": model.price(duration, size), "size_label": shape.label,
+        "portrait": shape.is_portrait, "cost": offer.cost(model, duration, size), "size_label": shape.label,
         "mismatch": draft.picture is not None and draft.picture.is_portrait != shape.is_portrait,
     }
 
 
-class _Unlocking:
-    """Names the plan that makes a locked choice, reading the plans once, only when something is locked."""
-
-    def __init__(self):
-        self.plans = None
-
-    def plan_name(self, model, **choice):
-        if self.plans is None:
-            self.plans = plans.plans_in_order()
-        plan = plans.unlocking(self.plans, model, **choice)
-        return f"{plan.name} plan" if plan else "Not offered"
+def _locked(offer, model, **choice):
+    """What a choice the plan leaves out says: the plan that has it."""
+    return words.locked_by(offer.unlocking(model, **choice))
 
 
 def _image_model_choices(user):
     """The image models, each with the plan that has it when the creator's does not ("" when it does)."""
-    ids = plans.allowed_model_ids(plans.plan_for(user))
-    others = _Unlocking()
-    return [(m, "" if ids is None or m.pk in ids else others.plan_name(m)) for m in _image_models()]
+    offer = offer_for(user)
+    return [(m, "" if offer.includes(m) else _locked(offer, m)) for m in offer.image_models(every=True)]
 
 
 def _not_made(user, data, chosen):
     """Why the settings posted were not taken: the plan's words when it leaves them out."""
-    model = next((m for m in _video_models() if m.slug == data.get("model")), None)
+    offer = offer_for(user)
+    model = next((m for m in offer.video_models(from_picture=True, every=True) if m.slug == data.get("model")), None)
     try:
         if model is not None:
-            plans.check_request(user, model, int(data.get("duration") or 0), data.get("size") or "")
+            offer.check(model, int(data.get("duration") or 0), data.get("size") or "")
     except ValueError:
         pass
-    except plans.PlanLimit as refusal:
-        return f"{refusal.message} We picked the closest settings your plan makes: check them and continue."
+    except credits.Refused as refusal:
+        return (f"{words.refusal(refusal, user)} We picked the closest settings your plan makes: "
+                "check them and continue.")
     return (f"{chosen['model'].name} cannot make that. We picked the closest settings it can make: "
             "check them and continue.")
 
@@ -125,7 +107,7 @@ def _context(request, draft, **extra):
         user = request.user
         context.update(
             pictures=Picture.objects.for_user(user)[:24],
-            videos=Generation.objects.for_user(user).filter(status=Generation.COMPLETED).select_related("model")[:12],
+            videos=Generation.objects.for_user(user).filter(status=Generation.Status.COMPLETED).select_related("model")[:12],
             image_models=_image_model_choices(user),
             image_request=draft.image_request,
             make_token=uuid.uuid4(),
@@ -136,7 +118,7 @@ def _context(request, draft, **extra):
         context["settings"] = _settings_for(request.user, draft)
         context["full_prompt"] = presets.motion_prompt(draft.prompt, draft.motions)
         if context["settings"]:
-            context.update(credits.cost_line(request.user, context["settings"]["cost"]))
+            context.update(words.cost_line(request.user, context["settings"]["cost"]))
     context.update(extra)
     return context
 
@@ -236,7 +218,7 @@ def settings_preview(request, pk):
     context = _context(request, draft)
     context["settings"] = _settings_for(request.user, draft, request.GET)
     if context["settings"]:
-        context.update(credits.cost_line(request.user, context["settings"]["cost"]))
+        context.update(words.cost_line(request.user, context["settings"]["cost"]))
     return render(request, "studio/wizard.html#settings_fields", context)
 
 
@@ -294,7 +276,7 @@ def choose(request, pk):
 def frame(request, pk):
     draft = _get_draft(request, pk)
     gen = get_object_or_404(
-        Generation, pk=_uuid(request.POST.get("generation")), user=request.user, status=Generation.COMPLETED,
+        Generation, pk=_uuid(request.POST.get("generation")), user=request.user, status=Generation.Status.COMPLETED,
     )
     which = "last" if request.POST.get("which") == "last" else "first"
     try:
@@ -323,7 +305,7 @@ class MakePicturesForm(forms.Form):
 def make(request, pk):
     draft = _get_draft(request, pk)
     form = MakePicturesForm(request.POST)
-    models = {m.slug: m for m in _image_models()}
+    models = {m.slug: m for m in offer_for(request.user).image_models(every=True)}
     if not form.is_valid():
         return _show(request, draft, make_error=" ".join(e for errors in form.errors.values() for e in errors),
                      make_prompt=request.POST.get("prompt", ""))
@@ -339,9 +321,12 @@ def make(request, pk):
             client_token=form.cleaned_data["client_token"], confirm_budget=request.POST.get("confirm_budget") == "yes",
         )
     except credits.OverBudget as refusal:
-        return _show(request, draft, make_error=str(refusal), make_prompt=form.cleaned_data["prompt"],
-                     make_model=model.slug, make_confirm_budget=True)
-    except (credits.Refused, pictures.PictureRefused) as refusal:
+        return _show(request, draft, make_error=words.refusal(refusal, request.user),
+                     make_prompt=form.cleaned_data["prompt"], make_model=model.slug, make_confirm_budget=True)
+    except credits.Refused as refusal:
+        return _show(request, draft, make_error=words.refusal(refusal, request.user),
+                     make_prompt=form.cleaned_data["prompt"], make_model=model.slug)
+    except pictures.PictureRefused as refusal:
         return _show(request, draft, make_error=str(refusal), make_prompt=form.cleaned_data["prompt"],
                      make_model=model.slug)
     draft.save()
@@ -370,9 +355,9 @@ def submit(request, pk):
             camera=",".join(draft.motions)[:40], confirm_budget=request.POST.get("confirm_budget") == "yes",
         )
     except credits.OverBudget as refusal:
-        return _show(request, draft, error=str(refusal), confirm_budget=True)
+        return _show(request, draft, error=words.refusal(refusal, request.user), confirm_budget=True)
     except credits.Refused as refusal:
-        return _show(request, draft, error=str(refusal))
+        return _show(request, draft, error=words.refusal(refusal, request.user))
     Draft.objects.filter(pk=draft.pk).update(generation=gen)
     url = f"{reverse('dashboard')}#generation-{gen.pk}"
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

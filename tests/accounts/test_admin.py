@@ -114,13 +114,13 @@ def creators_things(user, prompt):
     """A finished video with its files, one still being made (its cost held), and an uploaded picture."""
     wan = CatalogModel.objects.get(slug="wan")
     done = Generation.objects.create(user=user, model=wan, prompt=prompt, full_prompt=prompt, duration=2,
-                                     size="1280x720", status=Generation.COMPLETED, finished_at=timezone.now())
+                                     size="1280x720", status=Generation.Status.COMPLETED, finished_at=timezone.now())
     done.video = default_storage.save(f"videos/{done.pk}.mp4", ContentFile(b"video"))
     done.poster = default_storage.save(f"posters/{done.pk}.jpg", ContentFile(b"poster"))
     done.save()
     running = Generation.objects.create(user=user, model=wan, prompt=prompt, full_prompt=prompt, duration=2,
-                                        size="1280x720", status=Generation.RUNNING, cost=10)
-    credits.hold(user, 10, reference=credits.reference_for(running))
+                                        size="1280x720", status=Generation.Status.RUNNING, cost=10)
+    credits.hold(user, 10, reference=running.ledger_reference)
     picture = Picture.objects.create(
         user=user, origin=Picture.UPLOAD, width=10, height=10, from_generation=done,
         image=default_storage.save("pictures/a.jpg", ContentFile(b"picture")),

@@ -10,7 +10,7 @@ from django.db import IntegrityError, close_old_connections, connection, transac
 from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from accounts import credits
+from accounts import credits, words
 from accounts.models import CreditAccount, CreditEntry, Plan, User
 from catalog.models import CatalogModel
 from generations.models import Generation
@@ -69,10 +69,11 @@ def test_a_hold_past_the_balance_is_refused_in_plain_words_and_changes_nothing(c
     credits.grant(creator, 5)
     with pytest.raises(credits.NotEnoughCredits) as refusal:
         credits.hold(creator, 12, reference="generation:d")
-    assert "This video costs 12 credits and you have 5 credits." in refusal.value.message
-    assert "Pick a shorter length or a cheaper model" in refusal.value.message
+    said = words.refusal(refusal.value, creator)
+    assert "This video costs 12 credits and you have 5 credits." in said
+    assert "Pick a shorter length or a cheaper model" in said
     assert credits.balance_of(creator) == 5
-    assert not CreditEntry.objects.filter(kind=CreditEntry.HOLD).exists()
+    assert not CreditEntry.objects.filter(kind=CreditEntry.Kind.HOLD).exists()
 
 
 def test_an_image_request_can_hold_less_than_it_charges_back(creator):
@@ -118,12 +119,12 @@ def test_a_refund_gives_back_what_was_spent_once(creator, operator):
 
 
 def test_a_queued_generation_holds_its_price(creator, monkeypatch):
-    monkeypatch.setattr("generations.tracking.enqueue", lambda *a: None)
+    monkeypatch.setattr("generations.taskqueue.enqueue", lambda *a: None)
     credits.grant(creator, 100)
     veo = CatalogModel.objects.get(slug="veo")
     gen, _ = start_generation(creator, model=veo, prompt="A whale breaching", duration=5, size="1920x1080")
     assert gen.cost == veo.price(5, "1920x1080") == 12
-    hold = CreditEntry.objects.get(kind=CreditEntry.HOLD)
+    hold = CreditEntry.objects.get(kind=CreditEntry.Kind.HOLD)
     assert (hold.amount, hold.reference, hold.model, hold.description) == (
         -12, f"generation:{gen.pk}", veo, "A whale breaching"
     )
@@ -131,7 +132,7 @@ def test_a_queued_generation_holds_its_price(creator, monkeypatch):
 
 
 def test_marking_failed_twice_returns_the_hold_once(creator, monkeypatch):
-    monkeypatch.setattr("generations.tracking.enqueue", lambda *a: None)
+    monkeypatch.setattr("generations.taskqueue.enqueue", lambda *a: None)
     credits.grant(creator, 10)
     gen, _ = start_generation(creator, model=CatalogModel.objects.get(slug="wan"), prompt="Rain", duration=2,
                               size="1280x720")
@@ -143,7 +144,7 @@ def test_marking_failed_twice_returns_the_hold_once(creator, monkeypatch):
 
 def test_a_generation_from_before_credits_settles_quietly(creator):
     gen = Generation.objects.create(user=creator, model=CatalogModel.objects.get(slug="wan"), prompt="Old",
-                                    full_prompt="Old", duration=2, size="1280x720", status=Generation.RUNNING)
+                                    full_prompt="Old", duration=2, size="1280x720", status=Generation.Status.RUNNING)
     assert gen.mark_failed("lost", "Lost")
     assert not CreditEntry.objects.exists()
 
@@ -162,7 +163,7 @@ def _submit_concurrently(user, count, prompt):
             start_generation(user, model=wan, prompt=f"{prompt} {i}", duration=2, size="1280x720")
             return "accepted"
         except credits.Refused as refusal:
-            return refusal.message
+            return words.refusal(refusal, user)
         finally:
             connection.close()
 
@@ -172,7 +173,7 @@ def _submit_concurrently(user, count, prompt):
 
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_submissions_with_credits_for_ten_accept_exactly_ten(monkeypatch):
-    monkeypatch.setattr("generations.tracking.enqueue", lambda *a: None)
+    monkeypatch.setattr("generations.taskqueue.enqueue", lambda *a: None)
     user = User.objects.create_user(username="rush", email="rush@example.com", password="x")
     user.plan = Plan.objects.create(slug="no-limits", name="No limits", max_running=None)
     user.save()
@@ -184,13 +185,13 @@ def test_fifty_concurrent_submissions_with_credits_for_ten_accept_exactly_ten(mo
     assert answers.count("accepted") == 10
     assert all("you have no credits left" in a for a in answers if a != "accepted")
     assert Generation.objects.filter(user=user).count() == 10
-    assert CreditEntry.objects.filter(user=user, kind=CreditEntry.HOLD).count() == 10
+    assert CreditEntry.objects.filter(user=user, kind=CreditEntry.Kind.HOLD).count() == 10
     assert credits.balance_of(user) == 0 == ledger_sum(user)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_submissions_never_pass_the_plans_limit_of_videos_at_once(monkeypatch):
-    monkeypatch.setattr("generations.tracking.enqueue", lambda *a: None)
+    monkeypatch.setattr("generations.taskqueue.enqueue", lambda *a: None)
     user = User.objects.create_user(username="busy", email="busy@example.com", password="x")
     user.plan = Plan.objects.create(slug="three", name="Three", max_running=3)
     user.save()

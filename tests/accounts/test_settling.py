@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts import alerts, credits
 from accounts.models import CreditEntry, OperatorAlert
-from generations import tracking
+from generations import lifecycle, sweeper
 from catalog.models import CatalogModel
 from generations.models import Generation
 from tests.generations.test_lifecycle import drive, fast_sandbox, make, run_queue  # noqa: F401 (a fixture)
@@ -29,10 +29,10 @@ def test_a_stored_video_is_charged_once(owner, fast_sandbox, queue):
 
     gen = drive(gen, queue)
 
-    assert gen.status == Generation.COMPLETED
+    assert gen.status == Generation.Status.COMPLETED
     assert entries_of(gen) == [("charge", -4), ("hold", -4), ("release", 4)]
     assert credits.balance_of(owner) == START - 4
-    tracking.download(gen.pk)  # a download task run again changes nothing
+    lifecycle.download(gen.pk)  # a download task run again changes nothing
     assert gen.mark_completed("videos/x.mp4", "posters/x.jpg", {"bytes": 1, "width": 1, "height": 1, "seconds": 1}) is False
     assert len(entries_of(gen)) == 3
 
@@ -53,10 +53,10 @@ def test_a_stored_video_is_charged_once(owner, fast_sandbox, queue):
 def test_every_failure_returns_the_hold_once(owner, fast_sandbox, queue, marker, code):
     gen = drive(make(owner, prompt=f"A quiet harbour [sandbox:{marker}]"), queue)
 
-    assert (gen.status, gen.error_code) == (Generation.FAILED, code)
+    assert (gen.status, gen.error_code) == (Generation.Status.FAILED, code)
     assert entries_of(gen) == [("hold", -4), ("release", 4)]
     assert credits.balance_of(owner) == START
-    tracking.housekeeping()  # the sweeper passing again returns nothing more
+    sweeper.housekeeping()  # the sweeper passing again returns nothing more
     run_queue(queue)
     assert len(entries_of(gen)) == 2 and credits.balance_of(owner) == START
 
@@ -64,7 +64,7 @@ def test_every_failure_returns_the_hold_once(owner, fast_sandbox, queue, marker,
 @pytest.mark.django_db(transaction=True)
 def test_a_video_past_its_time_limit_returns_the_hold(owner, fast_sandbox, queue):
     gen = make(owner, prompt="A clock that never stops [sandbox:never-finish]")
-    drive(gen, queue, until=[Generation.RUNNING])
+    drive(gen, queue, until=[Generation.Status.RUNNING])
     CatalogModel.objects.filter(slug="wan").update(time_limit_seconds=60)
     Generation.objects.filter(pk=gen.pk).update(created_at=timezone.now() - timedelta(seconds=61))
 
@@ -81,8 +81,8 @@ def test_a_worker_dying_mid_submit_returns_the_hold(owner, fast_sandbox, queue):
     assert gen.claim_for_submit(lease_seconds=60)
     Generation.objects.filter(pk=gen.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
 
-    tracking.housekeeping()
-    tracking.housekeeping()
+    sweeper.housekeeping()
+    sweeper.housekeeping()
 
     gen.refresh_from_db()
     assert gen.error_code == "outcome_unknown"
@@ -93,12 +93,12 @@ def test_a_worker_dying_mid_submit_returns_the_hold(owner, fast_sandbox, queue):
 @pytest.mark.django_db(transaction=True)
 def test_an_operator_stopping_a_video_returns_the_hold(owner, operator, fast_sandbox, queue, client):
     gen = make(owner, prompt="A clock that never stops [sandbox:never-finish]")
-    drive(gen, queue, until=[Generation.RUNNING])
+    drive(gen, queue, until=[Generation.Status.RUNNING])
     client.force_login(operator)
     for _ in range(2):  # an operator clicking twice
         client.post(reverse("admin:generations_generation_changelist"),
                     {"action": "mark_failed", "_selected_action": [str(gen.pk)]})
-    assert Generation.objects.get(pk=gen.pk).status == Generation.FAILED
+    assert Generation.objects.get(pk=gen.pk).status == Generation.Status.FAILED
     assert entries_of(gen) == [("hold", -4), ("release", 4)]
 
 
@@ -132,14 +132,14 @@ def test_an_operator_refunds_a_ready_video_once(owner, operator, fast_sandbox, q
                     {"action": "refund", "_selected_action": [str(gen.pk)]})
     assert entries_of(gen) == [("charge", -4), ("hold", -4), ("refund", 4), ("release", 4)]
     assert credits.balance_of(owner) == START
-    refund = CreditEntry.objects.get(kind=CreditEntry.REFUND)
+    refund = CreditEntry.objects.get(kind=CreditEntry.Kind.REFUND)
     assert refund.created_by == operator and refund.reason == f"Refunded by {operator}"
 
 
 @pytest.mark.django_db
 def test_an_operators_retry_for_a_creator_short_of_credits_says_why(owner, operator, client, queue):
     gen = Generation.objects.create(user=owner, model=CatalogModel.objects.get(slug="wan"), prompt="Retry me",
-                                    full_prompt="Retry me", duration=2, size="1280x720", status=Generation.FAILED)
+                                    full_prompt="Retry me", duration=2, size="1280x720", status=Generation.Status.FAILED)
     credits.adjust(owner, -START, reason="Test")
     client.force_login(operator)
     html = client.post(reverse("admin:generations_generation_changelist"),

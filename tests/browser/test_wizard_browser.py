@@ -88,7 +88,7 @@ def test_upload_a_photo_and_watch_it_come_to_life(live_server, cluster, page, lo
     red, green, blue = frame_colour(page, video)
     assert red > 150 and blue < 120  # the orange sky of the creator's photo, not a generic scene
     gen = Generation.objects.get(user=owner)
-    assert gen.status == Generation.COMPLETED and gen.start == Generation.IMAGE
+    assert gen.status == Generation.Status.COMPLETED and gen.start == Generation.Start.IMAGE
     assert page.console_errors == [], page.console_errors
 
 

@@ -25,7 +25,7 @@ def make(user, status, prompt="A harbour at dawn", task_id=None):
     wan = CatalogModel.objects.get(slug="wan")
     return Generation.objects.create(
         user=user, model=wan, prompt=prompt, full_prompt=prompt, duration=2, size="1280x720", status=status,
-        pixapi_task_id=task_id, error_message="It failed." if status == Generation.FAILED else "",
+        pixapi_task_id=task_id, error_message="It failed." if status == Generation.Status.FAILED else "",
     )
 
 
@@ -36,8 +36,8 @@ def test_admin_needs_staff_rights(client, owner):
 
 
 def test_list_filters_and_searches(client, operator, owner):
-    make(owner, Generation.FAILED, prompt="A broken bridge", task_id="task_01AAAAAAAAAAAAAAAAAAAAAAAA")
-    make(owner, Generation.COMPLETED, prompt="A golden field")
+    make(owner, Generation.Status.FAILED, prompt="A broken bridge", task_id="task_01AAAAAAAAAAAAAAAAAAAAAAAA")
+    make(owner, Generation.Status.COMPLETED, prompt="A golden field")
     client.force_login(operator)
     url = reverse("admin:generations_generation_changelist")
     html = client.get(url).content.decode()
@@ -49,37 +49,37 @@ def test_list_filters_and_searches(client, operator, owner):
 
 
 def test_change_page_shows_the_error_and_timings(client, operator, owner):
-    gen = make(owner, Generation.FAILED, prompt="A broken bridge")
+    gen = make(owner, Generation.Status.FAILED, prompt="A broken bridge")
     client.force_login(operator)
     html = client.get(reverse("admin:generations_generation_change", args=[gen.pk])).content.decode()
     assert "It failed." in html and "Timings" in html and "Tracking" in html
 
 
 def test_retry_starts_a_new_generation_from_a_failed_one(client, operator, owner, queue):
-    failed = make(owner, Generation.FAILED, prompt="Try me again")
-    make(owner, Generation.COMPLETED, prompt="Leave me be")
+    failed = make(owner, Generation.Status.FAILED, prompt="Try me again")
+    make(owner, Generation.Status.COMPLETED, prompt="Leave me be")
     client.force_login(operator)
     client.post(reverse("admin:generations_generation_changelist"), {
         "action": "retry", "_selected_action": [str(g.pk) for g in Generation.objects.all()],
     })
     new = Generation.objects.get(source=failed)
-    assert new.status == Generation.QUEUED and new.user == owner and new.prompt == "Try me again"
+    assert new.status == Generation.Status.QUEUED and new.user == owner and new.prompt == "Try me again"
     assert queue == [("submit_generation", (str(new.pk),))]
     assert Generation.objects.count() == 3
 
 
 def test_mark_failed_ends_only_active_ones(client, operator, owner):
-    running = make(owner, Generation.RUNNING, prompt="Stuck")
-    done = make(owner, Generation.COMPLETED, prompt="Done")
+    running = make(owner, Generation.Status.RUNNING, prompt="Stuck")
+    done = make(owner, Generation.Status.COMPLETED, prompt="Done")
     client.force_login(operator)
     client.post(reverse("admin:generations_generation_changelist"), {
         "action": "mark_failed", "_selected_action": [str(running.pk), str(done.pk)],
     })
     running.refresh_from_db()
     done.refresh_from_db()
-    assert running.status == Generation.FAILED and running.error_code == "operator"
+    assert running.status == Generation.Status.FAILED and running.error_code == "operator"
     assert "Nothing was charged" in running.error_message
-    assert done.status == Generation.COMPLETED
+    assert done.status == Generation.Status.COMPLETED
 
 
 def test_catalog_is_editable(client, operator):
@@ -107,9 +107,9 @@ def held(user, status, prompt="A harbour at dawn", **extra):
     gen = make(user, status, prompt=prompt)
     Generation.objects.filter(pk=gen.pk).update(cost=10, **extra)
     gen.refresh_from_db()
-    credits.hold(user, 10, reference=credits.reference_for(gen))
-    if status == Generation.COMPLETED:
-        credits.settle(gen, succeeded=True)
+    credits.hold(user, 10, reference=gen.ledger_reference)
+    if status == Generation.Status.COMPLETED:
+        credits.settle(gen.user_id, gen.ledger_reference, succeeded=True)
     return gen
 
 
@@ -131,7 +131,7 @@ def snapshot():
 
 
 def test_view_only_staff_are_offered_no_action(client, viewer, operator, owner):
-    make(owner, Generation.FAILED, prompt="A broken bridge")
+    make(owner, Generation.Status.FAILED, prompt="A broken bridge")
     client.force_login(operator)
     offered = client.get(reverse(CHANGELIST)).content.decode()
     assert all(f'value="{action}"' in offered for action in ACTIONS)
@@ -144,11 +144,11 @@ def test_view_only_staff_are_offered_no_action(client, viewer, operator, owner):
 
 @pytest.mark.parametrize("action", ACTIONS)
 def test_view_only_staff_cannot_run_an_action(client, viewer, owner, queue, media_root, action):
-    held(owner, Generation.FAILED, prompt="Failed once")
-    held(owner, Generation.RUNNING, prompt="Still running")
-    shared = held(owner, Generation.COMPLETED, prompt="Shared and ready")
+    held(owner, Generation.Status.FAILED, prompt="Failed once")
+    held(owner, Generation.Status.RUNNING, prompt="Still running")
+    shared = held(owner, Generation.Status.COMPLETED, prompt="Shared and ready")
     sharing.share(shared, show_prompt=False, in_gallery=False)
-    featured = held(owner, Generation.COMPLETED, prompt="Featured already", featured=True)
+    featured = held(owner, Generation.Status.COMPLETED, prompt="Featured already", featured=True)
     sharing.share(featured, show_prompt=False, in_gallery=False)
     before, balance = snapshot(), credits.balance_of(owner)
     client.force_login(viewer)
@@ -162,16 +162,16 @@ def test_view_only_staff_cannot_run_an_action(client, viewer, owner, queue, medi
 
 
 def test_staff_with_change_permission_run_the_actions(client, owner):
-    running = held(owner, Generation.RUNNING, prompt="Stuck")
+    running = held(owner, Generation.Status.RUNNING, prompt="Stuck")
     client.force_login(staff_with("view_generation", "change_generation", name="changer"))
     client.post(reverse(CHANGELIST), {"action": "mark_failed", "_selected_action": [str(running.pk)]})
     running.refresh_from_db()
-    assert running.status == Generation.FAILED
-    assert CreditEntry.objects.filter(kind=CreditEntry.RELEASE, reference=credits.reference_for(running)).exists()
+    assert running.status == Generation.Status.FAILED
+    assert CreditEntry.objects.filter(kind=CreditEntry.Kind.RELEASE, reference=running.ledger_reference).exists()
 
 
 def test_staff_media_views_need_the_view_permission(client, owner, media_root):
-    gen = with_files(held(owner, Generation.COMPLETED))
+    gen = with_files(held(owner, Generation.Status.COMPLETED))
     client.force_login(staff_with(name="plainstaff"))
     assert client.get(reverse("admin_generation_video", args=[gen.pk])).status_code == 403
     assert client.get(reverse("admin_generation_poster", args=[gen.pk])).status_code == 403
@@ -187,7 +187,7 @@ def test_staff_media_views_need_the_view_permission(client, owner, media_root):
 
 def test_deleting_an_in_flight_generation_ends_it_and_returns_its_hold(client, operator, owner):
     before = credits.balance_of(owner)
-    gen = held(owner, Generation.RUNNING, prompt="Deleted while running", lease_until=timezone.now())
+    gen = held(owner, Generation.Status.RUNNING, prompt="Deleted while running", lease_until=timezone.now())
     assert credits.balance_of(owner) == before - 10
     client.force_login(operator)
 
@@ -202,10 +202,10 @@ def test_deleting_an_in_flight_generation_ends_it_and_returns_its_hold(client, o
 
 def test_deleting_generations_removes_their_files(client, operator, owner, media_root,
                                                   django_capture_on_commit_callbacks):
-    one = with_files(held(owner, Generation.COMPLETED, prompt="One"))
-    two = with_files(held(owner, Generation.COMPLETED, prompt="Two"))
-    running = held(owner, Generation.RUNNING, prompt="Three")
-    kept = with_files(held(owner, Generation.COMPLETED, prompt="Kept"))
+    one = with_files(held(owner, Generation.Status.COMPLETED, prompt="One"))
+    two = with_files(held(owner, Generation.Status.COMPLETED, prompt="Two"))
+    running = held(owner, Generation.Status.RUNNING, prompt="Three")
+    kept = with_files(held(owner, Generation.Status.COMPLETED, prompt="Kept"))
     client.force_login(operator)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -234,7 +234,7 @@ def change_form(gen, **values):
 
 
 def test_the_change_form_cannot_feature_an_unshared_video(client, operator, owner):
-    gen = held(owner, Generation.COMPLETED, prompt="Never shared")
+    gen = held(owner, Generation.Status.COMPLETED, prompt="Never shared")
     client.force_login(operator)
     url = reverse("admin:generations_generation_change", args=[gen.pk])
 
@@ -252,7 +252,7 @@ def test_the_change_form_cannot_feature_an_unshared_video(client, operator, owne
 
 
 def test_tracking_fields_are_read_only_on_the_change_form(client, operator, owner):
-    gen = held(owner, Generation.RUNNING)
+    gen = held(owner, Generation.Status.RUNNING)
     client.force_login(operator)
     html = client.get(reverse("admin:generations_generation_change", args=[gen.pk])).content.decode()
     for field in ["status", "progress", "lease_until", "next_poll_at", "pixapi_task_id", "model", "duration",
@@ -274,25 +274,25 @@ def worker_moves_while_the_form_is_saved(monkeypatch, gen, **changes):
 
 
 def test_saving_the_change_form_keeps_what_a_worker_changed_meanwhile(client, operator, owner, monkeypatch):
-    gen = held(owner, Generation.RUNNING, prompt="Being made", progress=20)
+    gen = held(owner, Generation.Status.RUNNING, prompt="Being made", progress=20)
     client.force_login(operator)
     url = reverse("admin:generations_generation_change", args=[gen.pk])
     assert client.get(url).status_code == 200
     lease = timezone.now() + timedelta(minutes=2)
     Generation.objects.filter(pk=gen.pk).update(progress=40)  # while the operator reads the page
     worker_moves_while_the_form_is_saved(
-        monkeypatch, gen, status=Generation.DOWNLOADING, progress=100, lease_until=lease, polls=7,
+        monkeypatch, gen, status=Generation.Status.DOWNLOADING, progress=100, lease_until=lease, polls=7,
     )
 
     response = client.post(url, change_form(gen, status="failed", progress="0"))
 
     assert response.status_code == 302
     gen.refresh_from_db()
-    assert (gen.status, gen.progress, gen.lease_until, gen.polls) == (Generation.DOWNLOADING, 100, lease, 7)
+    assert (gen.status, gen.progress, gen.lease_until, gen.polls) == (Generation.Status.DOWNLOADING, 100, lease, 7)
 
 
 def test_featuring_from_the_change_form_keeps_the_creators_sharing_choices(client, operator, owner, monkeypatch):
-    gen = held(owner, Generation.COMPLETED, prompt="Shared")
+    gen = held(owner, Generation.Status.COMPLETED, prompt="Shared")
     sharing.share(gen, show_prompt=False, in_gallery=False)
     gen.refresh_from_db()
     client.force_login(operator)

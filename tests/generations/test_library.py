@@ -30,7 +30,7 @@ def many(user, count, start=None, **extra):
     wan = CatalogModel.objects.get(slug="wan")
     rows = [
         Generation(user=user, model=wan, prompt=f"Clip number {i}", full_prompt=f"Clip number {i}", duration=2,
-                   size="1280x720", status=Generation.COMPLETED, created_at=start + timedelta(minutes=i), **extra)
+                   size="1280x720", status=Generation.Status.COMPLETED, created_at=start + timedelta(minutes=i), **extra)
         for i in range(count)
     ]
     return Generation.objects.bulk_create(rows)
@@ -94,16 +94,16 @@ def test_every_word_of_a_search_must_be_in_the_prompt(logged_in, owner):
 )
 def test_each_filter_narrows_the_library(logged_in, owner, params, expected):
     made = {
-        "ready": make_generation(owner, status=Generation.COMPLETED),
-        "running": make_generation(owner, status=Generation.RUNNING),
-        "failed": make_generation(owner, status=Generation.FAILED),
-        "canceled": make_generation(owner, status=Generation.CANCELED),
-        "veo": make_generation(owner, model="veo", status=Generation.QUEUED),
-        "picture": make_generation(owner, start=Generation.IMAGE, status=Generation.QUEUED),
-        "old": make_generation(owner, status=Generation.QUEUED, created_at=timezone.now() - timedelta(days=40)),
-        "favourite": make_generation(owner, status=Generation.QUEUED, favourite=True,
+        "ready": make_generation(owner, status=Generation.Status.COMPLETED),
+        "running": make_generation(owner, status=Generation.Status.RUNNING),
+        "failed": make_generation(owner, status=Generation.Status.FAILED),
+        "canceled": make_generation(owner, status=Generation.Status.CANCELED),
+        "veo": make_generation(owner, model="veo", status=Generation.Status.QUEUED),
+        "picture": make_generation(owner, start=Generation.Start.IMAGE, status=Generation.Status.QUEUED),
+        "old": make_generation(owner, status=Generation.Status.QUEUED, created_at=timezone.now() - timedelta(days=40)),
+        "favourite": make_generation(owner, status=Generation.Status.QUEUED, favourite=True,
                                      created_at=timezone.now() - timedelta(days=41)),
-        "shared": make_generation(owner, status=Generation.COMPLETED, share_token="t" * 43,
+        "shared": make_generation(owner, status=Generation.Status.COMPLETED, share_token="t" * 43,
                                   created_at=timezone.now() - timedelta(days=42)),
     }
     ids = set(shown(logged_in.get(reverse("library"), params)))
@@ -286,8 +286,8 @@ def test_deleting_asks_first_then_removes_rows_and_files(
 
 
 def test_a_video_still_being_made_is_kept_when_deleting(logged_in, owner):
-    busy = make_generation(owner, status=Generation.RUNNING)
-    done = make_generation(owner, status=Generation.FAILED)
+    busy = make_generation(owner, status=Generation.Status.RUNNING)
+    done = make_generation(owner, status=Generation.Status.FAILED)
     response = logged_in.post(
         reverse("library_bulk"), {"ids": [busy.pk, done.pk], "action": "delete", "confirm": "yes"}, follow=True
     )
@@ -356,8 +356,8 @@ def test_a_videos_page_shows_prompt_settings_cost_timings_and_actions(logged_in,
 
 
 def test_a_videos_page_shows_what_it_was_made_from_and_what_was_made_from_it(logged_in, owner):
-    parent = make_generation(owner, prompt="The first try", status=Generation.COMPLETED)
-    gen = make_generation(owner, prompt="The second try", source=parent, status=Generation.COMPLETED)
+    parent = make_generation(owner, prompt="The first try", status=Generation.Status.COMPLETED)
+    gen = make_generation(owner, prompt="The second try", source=parent, status=Generation.Status.COMPLETED)
     child = make_generation(owner, prompt="The third try", source=gen)
 
     page = logged_in.get(reverse("generation_detail", args=[gen.pk])).content.decode()
@@ -367,10 +367,10 @@ def test_a_videos_page_shows_what_it_was_made_from_and_what_was_made_from_it(log
 
 
 def test_lineage_follows_a_frame_that_was_animated(logged_in, owner):
-    gen = make_generation(owner, prompt="A harbour at noon", status=Generation.COMPLETED)
+    gen = make_generation(owner, prompt="A harbour at noon", status=Generation.Status.COMPLETED)
     frame = Picture.objects.create(user=owner, origin=Picture.FRAME, from_generation=gen, width=1280, height=720,
                                    image="pictures/frame.jpg", thumbnail="pictures/thumbs/frame.jpg", name="Harbour frame")
-    animated = make_generation(owner, prompt="The boats start to sway", start=Generation.IMAGE, input_picture=frame)
+    animated = make_generation(owner, prompt="The boats start to sway", start=Generation.Start.IMAGE, input_picture=frame)
 
     page = logged_in.get(reverse("generation_detail", args=[gen.pk])).content.decode()
     assert "Animated from a frame of it" in page and reverse("generation_detail", args=[animated.pk]) in page
@@ -390,7 +390,7 @@ def test_moving_one_video_from_its_page(logged_in, owner):
 
 
 def test_deleting_from_a_videos_page_comes_back_to_the_library(logged_in, owner):
-    gen = make_generation(owner, status=Generation.COMPLETED)
+    gen = make_generation(owner, status=Generation.Status.COMPLETED)
     detail = reverse("generation_detail", args=[gen.pk])
     response = logged_in.post(reverse("library_bulk"), {
         "ids": [gen.pk], "action": "delete", "confirm": "yes", "next": detail,

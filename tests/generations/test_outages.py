@@ -36,7 +36,7 @@ def fast_sandbox(sandbox_url, settings, tmp_path):
 
 
 def entries(gen):
-    return sorted(CreditEntry.objects.filter(reference=credits.reference_for(gen)).values_list("kind", flat=True))
+    return sorted(CreditEntry.objects.filter(reference=gen.ledger_reference).values_list("kind", flat=True))
 
 
 def files_under(path):
@@ -66,10 +66,10 @@ def test_after_an_outage_a_video_pixapi_finished_is_saved_and_charged(owner, fas
     done = drive(done, queue)
     stuck = drive(stuck, queue)
 
-    assert done.status == Generation.COMPLETED, done.error_detail
+    assert done.status == Generation.Status.COMPLETED, done.error_detail
     assert default_storage.exists(done.video.name)
     assert entries(done) == ["charge", "hold", "release"]
-    assert stuck.status == Generation.FAILED and stuck.error_code == "timed_out"
+    assert stuck.status == Generation.Status.FAILED and stuck.error_code == "timed_out"
     assert "took far longer than it should" in stuck.error_message
     assert entries(stuck) == ["hold", "release"]
     assert credits.balance_of(owner) == before - done.cost
@@ -86,7 +86,7 @@ def test_an_unfinished_task_past_its_limit_is_polled_then_failed_and_refunded_on
 
     sweeper.housekeeping()
     gen.refresh_from_db()
-    assert gen.status == Generation.SUBMITTED  # not failed unseen
+    assert gen.status == Generation.Status.SUBMITTED  # not failed unseen
 
     with ThreadPoolExecutor(2) as pool:
         assert sweeper.poll_once(pool, 10) == 1
@@ -94,7 +94,7 @@ def test_an_unfinished_task_past_its_limit_is_polled_then_failed_and_refunded_on
         sweeper.poll_once(pool, 10)
     gen.refresh_from_db()
     assert stats.snapshot()["routes"]["get_task"] == polls_before + 1  # asked Pixapi first
-    assert gen.status == Generation.FAILED and gen.error_code == "timed_out"
+    assert gen.status == Generation.Status.FAILED and gen.error_code == "timed_out"
     assert entries(gen) == ["hold", "release"]
     assert credits.balance_of(owner) == before
 
@@ -113,12 +113,12 @@ def test_past_its_limit_while_pixapi_does_not_answer_a_task_is_asked_a_few_times
             sweeper.housekeeping()
             assert sweeper.poll_once(pool, 10) == 1
         gen.refresh_from_db()
-        assert gen.status == Generation.SUBMITTED  # a passing error does not end it
+        assert gen.status == Generation.Status.SUBMITTED  # a passing error does not end it
 
         Generation.objects.filter(pk=gen.pk).update(next_poll_at=timezone.now())
         sweeper.poll_once(pool, 10)
     gen.refresh_from_db()
-    assert gen.status == Generation.FAILED and gen.error_code == "timed_out"  # nothing polls for ever
+    assert gen.status == Generation.Status.FAILED and gen.error_code == "timed_out"  # nothing polls for ever
     assert entries(gen) == ["hold", "release"]
 
 
@@ -136,7 +136,7 @@ def test_a_queued_video_past_its_limit_is_never_submitted(owner, fast_sandbox, q
 
     for gen in (late, lost):
         gen.refresh_from_db()
-        assert gen.status == Generation.FAILED and gen.error_code == "not_started"
+        assert gen.status == Generation.Status.FAILED and gen.error_code == "not_started"
         assert "waited longer than its model's time limit" in gen.error_message
         assert "Nothing was charged" in gen.error_message
         assert entries(gen) == ["hold", "release"]
@@ -149,7 +149,7 @@ def test_a_queued_video_past_its_limit_is_never_submitted(owner, fast_sandbox, q
 
 def hurry():
     """Time passes: a download put off for a while is handed out again now."""
-    Generation.objects.filter(status=Generation.DOWNLOADING, lease_until__isnull=True).update(
+    Generation.objects.filter(status=Generation.Status.DOWNLOADING, lease_until__isnull=True).update(
         next_poll_at=timezone.now() - timedelta(hours=1)
     )
 
@@ -171,7 +171,7 @@ def drive_downloads(gen, queue, timeout=40):
 
 
 def assert_failed_refunded_and_clean(owner, gen, before, code, settings):
-    assert gen.status == Generation.FAILED and gen.error_code == code, gen.error_detail
+    assert gen.status == Generation.Status.FAILED and gen.error_code == code, gen.error_detail
     assert "Nothing was charged" in gen.error_message
     assert entries(gen) == ["hold", "release"]
     assert credits.balance_of(owner) == before
@@ -248,7 +248,7 @@ def test_a_result_that_keeps_failing_ends_after_its_tries(owner, fast_sandbox, q
 def test_a_download_that_worked_after_a_failure_completes(owner, fast_sandbox, queue, settings):
     settings.PIXAPI_SANDBOX_FAULTS = "file:unavailable*1"
     gen = drive_downloads(make(owner), queue)
-    assert gen.status == Generation.COMPLETED
+    assert gen.status == Generation.Status.COMPLETED
     assert gen.download_attempts == 2
     assert not OperatorAlert.objects.exists()
 
@@ -336,7 +336,7 @@ def test_one_rows_surprise_never_stops_the_round_or_undoes_the_others(
     others = [g for g in gens if g.pk != odd.pk]
     assert [g.poll_errors for g in others] == [0, 0]
     odd = gens[1]
-    assert odd.status == Generation.SUBMITTED and odd.poll_errors == 1  # backed off, not failed
+    assert odd.status == Generation.Status.SUBMITTED and odd.poll_errors == 1  # backed off, not failed
     assert now < odd.next_poll_at <= now + timedelta(seconds=lifecycle.MAX_WAIT_SECONDS)
 
 
@@ -352,7 +352,7 @@ def test_a_huge_retry_after_on_submit_puts_the_video_back_in_the_queue_for_a_san
     assert lifecycle.submit(gen.pk) == "rate limited"
 
     gen.refresh_from_db()
-    assert gen.status == Generation.QUEUED
+    assert gen.status == Generation.Status.QUEUED
     assert gen.next_poll_at <= timezone.now() + timedelta(seconds=lifecycle.MAX_WAIT_SECONDS)
     assert entries(gen) == ["hold"]
     assert credits.balance_of(owner) == before - gen.cost

@@ -3,7 +3,7 @@ creator's budget, and what one account may ask for in a day or keep."""
 
 import pytest
 
-from accounts import credits, plans
+from accounts import credits, plans, words
 from accounts.models import CreditEntry, User
 from generations.starting import request_pictures
 from catalog.models import CatalogModel
@@ -30,13 +30,13 @@ def ask(user, slug="gemini-2.5-flash-image", **extra):
 
 def nothing_taken(user, before=100):
     assert credits.balance_of(user) == before
-    assert not CreditEntry.objects.filter(user=user, kind=CreditEntry.HOLD, reference__startswith="imagerequest").exists()
+    assert not CreditEntry.objects.filter(user=user, kind=CreditEntry.Kind.HOLD, reference__startswith="imagerequest").exists()
 
 
 def test_an_image_model_outside_the_plan_is_refused_and_nothing_is_taken(fern, queue):
     with pytest.raises(plans.PlanLimit) as refusal:
         ask(fern, "gpt-image-2")
-    assert refusal.value.message == (
+    assert words.refusal(refusal.value, fern) == (
         "GPT Image is not part of your Free plan, which includes Nano Banana. Pick Nano Banana, or ask the studio "
         "team about a plan with more models."
     )
@@ -46,11 +46,11 @@ def test_an_image_model_outside_the_plan_is_refused_and_nothing_is_taken(fern, q
 
 
 def test_picture_requests_take_the_plans_places_at_once_like_videos(fern, queue):
-    make_generation(fern, status=Generation.RUNNING)
+    make_generation(fern, status=Generation.Status.RUNNING)
     ask(fern)
     with pytest.raises(plans.PlanLimit) as refusal:
         ask(fern)
-    assert refusal.value.message == (
+    assert words.refusal(refusal.value, fern) == (
         "You have 1 video and 1 picture request in progress, as many as your Free plan makes at once. "
         "Wait for one to finish, then try again."
     )
@@ -67,7 +67,7 @@ def test_picture_requests_past_the_monthly_budget_need_a_yes(fern, queue):
     fern.save(update_fields=["monthly_budget"])
     with pytest.raises(credits.OverBudget) as refusal:
         ask(fern)
-    assert refusal.value.message.startswith(
+    assert words.refusal(refusal.value, fern).startswith(
         "These pictures (6 credits) would take this month's spending to 6 credits, past your monthly budget of 5 credits."
     )
     nothing_taken(fern)
@@ -81,7 +81,7 @@ def test_picture_requests_a_day_are_limited_with_words(owner, settings, queue):
     ask(owner)
     with pytest.raises(credits.Refused) as refusal:
         ask(owner)
-    assert refusal.value.message == (
+    assert words.refusal(refusal.value, owner) == (
         "You have asked for 2 sets of pictures in the last day, as many as the studio makes for one account. "
         "Try again tomorrow, or pick one of the pictures you have."
     )

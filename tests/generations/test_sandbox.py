@@ -285,7 +285,7 @@ def picture_link(owner, status="submitted"):
     picture = pictures.keep(owner, Image.new("RGB", (300, 200), (30, 160, 90)), Picture.UPLOAD)
     gen = Generation.objects.create(
         user=owner, model=wan, prompt="p", full_prompt="p", duration=2, size="720x1280", status=status,
-        cost=wan.price(2, "720x1280"), start=Generation.IMAGE, input_picture=picture,
+        cost=wan.price(2, "720x1280"), start=Generation.Start.IMAGE, input_picture=picture,
     )
     return pictures.input_image_for(gen)
 

@@ -320,7 +320,7 @@ def test_a_picture_a_video_is_being_made_from_is_kept_with_words(client, creator
     draft = new_draft(client)
     upload(client, draft, image_file())
     picture = Picture.objects.get()
-    gen = make_generation(creator, status=Generation.SUBMITTED, input_picture=picture)
+    gen = make_generation(creator, status=Generation.Status.SUBMITTED, input_picture=picture)
     html = delete_picture(client, draft, picture).content.decode()
     assert "A video is being made from this picture right now. Delete it once the video is ready." in html
     assert Picture.objects.filter(pk=picture.pk).exists() and default_storage.exists(picture.image.name)
@@ -512,7 +512,7 @@ def test_the_signed_picture_url_works_then_expires(client, creator, settings, qu
     client.post(step_url(draft, "settings"), {"model": "wan", "duration": "5", "size": "1280x720", "fit": "crop"})
     client.post(reverse("wizard_submit", args=[draft.pk]))
     gen = Generation.objects.get()
-    Generation.objects.filter(pk=gen.pk).update(status=Generation.SUBMITTING)  # as the submit task makes the URL
+    Generation.objects.filter(pk=gen.pk).update(status=Generation.Status.SUBMITTING)  # as the submit task makes the URL
     url = pictures.input_image_for(gen)
     assert url.startswith(settings.SITE_URL + "/p/")
     path = url.removeprefix(settings.SITE_URL)
@@ -559,11 +559,11 @@ def test_an_uploaded_picture_becomes_a_clip_that_shows_it(client, owner, sandbox
     gen = Generation.objects.get()
     draft.refresh_from_db()
     assert response.status_code == 302 and response["Location"].endswith(f"#generation-{gen.pk}")
-    assert gen.start == Generation.IMAGE and gen.input_picture == draft.picture and gen.fit == "crop"
+    assert gen.start == Generation.Start.IMAGE and gen.input_picture == draft.picture and gen.fit == "crop"
 
     gen = drive(gen, queue)
 
-    assert gen.status == Generation.COMPLETED, gen.error_detail
+    assert gen.status == Generation.Status.COMPLETED, gen.error_detail
     red, green, blue = mean_colour(default_storage.path(gen.video.name))
     assert red > 150 and green < 100 and blue < 100  # the clip is made of the creator's picture
     draft.refresh_from_db()
@@ -583,7 +583,7 @@ def test_make_pictures_first_then_pick_one(client, owner, sandbox_url, media_roo
     assert request.n == 3 and request.cost == 6
     run_queue_pictures(queue)
     request.refresh_from_db()
-    assert request.status == ImageRequest.COMPLETED
+    assert request.status == ImageRequest.Status.COMPLETED
     made = list(request.pictures.all())
     assert len(made) == 3 and all(p.origin == Picture.GENERATED for p in made)
     html = client.get(reverse("wizard_make_status", args=[draft.pk])).content.decode()
@@ -601,7 +601,7 @@ def test_a_refused_picture_prompt_is_told_in_plain_words(client, owner, sandbox_
                 {"prompt": "Something not allowed [sandbox:prompt-rejected]", "model": "gpt-image-2"})
     run_queue_pictures(queue)
     request = ImageRequest.objects.get()
-    assert request.status == ImageRequest.FAILED and request.error_code == "prompt_rejected"
+    assert request.status == ImageRequest.Status.FAILED and request.error_code == "prompt_rejected"
     html = client.get(reverse("wizard_make_status", args=[draft.pk])).content.decode()
     assert "The model turned this prompt down" in html and "Nothing was charged" in html
     assert Picture.objects.count() == 0
@@ -635,7 +635,7 @@ def test_pictures_hold_their_cost_and_are_charged_once_made(client, owner, sandb
     client.post(reverse("wizard_make", args=[draft.pk]),
                 {"prompt": "A kite [sandbox:internal-error]", "model": "gpt-image-2"})
     run_queue_pictures(queue)
-    assert ImageRequest.objects.filter(status=ImageRequest.FAILED).count() == 1
+    assert ImageRequest.objects.filter(status=ImageRequest.Status.FAILED).count() == 1
     assert credits.balance_of(owner) == before - 12  # the failed request's hold came back
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from accounts import credits
+from accounts import credits, words
 from accounts.models import CreditEntry, Plan, User
 
 DEMO_EMAIL = "demo@studio.local"
@@ -27,4 +27,4 @@ class Command(BaseCommand):
             user.refresh_from_db()
         user.mark_email_verified(DEMO_EMAIL)  # an address of the studio's own: nothing to prove
         if credits.welcome(user):
-            self.stdout.write(f"The demo creator has {credits.words(credits.balance_of(user))} to play with")
+            self.stdout.write(f"The demo creator has {words.amount(credits.balance_of(user))} to play with")
