@@ -3,6 +3,7 @@ create form and the wizard (plan limits, budget, balance, holds), and refusals c
 words in one JSON shape. Every lookup goes through the token's creator."""
 
 import math
+from decimal import Decimal
 from datetime import timezone as dt_timezone
 from typing import Optional
 from uuid import UUID
@@ -74,7 +75,7 @@ def _unauthenticated(request, exc):
 def _invalid(request, exc):
     problems = []
     for error in exc.errors[:5]:
-        where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "payload"))
+        where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "payload", "file"))
         problems.append(f"{where}: {error.get('msg', 'not valid')}" if where else error.get("msg", "not valid"))
     return _error(request, 422, "invalid", "The request is not valid. " + "; ".join(problems) + ".")
 
@@ -93,7 +94,8 @@ def _not_found(request, exc):
 
 
 def _money(value):
-    return format(value, "f")
+    """Credits as a decimal string with two places, the same whether just computed or read back."""
+    return format(Decimal(value).quantize(Decimal("0.01")), "f")
 
 
 def _video(request, gen):

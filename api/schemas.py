@@ -39,7 +39,7 @@ class ErrorOut(Schema):
 
 class VideoIn(Schema):
     model_config = {"json_schema_extra": {"examples": [
-        {"prompt": "A red fox trotting through fresh snow at sunrise", "model": "veo", "duration": 5, "size": "1280x720"},
+        {"prompt": "A red fox trotting through fresh snow at sunrise", "model": "wan", "duration": 5, "size": "1280x720"},
     ]}}
 
     prompt: Text = Field(min_length=1, max_length=MAX_PROMPT, description="Describe the video in a few words.")

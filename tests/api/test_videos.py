@@ -23,7 +23,7 @@ def test_a_video_from_a_prompt_is_queued_with_its_cost_held(client, owner, secre
     body = answer.json()
     gen = Generation.objects.get(user=owner)
     assert body["id"] == str(gen.pk) and body["status"] == "queued" and body["progress"] == 0
-    assert body["cost"] == "10" and body["download_url"] is None and body["estimated_finish"]
+    assert body["cost"] == "10.00" and body["download_url"] is None and body["estimated_finish"]
     assert "cinematic lighting" in gen.full_prompt and gen.start == Generation.Start.TEXT
     assert credits.balance_of(owner) == before - Decimal("10")
     assert CreditEntry.objects.filter(user=owner, kind=CreditEntry.Kind.HOLD).count() == 1
@@ -172,11 +172,11 @@ def test_a_video_not_ready_is_409(client, owner, secret):
 
 def test_balance_models_and_price(client, owner, secret, queue):
     balance = client.get("/api/v1/balance", **auth(secret)).json()
-    assert balance == {"balance": format(credits.balance_of(owner), "f"), "held": "0", "plan": "Pro"}
+    assert balance == {"balance": "1000.00", "held": "0.00", "plan": "Pro"}
     slugs = [m["slug"] for m in client.get("/api/v1/models", **auth(secret)).json()]
     assert slugs == ["veo", "wan", "kling"]
     price = client.get("/api/v1/price", {"model": "veo", "duration": 5, "size": "1280x720"}, **auth(secret)).json()
-    assert price["cost"] == "10" and price["allowed"] is True and price["refusal"] is None
+    assert price["cost"] == "10.00" and price["allowed"] is True and price["refusal"] is None
     create(client, secret)  # the price is what the video then holds
     assert Generation.objects.get().cost == Decimal("10")
     credits.adjust(owner, -credits.balance_of(owner), reason="test")
