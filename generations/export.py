@@ -22,14 +22,15 @@ from django.conf import settings
 from django.core import signing
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
-from django_q.tasks import async_task
 from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
 
 from accounts.models import CreditEntry, User
+from generations import taskqueue
 from generations.models import Collection, Generation
 
 log = logging.getLogger(__name__)
@@ -258,7 +259,7 @@ def _index(scope, top, now):
 
 
 def enqueue_export(user, scope):
-    async_task("generations.export.export_to_storage", user.pk, scope.kind, scope.pk)
+    taskqueue.enqueue(taskqueue.EXPORT, user.pk, scope.kind, scope.pk)
 
 
 def export_to_storage(user_id, kind, pk=None):
@@ -266,6 +267,17 @@ def export_to_storage(user_id, kind, pk=None):
     scope = scope_for(user, kind, pk) if user else None
     if scope is None:
         return "nothing to export"
+    # The broker may hand a long task out again while it still runs: one run per export at a time.
+    running = f"export-running:{user.pk}:{kind}:{pk}"
+    if not cache.add(running, 1, settings.EXPORT_TASK_SECONDS):
+        return "already running"
+    try:
+        return _export_to_storage(user, scope)
+    finally:
+        cache.delete(running)
+
+
+def _export_to_storage(user, scope):
     remove_expired()
     now = timezone.now()
     name = f"{EXPORTS_DIR}/{user.pk}/{now:%Y%m%d%H%M%S}-{secrets.token_hex(8)}.zip"

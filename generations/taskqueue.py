@@ -15,7 +15,8 @@ from django_q import tasks
 SUBMIT = "generations.tasks.submit_generation"
 DOWNLOAD = "generations.tasks.download_result"
 MAKE_PICTURES = "generations.tasks.make_pictures"
-TASKS = (SUBMIT, DOWNLOAD, MAKE_PICTURES)
+EXPORT = "generations.tasks.export_to_storage"
+TASKS = (SUBMIT, DOWNLOAD, MAKE_PICTURES, EXPORT)
 
 DOWNLOAD_MARGIN_SECONDS = 90  # after the stream: checking the video, its poster, storing both
 
@@ -70,6 +71,8 @@ def task_options(task):
         # The cluster's time-out suits a submit; a big video on a slow link takes longer, so a
         # download has its own, matching its deadline and lease.
         return {"timeout": download_task_seconds()}
+    if task == EXPORT:
+        return {"timeout": settings.EXPORT_TASK_SECONDS}  # a large export: gigabytes read and written
     return {}
 
 

@@ -326,6 +326,7 @@ PIXAPI_SANDBOX_MAX_FILES = env_number("PIXAPI_SANDBOX_MAX_FILES", 100, minimum=1
 EXPORT_STREAM_MAX_VIDEOS = env_number("EXPORT_STREAM_MAX_VIDEOS", 500, minimum=1)
 EXPORT_STREAM_MAX_BYTES = env_number("EXPORT_STREAM_MAX_BYTES", 2_000_000_000, minimum=1)
 EXPORT_LINK_HOURS = env_number("EXPORT_LINK_HOURS", 48, minimum=1)
+EXPORT_TASK_SECONDS = env_number("EXPORT_TASK_SECONDS", 1800, minimum=60)  # the time-out of one stored export
 
 # Webhooks (webhooks/): https:// endpoints only when the studio itself is on HTTPS (or say so); a
 # loopback endpoint only when allowed (tests with a local receiver; never in production).

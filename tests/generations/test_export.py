@@ -18,7 +18,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts import credits
-from generations import export
+from generations import export, taskqueue
 from generations.models import Collection, Generation, Picture
 from tests.generations.videos import make_generation, make_video
 
@@ -134,12 +134,12 @@ def test_a_large_export_is_stored_and_mailed_as_a_link_only_its_owner_can_open_u
     for i in range(3):
         make_video(owner, prompt=f"Harbour scene {i}")
     queued = []
-    monkeypatch.setattr(export, "async_task", lambda *args: queued.append(args))
+    monkeypatch.setattr(taskqueue, "enqueue", lambda *args: queued.append(args))
     client.force_login(owner)
 
     response = client.post(reverse("library_export"), follow=True)
     assert "we are putting it together and will mail a link" in response.content.decode()
-    assert queued == [("generations.export.export_to_storage", owner.pk, "library", None)]
+    assert queued == [(taskqueue.EXPORT, owner.pk, "library", None)]
 
     stored = export.export_to_storage(*queued[0][1:])
     link = re.search(r"http://testserver(/library/export/[^\s]+/)", mailoutbox[-1].body).group(1)

@@ -15,6 +15,7 @@ SKIP = {".venv", "tests", "bench", "staticfiles", "var", "media", "build", "node
 PAGES = [
     "generations.views", "generations.library_views", "generations.public_views", "generations.admin",
     "studio.views", "studio.wizard", "accounts.views", "accounts.admin", "catalog.admin",
+    "generations.export_views", "webhooks.views", "webhooks.admin",
 ]
 
 
@@ -72,7 +73,8 @@ def test_no_page_reaches_the_pixapi_client_even_through_another_module(page):
 
 def test_the_web_side_reaches_no_worker_module():
     modules = project_modules()
-    worker = {"generations.tasks", "generations.lifecycle", "generations.sweeper", "generations.picture_worker"}
+    worker = {"generations.tasks", "generations.lifecycle", "generations.sweeper", "generations.picture_worker",
+              "webhooks.tasks", "webhooks.delivery"}
     for start in [*PAGES, "generations.starting", "generations.taskqueue"]:
         if start in modules:
             assert not reachable(start, modules)[0] & worker, start
