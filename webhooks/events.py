@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django_q import tasks
 
 from webhooks.models import GIVE_UP_AFTER, TEST, VIDEO_COMPLETED, VIDEO_FAILED, WebhookDelivery, WebhookEndpoint
 
@@ -77,6 +78,4 @@ def enqueue(delivery_id):
 
 
 def _send(delivery_id):
-    from django_q.tasks import async_task  # as generations.tracking: django_q reads settings when imported
-
-    async_task("webhooks.tasks.deliver", str(delivery_id))
+    tasks.async_task("webhooks.tasks.deliver", str(delivery_id))
