@@ -17,7 +17,7 @@ from django.utils.html import format_html
 
 from accounts import credits, verification, words
 from accounts import usage as spending
-from accounts.models import CreditEntry, OperatorAlert, Plan, User
+from accounts.models import CreditEntry, OperatorAlert, Plan, UpgradeRequest, User
 
 log = logging.getLogger(__name__)
 
@@ -287,3 +287,43 @@ class OperatorAlertAdmin(admin.ModelAdmin):
         count = queryset.filter(resolved_at=None).update(resolved_at=timezone.now())
         self.message_user(request, f"Resolved {count} alert(s).", messages.SUCCESS)
 
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("resolved", "Resolved")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.open()
+        if self.value() == "resolved":
+            return queryset.exclude(resolved_at=None)
+        return queryset
+
+
+@admin.register(UpgradeRequest)
+class UpgradeRequestAdmin(admin.ModelAdmin):
+    """Creators asking for another plan (the pricing page's form). Move them with the user admin's
+    "Move the selected creators to a plan" action, then mark the request resolved."""
+
+    list_display = ("created_at", "user", "current_plan", "plan", "short_message", "resolved_at")
+    list_filter = (OpenFilter, "plan")
+    list_select_related = ("user", "plan", "current_plan")
+    search_fields = ("user__email", "user__display_name", "message")
+    readonly_fields = ("user", "plan", "current_plan", "message", "created_at", "resolved_at", "resolved_by")
+    actions = ("resolve",)
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Message")
+    def short_message(self, obj):
+        return obj.message if len(obj.message) <= 80 else obj.message[:79] + "…"
+
+    @admin.action(description="Mark resolved", permissions=["change"])
+    def resolve(self, request, queryset):
+        count = queryset.resolve(by=request.user)
+        self.message_user(request, f"Resolved {count} upgrade request(s).", messages.SUCCESS)

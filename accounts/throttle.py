@@ -109,6 +109,7 @@ TOO_OFTEN = {
     "password_reset": "There have been many password reset requests from your network or for this address.",
     "verify_resend": "We have sent you several links already.",
     "upload": "You have uploaded many pictures in a short time.",
+    "upgrade": "You have asked for another plan several times today; the studio team has your requests.",
 }
 
 

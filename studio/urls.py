@@ -4,9 +4,10 @@ from django.urls import include, path
 
 from generations import export_views, library_views, public_views
 from generations import views as generation_views
-from studio import views, wizard
+from studio import public_pages, views, wizard
 
 admin.site.site_header = admin.site.site_title = admin.site.index_title = "Studio admin"
+admin.site.enable_nav_sidebar = False  # the lists get the width (1280 px fits them); the index lists every model
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -27,6 +28,8 @@ urlpatterns = [
     path("animate/<uuid:pk>/<str:step>/", wizard.step, name="wizard_step"),
     path("p/<str:token>.jpg", generation_views.picture_for_pixapi, name="picture_for_pixapi"),
     path("healthz/", views.healthz, name="healthz"),
+    path("pricing/", public_pages.pricing, name="pricing"),
+    path("pricing/ask/", public_pages.upgrade_request, name="upgrade_request"),
     path("generations/", include("generations.urls")),
     path("accounts/", include("accounts.urls")),
     path("webhooks/", include("webhooks.urls")),

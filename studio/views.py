@@ -1,6 +1,5 @@
 import uuid
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -12,6 +11,7 @@ from generations.models import Generation
 from generations.starting import start_generation
 from accounts.decorators import login_required_htmx
 from studio.forms import GenerationForm
+from studio import public_pages
 from studio.models import SavedPrompt
 
 RECENT_CARDS = 24
@@ -69,8 +69,9 @@ def _form_context(request, form):
     }
 
 
-@login_required
 def dashboard(request):
+    if not request.user.is_authenticated:
+        return public_pages.home(request)  # visitors meet the front door
     form = _form(request, initial=_initial_from(request))
     seen = updates.seen_token(request)  # before the cards are read
     cards = list(

@@ -12,6 +12,9 @@ PUBLIC = {
     # (tests/accounts/test_verification.py).
     "signup_sent", "verify_email",
     "healthz",
+    # The front door (a creator logged in gets their dashboard there: tests/studio/test_front_door.py) and the
+    # plans; asking for another plan (upgrade_request) needs an account.
+    "dashboard", "pricing",
     # Public on purpose: tests/generations/test_public_routes.py checks they show nothing private.
     "shared_video", "shared_video_file", "shared_poster", "gallery", "featured",
     # For Pixapi to fetch a picture: the signed, expiring token is the permission (tests/studio/test_wizard.py).
@@ -47,7 +50,7 @@ URLS = sorted(dict(studio_urls()).items())
 
 def test_the_list_covers_the_studio():
     names = {name for name, _ in URLS}
-    assert {"dashboard", "profile", "password_change", "password_change_done"} <= names
+    assert {"create", "upgrade_request", "profile", "password_change", "password_change_done"} <= names
 
 
 @pytest.mark.django_db

@@ -1,8 +1,6 @@
 """A creator signs up in a real browser, verifies their address, lands in the studio, and finds their way
 around on a laptop and a phone."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
@@ -14,9 +12,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_sign_up_and_find_the_way_around(live_server, page, phone_page, log_in, artifacts, mailoutbox):
-    page.goto(f"{live_server.url}/")
-    expect(page).to_have_url(re.compile(r"/accounts/login/"))
-    page.get_by_role("link", name="Create an account").click()
+    page.goto(f"{live_server.url}/")  # the front door (tests/browser/test_front_door_browser.py)
+    page.get_by_role("link", name="Sign up free").first.click()
     expect(page.get_by_role("heading", name="Create your studio")).to_be_visible()
     page.screenshot(path=artifacts / "signup-laptop.png", full_page=True)
 

@@ -3,6 +3,7 @@ renderer: a clip and its poster each, small enough to commit (a slower x264 pres
 than the sandbox's own results, which favour speed)."""
 
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -41,7 +42,7 @@ def _compress(source, target, poster):
         for index, frame in enumerate(inp.decode(src)):
             if index == FPS:
                 frame.to_image().save(poster, "JPEG", quality=78, optimize=True, progressive=True)
-            frame.pts = index
+            frame.pts, frame.time_base = index, Fraction(1, FPS)  # the draft's own clock would squeeze it
             for packet in stream.encode(frame.reformat(format="yuv420p")):
                 out.mux(packet)
         for packet in stream.encode():

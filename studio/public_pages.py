@@ -1,0 +1,110 @@
+"""The pages a visitor meets first: the front door (`/` when logged out) and the pricing page, with the
+form a creator uses to ask for another plan until the studio takes payments."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import plans, words
+from accounts.models import Plan, UpgradeRequest
+from accounts.offer import Offer
+from accounts.throttle import rate_limited
+from generations import sharing
+from studio.samples import sample_clips
+
+FRONT_DOOR_CLIPS = 3
+
+
+def home(request):
+    """`/` for a visitor: what the studio does, clips playing (featured videos first, then the samples
+    it ships with), the plans and what the free credits buy, and the way to sign up."""
+    featured = list(sharing.featured().order_by("-shared_at")[:FRONT_DOOR_CLIPS])
+    samples = sample_clips()[: FRONT_DOOR_CLIPS - len(featured)]
+    return render(request, "studio/home.html", {
+        "featured": featured, "samples": samples, **_plans_context(),
+    })
+
+
+@require_GET
+def pricing(request):
+    context = _plans_context()
+    if request.user.is_authenticated:
+        context.update(form=UpgradeForm(user=request.user), current=plans.plan_for(request.user),
+                       asked=UpgradeRequest.objects.filter(user=request.user).open().select_related("plan").first())
+    return render(request, "studio/pricing.html", context)
+
+
+def _refuse(request, message):
+    context = {**_plans_context(), "form": UpgradeForm(request.POST, user=request.user),
+               "current": plans.plan_for(request.user), "too_often": message}
+    return render(request, "studio/pricing.html", context, status=429)
+
+
+@require_POST
+@login_required
+@rate_limited("upgrade", _refuse)
+def upgrade_request(request):
+    """Stores the creator's request for operators (admin: Upgrade requests) and says so plainly."""
+    form = UpgradeForm(request.POST, user=request.user)
+    if not form.is_valid():
+        context = {**_plans_context(), "form": form, "current": plans.plan_for(request.user)}
+        return render(request, "studio/pricing.html", context, status=400)
+    UpgradeRequest.objects.create(
+        user=request.user, plan=form.cleaned_data["plan"], message=form.cleaned_data["message"],
+        current_plan=plans.plan_for(request.user),
+    )
+    messages.success(
+        request, f"Thank you: the studio team has your request for the {form.cleaned_data['plan'].name} plan "
+                 "and will write to you at your email address.",
+    )
+    return redirect("pricing")
+
+
+class UpgradeForm(forms.Form):
+    plan = forms.ModelChoiceField(
+        label="Plan you would like", queryset=Plan.objects.none(), empty_label=None,
+        error_messages={"invalid_choice": "Pick one of the plans listed."},
+    )
+    message = forms.CharField(
+        label="Anything the studio team should know (optional)", required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = plans.plan_for(user)
+        self.fields["plan"].queryset = Plan.objects.exclude(pk=getattr(current, "pk", None))
+
+
+def _plans_context():
+    """The plans, cheapest first, each in a few words, and what a new creator's free credits make."""
+    all_plans = Plan.objects.order_by("position", "name").prefetch_related("allowed_models")
+    return {
+        "plans": [(plan, words.describe(plan)) for plan in all_plans],
+        "free": free_clips(Plan.default()),
+    }
+
+
+def free_clips(plan):
+    """What a new creator's starting credits (the default plan's allowance) make with the cheapest
+    video model that plan allows, at its longest allowed length: {"count", "seconds", "model", "credits"},
+    or None when they make nothing."""
+    if plan is None or plan.monthly_credits <= 0:
+        return None
+    offer = Offer(plan)
+    best = None
+    for model in offer.video_models():
+        seconds = max(offer.durations(model))
+        price = min(model.price(seconds, size) for size in offer.sizes(model))
+        if price > 0 and (best is None or price / seconds < best[0] / best[1]):
+            best = (price, seconds, model)
+    if best is None:
+        return None
+    price, seconds, model = best
+    count = int(plan.monthly_credits // price)
+    if count < 1:
+        return None
+    return {"count": count, "seconds": seconds, "model": model, "credits": words.amount(plan.monthly_credits),
+            "plan": plan}
