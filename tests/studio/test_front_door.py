@@ -185,3 +185,12 @@ def test_staff_with_only_the_view_permission_cannot_resolve(client, owner):
 
     request.refresh_from_db()
     assert request.resolved_at is None
+
+
+@pytest.mark.django_db
+def test_the_usage_page_leads_to_the_form_for_another_plan(client, owner):
+    client.force_login(owner)
+
+    page = client.get(reverse("usage")).content.decode()
+
+    assert f'<a href="{reverse("pricing")}#ask">ask the studio team</a>' in page
