@@ -78,6 +78,19 @@ def test_moving_a_video_into_a_collection_id_of_thousands_of_digits_is_refused_i
     assert gen.collection is None
 
 
+@pytest.mark.parametrize("url", [
+    "/s/" + "t" * 20000 + "/", "/s/" + "t" * 20000 + "/video.mp4", "/@" + "h" * 20000 + "/",
+    "/library/collections/" + "9" * 30 + "/rename/", "/library/collections/" + "9" * 5000 + "/delete/",
+    "/prompts/" + "9" * 30 + "/delete/", "/p/" + "x" * 20000 + ".jpg",
+])
+def test_over_long_ids_are_not_found(client, owner, url):
+    client.force_login(owner)
+
+    response = client.post(url) if "/delete/" in url or "/rename/" in url else client.get(url)
+
+    assert response.status_code in (403, 404)
+
+
 def test_a_saved_prompt_id_of_thousands_of_digits_opens_an_empty_form(client, owner):
     client.force_login(owner)
 
