@@ -8,8 +8,8 @@ NUL_REFUSED = "The request contains a NUL character (\\x00), which the studio do
 
 class RefuseNulCharacters:
     """A NUL in the path, the query, a header, a cookie, a form field or a JSON string answers 400 before
-    any view sees it: PostgreSQL cannot hold NUL in text, so it would reach a query (a filter, a session or cache key)
-    and end as a 500. File contents may hold any byte; their names may not."""
+    any view sees it: PostgreSQL cannot hold NUL in text, so it would reach a query (a filter, a session
+    or cache key) and end as a 500. File contents may hold any byte; their names may not."""
 
     def __init__(self, get_response):
         self.get_response = get_response
