@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
+from django_q.models import Schedule
 from standardwebhooks.webhooks import Webhook
 
 from generations.models import Generation
@@ -88,7 +89,7 @@ def test_a_local_receiver_gets_video_completed_signed_and_verifiable(
     assert endpoint.secret.startswith("whsec_") and endpoint.secret in page.content.decode()
     assert endpoint.secret not in client.get(reverse("webhook_endpoint", args=[endpoint.pk])).content.decode()
 
-    gen = make_generation(owner, prompt="A heron lifting off the lake", status=Generation.DOWNLOADING)
+    gen = make_generation(owner, prompt="A heron lifting off the lake", status=Generation.Status.DOWNLOADING)
     _finish(gen, django_capture_on_commit_callbacks)
     failed = make_generation(owner, prompt="Not subscribed to failures")
     with django_capture_on_commit_callbacks(execute=True):
@@ -237,3 +238,10 @@ def test_send_a_test_event_and_resend_it_from_the_endpoints_page(
         assert client.post(reverse("webhook_send_test", args=[endpoint.pk])).status_code == 404
     assert client.post(reverse("webhook_delete", args=[endpoint.pk])).status_code == 404
     assert len(sent) == 2 and WebhookEndpoint.objects.exists()
+
+
+def test_retries_are_picked_up_every_minute_by_a_schedule_the_migration_made(db):
+    schedule = Schedule.objects.get(name="webhook-deliveries")
+    assert (schedule.func, schedule.schedule_type, schedule.minutes, schedule.repeats) == (
+        "webhooks.tasks.send_due", Schedule.MINUTES, 1, -1,
+    )
