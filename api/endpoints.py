@@ -28,7 +28,12 @@ from generations import pictures, serving
 from generations.models import Generation, Picture
 from generations.starting import start_generation
 
-api = NinjaAPI(
+class StudioAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation):
+        return operation.view_func.__name__  # "create_video", not "api_endpoints_create_video"
+
+
+api = StudioAPI(
     title="Studio API",
     version="1",
     description=(

@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, settings as hypothesis_settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
-    content_type_conformance, response_headers_conformance, response_schema_conformance, status_code_conformance,
+    content_type_conformance, ignored_auth, response_headers_conformance, response_schema_conformance,
+    status_code_conformance,
 )
 
 from api.endpoints import api
@@ -17,7 +18,7 @@ from tests.api.helpers import token_for
 from tests.generations.videos import make_generation, make_video
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          response_headers_conformance]
+          response_headers_conformance, ignored_auth]
 
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())

@@ -124,3 +124,14 @@ def test_last_used_is_written_at_most_once_a_minute(client, owner):
     Token.objects.filter(pk=token.pk).update(last_used_at=timezone.now() - timezone.timedelta(minutes=2))
     client.get("/api/v1/balance", **auth(secret))
     assert Token.objects.get(pk=token.pk).last_used_at > first
+
+
+def test_staff_with_the_change_permission_may_revoke_a_token_in_admin(client, owner, operator):
+    secret = token_for(owner)
+    token = Token.objects.get(user=owner)
+    client.force_login(operator)
+    page = client.get(reverse("admin:api_token_changelist"))
+    assert page.status_code == 200 and token.prefix in page.content.decode() and token.digest not in page.content.decode()
+    client.post(reverse("admin:api_token_changelist"), {"action": "revoke", "_selected_action": [token.pk]})
+    client.logout()
+    assert client.get("/api/v1/balance", **auth(secret)).status_code == 401
