@@ -135,3 +135,15 @@ def test_staff_with_the_change_permission_may_revoke_a_token_in_admin(client, ow
     client.post(reverse("admin:api_token_changelist"), {"action": "revoke", "_selected_action": [token.pk]})
     client.logout()
     assert client.get("/api/v1/balance", **auth(secret)).status_code == 401
+
+
+def test_a_token_needs_no_csrf_token_and_a_session_alone_is_not_enough(owner, queue):
+    """Only the bearer token authenticates, so a page elsewhere cannot make a creator's browser create
+    anything (it has no token to send), and programs need no CSRF token."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(owner)
+    assert create(browser, "").status_code == 401  # the session cookie is ignored
+    assert create(browser, token_for(owner)).status_code == 201
+    assert Generation.objects.filter(user=owner).count() == 1
