@@ -8,9 +8,12 @@ from datetime import timezone as dt_timezone
 from typing import Optional
 from uuid import UUID
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django_ratelimit.core import get_usage
 from ninja import File, Header, NinjaAPI, Query, Status, UploadedFile
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -165,8 +168,6 @@ def list_videos(
 
 
 def _moment(name, value):
-    from django.utils.dateparse import parse_date, parse_datetime
-
     try:
         moment = parse_datetime(value)
         if moment is None and (day := parse_date(value)) is not None:
@@ -339,7 +340,7 @@ def upload_picture(request, picture: File[UploadedFile]):
     """Uploads a picture (JPEG, PNG, WebP or HEIC, as multipart form data in the field `picture`) to animate.
     It is checked and kept as the studio's clean copy, as in the wizard."""
     if message := throttle.over_limit(request, "upload", account=request.auth.pk):
-        raise ApiError(429, "rate_limited", message, headers={"Retry-After": "60"})
+        raise ApiError(429, "rate_limited", message, headers={"Retry-After": str(_upload_wait(request))})
     try:
         pictures.check_room(request.auth)
         image = pictures.read_upload(picture)
@@ -347,3 +348,14 @@ def upload_picture(request, picture: File[UploadedFile]):
         raise ApiError(422, "picture_refused", str(refusal))
     kept = pictures.keep(request.auth, image, Picture.UPLOAD, name=picture.name or "")
     return Status(201, _picture(kept))
+
+
+def _upload_wait(request):
+    """Seconds until the site's upload limit (counted per address and per creator) lets this caller upload."""
+    waits = [1]
+    for name, value in (("ip", throttle.client_ip(request) or "unknown"), ("account", str(request.auth.pk))):
+        usage = get_usage(request, group=f"upload:{name}", key=lambda _g, _r, v=value: v,
+                          rate=settings.RATE_LIMITS["upload"], increment=False)
+        if usage and usage["should_limit"]:
+            waits.append(math.ceil(usage["time_left"]))
+    return max(waits)

@@ -55,6 +55,15 @@ def test_a_file_that_is_not_a_picture_is_refused_in_words(client, owner, secret,
     assert not Picture.objects.exists()
 
 
+def test_uploads_past_the_sites_limit_get_429_with_retry_after(client, owner, secret, media_root, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "upload": "2/h"}
+    answers = [client.post("/api/v1/pictures", {"picture": jpeg()}, **auth(secret)) for _ in range(3)]
+    assert [a.status_code for a in answers] == [201, 201, 429]
+    assert answers[-1].json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(answers[-1]["Retry-After"]) <= 3600
+    assert Picture.objects.filter(user=owner).count() == 2
+
+
 def test_not_enough_credits_is_402_in_words_and_nothing_is_made(client, owner, secret, queue):
     credits.adjust(owner, -credits.balance_of(owner) + 3, reason="test")
     answer = create(client, secret)
