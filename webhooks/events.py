@@ -41,11 +41,12 @@ def video_data(gen):
         "cost": str(gen.cost),
         "created_at": gen.created_at.isoformat(),
         "finished_at": gen.finished_at.isoformat() if gen.finished_at else None,
-        "url": settings.SITE_URL + reverse("generation_detail", args=[gen.pk]),
+        "url": settings.SITE_URL + reverse("generation_detail", args=[gen.pk]),  # its page in the studio
+        "api_url": settings.SITE_URL + reverse("api-v1:get_video", args=[gen.pk]),
     }
     if gen.status == "completed":
         data.update(
-            video_url=settings.SITE_URL + reverse("generation_download", args=[gen.pk]),
+            download_url=settings.SITE_URL + reverse("api-v1:download_video", args=[gen.pk]),  # with an API token
             seconds=gen.video_seconds, width=gen.video_width, height=gen.video_height, bytes=gen.video_bytes,
         )
     else:

@@ -18,7 +18,9 @@ def loopback_allowed(monkeypatch, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_cluster_delivers_video_completed_signed_when_a_video_is_ready(loopback_allowed, owner, cluster, settings):
+def test_the_cluster_delivers_video_completed_signed_when_a_video_is_ready(
+    loopback_allowed, owner, cluster, settings, live_server
+):
     settings.PIXAPI_SANDBOX_SECONDS = 2
     receiver = Receiver()
     try:
@@ -34,5 +36,5 @@ def test_the_cluster_delivers_video_completed_signed_when_a_video_is_ready(loopb
     headers, body = receiver.received[0]
     payload = Webhook(endpoint.secret).verify(body, headers)
     assert payload["type"] == "video.completed" and payload["data"]["id"] == str(gen.pk)
-    assert payload["data"]["video_url"].endswith(f"/generations/{gen.pk}/download/")
+    assert payload["data"]["download_url"] == f"{live_server.url}/api/v1/videos/{gen.pk}/download"
     wait_for(lambda: WebhookDelivery.objects.filter(status=WebhookDelivery.SUCCEEDED).exists(), timeout=10)
