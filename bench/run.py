@@ -210,12 +210,12 @@ def poll_endpoint(stack):
     start = timezone.now() - timedelta(minutes=5)  # the running ones well inside their time limit
     rows = []
     for i in range(50):
-        status = Generation.RUNNING if i >= 47 else Generation.COMPLETED
+        status = Generation.Status.RUNNING if i >= 47 else Generation.Status.COMPLETED
         moment = start + timedelta(seconds=i)
         rows.append(Generation(
             user=user, model=wan, prompt=f"A paper lantern drifting, take {i}", full_prompt="x", duration=4,
-            size="1280x720", status=status, progress=100 if status == Generation.COMPLETED else 40,
-            created_at=moment, updated_at=moment, finished_at=moment if status == Generation.COMPLETED else None,
+            size="1280x720", status=status, progress=100 if status == Generation.Status.COMPLETED else 40,
+            created_at=moment, updated_at=moment, finished_at=moment if status == Generation.Status.COMPLETED else None,
         ))
     Generation.objects.bulk_create(rows)
     before_all = token(start - timedelta(seconds=1))
@@ -375,8 +375,8 @@ def sweeper(stack, in_flight=1000):
     done.set()
     linker.join(5)
 
-    finished = list(gens.filter(status=Generation.COMPLETED).values_list("pixapi_task_id", "finished_at", "polls"))
-    failed = gens.exclude(status=Generation.COMPLETED).count()
+    finished = list(gens.filter(status=Generation.Status.COMPLETED).values_list("pixapi_task_id", "finished_at", "polls"))
+    failed = gens.exclude(status=Generation.Status.COMPLETED).count()
     ends = {t.pk: t.created_at.timestamp() + t.seconds for t in SandboxTask.objects.filter(
         pk__in=[row[0] for row in finished])}
     to_complete = [finished_at.timestamp() - ends[task_id] for task_id, finished_at, _ in finished]
@@ -488,7 +488,7 @@ def download(stack):
                 continue
             gen = Generation.objects.create(
                 user=user, model=CatalogModel.objects.get(slug="wan"), prompt=f"A big one ({where})", full_prompt="x",
-                duration=2, size="1920x1080", status=Generation.DOWNLOADING, progress=100, next_poll_at=timezone.now(),
+                duration=2, size="1920x1080", status=Generation.Status.DOWNLOADING, progress=100, next_poll_at=timezone.now(),
                 result_url=f"http://127.0.0.1:{server.server_port}/{path.name}", pixapi_task_id=f"bench-{where}",
             )
             out = subprocess.run(
@@ -541,12 +541,12 @@ def library(stack, count=10_000):
     batch = []
     for i in range(count):
         moment = start + timedelta(minutes=25 * i)
-        status = Generation.FAILED if i % 20 == 7 else Generation.COMPLETED
+        status = Generation.Status.FAILED if i % 20 == 7 else Generation.Status.COMPLETED
         batch.append(Generation(
             user=user, model=wan, prompt=f"Library scene number {i}: a fox in fresh snow", full_prompt="x",
             duration=4, size="1280x720", status=status, progress=100, created_at=moment, updated_at=moment,
-            finished_at=moment, video=f"videos/bench/{i}.mp4" if status == Generation.COMPLETED else "",
-            poster=f"posters/bench/{i}.jpg" if status == Generation.COMPLETED else "", video_seconds=4.0,
+            finished_at=moment, video=f"videos/bench/{i}.mp4" if status == Generation.Status.COMPLETED else "",
+            poster=f"posters/bench/{i}.jpg" if status == Generation.Status.COMPLETED else "", video_seconds=4.0,
             video_width=1280, video_height=720, video_bytes=1_000_000,
         ))
         if len(batch) == 1000:
@@ -598,7 +598,7 @@ def export(stack, count=200):
         shutil.copyfile(clip, target)  # a file of its own each: the export reads every byte of 200 videos
         rows.append(Generation(
             user=user, model=wan, prompt=f"Export scene number {i}", full_prompt="x", duration=4, size="1280x720",
-            status=Generation.COMPLETED, progress=100, created_at=now - timedelta(minutes=i), finished_at=now,
+            status=Generation.Status.COMPLETED, progress=100, created_at=now - timedelta(minutes=i), finished_at=now,
             video=f"videos/bench-export/{i}.mp4", poster=poster_name, video_bytes=info["bytes"],
             video_seconds=info["seconds"], video_width=info["width"], video_height=info["height"],
             collection=warm if i == 0 else None,  # the worker warms up on a one-video collection

@@ -70,7 +70,7 @@ def submit(generation_id):
         return "not queued"  # already taken by another run of this task, or canceled
     if timezone.now() > gen.deadline():
         # It would be failed as timed out right after Pixapi started (and charged the studio for) it.
-        gen.mark_failed("not_started", failures.message_for("not_started"), expected=[Generation.SUBMITTING])
+        gen.mark_failed("not_started", failures.message_for("not_started"), expected=[Generation.Status.SUBMITTING])
         return "past deadline"
     try:
         task = pixapi.get_client().submit_video(
@@ -239,7 +239,7 @@ def _try_again_or_give_up(gen, tries, error):
 def _give_up(gen, code, detail):
     """The video was made but cannot be saved: the creator gets the credits back, an operator is told."""
     log.error("Giving up on saving generation %s (%s): %s", gen.pk, code, detail)
-    if gen.mark_failed(code, failures.message_for(code), detail=detail, expected=[Generation.DOWNLOADING]):
+    if gen.mark_failed(code, failures.message_for(code), detail=detail, expected=[Generation.Status.DOWNLOADING]):
         alerts.download_failed(f"Generation {gen.pk} ({gen.model.slug}): {code}: {detail}")
     return code
 

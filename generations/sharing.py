@@ -27,7 +27,7 @@ def share(gen, *, show_prompt, in_gallery):
     changes = {"share_prompt": show_prompt, "in_gallery": in_gallery}
     if not gen.share_token:
         changes.update(share_token=new_token(), shared_at=timezone.now())
-    done = Generation.objects.filter(pk=gen.pk, user=gen.user_id, status=Generation.COMPLETED).update(**changes)
+    done = Generation.objects.filter(pk=gen.pk, user=gen.user_id, status=Generation.Status.COMPLETED).update(**changes)
     if done:
         for field, value in changes.items():
             setattr(gen, field, value)

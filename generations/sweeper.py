@@ -145,51 +145,51 @@ def housekeeping(now=None):
 
     # Past its time limit, a video still waiting is never started. One already at Pixapi is polled
     # first (apply_poll ends it then): after an outage, Pixapi may well have finished it.
-    waiting = active.filter(status=Generation.QUEUED, created_at__lt=now - timedelta(seconds=60)).only(
+    waiting = active.filter(status=Generation.Status.QUEUED, created_at__lt=now - timedelta(seconds=60)).only(
         "pk", "status", "created_at", "updated_at", "user_id", "model__time_limit_seconds"
     )
     _each(
         [gen for gen in waiting if now > gen.deadline()],
-        lambda gen: gen.mark_failed("not_started", failures.message_for("not_started"), expected=[Generation.QUEUED]),
+        lambda gen: gen.mark_failed("not_started", failures.message_for("not_started"), expected=[Generation.Status.QUEUED]),
     )
 
     # A submit that never came back (worker killed between the call and the save): the task may
     # or may not exist at Pixapi, and there is no way to ask. Never resubmit blindly.
-    _each(Generation.objects.filter(status=Generation.SUBMITTING, lease_until__lt=now), lambda gen: gen.mark_failed(
+    _each(Generation.objects.filter(status=Generation.Status.SUBMITTING, lease_until__lt=now), lambda gen: gen.mark_failed(
         "outcome_unknown", failures.message_for("outcome_unknown"),
-        detail="The worker stopped between the submit and saving its answer.", expected=[Generation.SUBMITTING],
+        detail="The worker stopped between the submit and saving its answer.", expected=[Generation.Status.SUBMITTING],
     ))
 
     stale = now - timedelta(seconds=lifecycle.REENQUEUE_AFTER_SECONDS)
-    queued = Generation.objects.filter(status=Generation.QUEUED).filter(
+    queued = Generation.objects.filter(status=Generation.Status.QUEUED).filter(
         Q(next_poll_at__isnull=True, created_at__lt=stale) | Q(next_poll_at__lte=now)
     )
     for pk in queued.values_list("pk", flat=True)[:100]:
-        if Generation.objects.filter(pk=pk, status=Generation.QUEUED).update(
+        if Generation.objects.filter(pk=pk, status=Generation.Status.QUEUED).update(
             next_poll_at=now + timedelta(seconds=lifecycle.REENQUEUE_AFTER_SECONDS)
         ):
             taskqueue.enqueue(taskqueue.SUBMIT, str(pk))
 
     picture_housekeeping(now)
 
-    saving = Generation.objects.filter(free, status=Generation.DOWNLOADING, next_poll_at__lte=stale)
+    saving = Generation.objects.filter(free, status=Generation.Status.DOWNLOADING, next_poll_at__lte=stale)
     for pk in saving.values_list("pk", flat=True)[:100]:
-        if Generation.objects.filter(pk=pk, status=Generation.DOWNLOADING).update(next_poll_at=now):
+        if Generation.objects.filter(pk=pk, status=Generation.Status.DOWNLOADING).update(next_poll_at=now):
             taskqueue.enqueue(taskqueue.DOWNLOAD, str(pk))
 
 
 def picture_housekeeping(now):
     """An image request whose worker died mid-call ends honestly; one never picked up is handed out again."""
-    for req in ImageRequest.objects.filter(status=ImageRequest.RUNNING, lease_until__lt=now):
+    for req in ImageRequest.objects.filter(status=ImageRequest.Status.RUNNING, lease_until__lt=now):
         req.mark_failed("outcome_unknown", failures.message_for("outcome_unknown", subject="pictures"),
                         detail="The worker stopped during the image call.")
     # For a queued request, lease_until is when it may be handed out again.
-    stale = ImageRequest.objects.filter(status=ImageRequest.QUEUED).filter(
+    stale = ImageRequest.objects.filter(status=ImageRequest.Status.QUEUED).filter(
         Q(lease_until__isnull=True, created_at__lt=now - timedelta(seconds=PICTURES_REENQUEUE_SECONDS))
         | Q(lease_until__lt=now)
     )
     for pk in stale.values_list("pk", flat=True)[:50]:
-        if ImageRequest.objects.filter(pk=pk, status=ImageRequest.QUEUED).update(
+        if ImageRequest.objects.filter(pk=pk, status=ImageRequest.Status.QUEUED).update(
             lease_until=now + timedelta(seconds=PICTURES_REENQUEUE_SECONDS)
         ):
             taskqueue.enqueue(taskqueue.MAKE_PICTURES, str(pk))

@@ -102,7 +102,7 @@ def picture_image(request, pk, kind):
 # Pixapi fetches the picture while the studio submits the task (the URL is made then) and may fetch it
 # again while the task waits or runs; queued (no URL handed out yet, or a submit that created nothing),
 # downloading and every finished state have no use for it, so an old link shows nothing.
-PIXAPI_MAY_FETCH = (Generation.SUBMITTING, Generation.SUBMITTED, Generation.RUNNING)
+PIXAPI_MAY_FETCH = (Generation.Status.SUBMITTING, Generation.Status.SUBMITTED, Generation.Status.RUNNING)
 
 
 @require_GET

@@ -16,7 +16,7 @@ def studio_summary(context):
     request = context["request"]
     if not request.user.has_perm("generations.view_generation"):
         return {"figures": []}
-    waiting = [Generation.QUEUED, *([Generation.WAITING] if hasattr(Generation, "WAITING") else [])]
+    waiting = [Generation.Status.QUEUED, *([Generation.WAITING] if hasattr(Generation, "WAITING") else [])]
     in_flight = [status for status in Generation.ACTIVE if status not in waiting]
     today = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
     url = reverse("admin:generations_generation_changelist")
@@ -25,6 +25,6 @@ def studio_summary(context):
          f"{url}?status__in={','.join(in_flight)}"),
         ("Waiting to start", Generation.objects.filter(status__in=waiting).count(),
          f"{url}?status__in={','.join(waiting)}"),
-        ("Failed today", Generation.objects.filter(status=Generation.FAILED, finished_at__gte=today).count(),
-         f"{url}?status__exact={Generation.FAILED}&finished_at__gte={today.date().isoformat()}"),
+        ("Failed today", Generation.objects.filter(status=Generation.Status.FAILED, finished_at__gte=today).count(),
+         f"{url}?status__exact={Generation.Status.FAILED}&finished_at__gte={today.date().isoformat()}"),
     ]}

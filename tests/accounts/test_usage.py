@@ -30,7 +30,7 @@ def start(user, prompt, slug="wan", duration=2, size="1280x720"):
 
 
 def finish(gen, succeeded=True):
-    Generation.objects.filter(pk=gen.pk).update(status=Generation.DOWNLOADING)
+    Generation.objects.filter(pk=gen.pk).update(status=Generation.Status.DOWNLOADING)
     gen.refresh_from_db()
     if succeeded:
         return gen.mark_completed("videos/x.mp4", "posters/x.jpg", {"bytes": 1, "width": 1, "height": 1, "seconds": 2})

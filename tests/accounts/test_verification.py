@@ -13,7 +13,7 @@ from django.urls import reverse
 from accounts import credits, verification
 from accounts.management.commands.demo_creator import DEMO_EMAIL
 from accounts.models import CreditEntry, User
-from generations import tracking
+from generations import lifecycle
 from generations.models import Generation
 from tests.conftest import verification_link
 from tests.generations.videos import make_generation
@@ -177,8 +177,8 @@ def test_ready_mail_goes_only_to_a_verified_address(owner, outsider, mailoutbox)
     User.objects.filter(pk__in=[owner.pk, outsider.pk]).update(notify_by_email=True)
     User.objects.filter(pk=outsider.pk).update(email_verified_at=None)
     for user in [owner, outsider]:
-        gen = make_generation(user, prompt=f"A kite for {user.username}", status=Generation.COMPLETED)
-        tracking.notify_by_email(Generation.objects.select_related("user").get(pk=gen.pk))
+        gen = make_generation(user, prompt=f"A kite for {user.username}", status=Generation.Status.COMPLETED)
+        lifecycle.notify_by_email(Generation.objects.select_related("user").get(pk=gen.pk))
 
     assert [m.to for m in mailoutbox] == [["owner@example.com"]]
 

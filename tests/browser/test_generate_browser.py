@@ -57,7 +57,7 @@ def test_sign_up_generate_and_watch_it_play(live_server, cluster, page, settings
     page.screenshot(path=artifacts / "dashboard-ready-laptop.png", full_page=True, caret="initial")
 
     gen = Generation.objects.get(user__email="grace@example.com")
-    assert gen.status == Generation.COMPLETED
+    assert gen.status == Generation.Status.COMPLETED
     # While it rendered, the poller asked every second with its token; "nothing new" came back as
     # 204 from the cache alone, and the answers with news named the card the page already had.
     assert any(status == 204 and seen.startswith(f"{gen.user_id}:") for status, seen, _ in polls), polls
@@ -88,7 +88,7 @@ def test_two_tabs_and_a_reload_agree(live_server, cluster, page, log_in, owner, 
             expect(card.locator("video")).to_be_visible(timeout=60_000)
     page.reload()
     expect(page.get_by_role("article")).to_have_count(2)
-    assert Generation.objects.filter(user=owner, status=Generation.COMPLETED).count() == 2
+    assert Generation.objects.filter(user=owner, status=Generation.Status.COMPLETED).count() == 2
 
 
 def test_a_double_click_makes_one_video(live_server, cluster, page, log_in, owner):

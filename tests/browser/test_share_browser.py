@@ -23,9 +23,9 @@ def library(owner, media_root, live_server, settings):
     week_ago = timezone.now() - timedelta(days=7)
     make_video(owner, prompt="A red fox trotting through fresh snow at sunrise")
     make_video(owner, prompt="Steam rising from a cup of coffee by a rainy window", favourite=True)
-    make_generation(owner, prompt="A kite over the dunes", status=Generation.FAILED,
+    make_generation(owner, prompt="A kite over the dunes", status=Generation.Status.FAILED,
                     error_message="The model turned this prompt down. Nothing was charged.")
-    make_generation(owner, prompt="Lanterns floating on a river", status=Generation.RUNNING, progress=40)
+    make_generation(owner, prompt="Lanterns floating on a river", status=Generation.Status.RUNNING, progress=40)
     return make_video(owner, prompt="Waves breaking below a lighthouse at dusk", created_at=week_ago)
 
 
@@ -135,9 +135,9 @@ def test_on_a_phone_a_tap_plays_the_preview(live_server, phone_page, log_in, own
 
 
 def test_public_pages_look_right(live_server, page, owner, library, artifacts):
-    for gen in Generation.objects.filter(status=Generation.COMPLETED):
+    for gen in Generation.objects.filter(status=Generation.Status.COMPLETED):
         sharing.share(gen, show_prompt=gen.favourite, in_gallery=True)
-    Generation.objects.filter(status=Generation.COMPLETED).update(featured=True)
+    Generation.objects.filter(status=Generation.Status.COMPLETED).update(featured=True)
 
     page.goto(f"{live_server.url}/@owner/")
     expect(page.get_by_role("heading", name="Olive Owner")).to_be_visible()
@@ -154,7 +154,7 @@ def test_public_pages_look_right(live_server, page, owner, library, artifacts):
 
 def test_scrolling_down_brings_the_next_page(live_server, page, log_in, owner, media_root):
     for i in range(30):
-        make_generation(owner, prompt=f"Draft number {i}", status=Generation.FAILED,
+        make_generation(owner, prompt=f"Draft number {i}", status=Generation.Status.FAILED,
                         created_at=timezone.now() - timedelta(minutes=i))
     log_in(page, owner)
     page.goto(f"{live_server.url}/library/")

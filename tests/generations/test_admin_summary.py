@@ -16,12 +16,12 @@ from tests.generations.videos import make_generation
 
 @pytest.fixture
 def videos(owner):
-    for status in (Generation.RUNNING, Generation.RUNNING, Generation.SUBMITTED, Generation.DOWNLOADING):
+    for status in (Generation.Status.RUNNING, Generation.Status.RUNNING, Generation.Status.SUBMITTED, Generation.Status.DOWNLOADING):
         make_generation(owner, status=status)
-    make_generation(owner, status=Generation.QUEUED)
-    make_generation(owner, status=Generation.COMPLETED, finished_at=timezone.now())
-    make_generation(owner, status=Generation.FAILED, finished_at=timezone.now())
-    make_generation(owner, status=Generation.FAILED, finished_at=timezone.now() - timedelta(days=2))
+    make_generation(owner, status=Generation.Status.QUEUED)
+    make_generation(owner, status=Generation.Status.COMPLETED, finished_at=timezone.now())
+    make_generation(owner, status=Generation.Status.FAILED, finished_at=timezone.now())
+    make_generation(owner, status=Generation.Status.FAILED, finished_at=timezone.now() - timedelta(days=2))
 
 
 @pytest.mark.django_db

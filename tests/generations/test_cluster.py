@@ -24,7 +24,7 @@ def test_a_real_cluster_takes_a_generation_to_completed(owner, cluster, settings
         size="1280x720",
     )
     wait_for(lambda: status_of(gen) in Generation.FINISHED, timeout=90, message=f"completion\n{cluster.log()}")
-    assert gen.status == Generation.COMPLETED, gen.error_detail
+    assert gen.status == Generation.Status.COMPLETED, gen.error_detail
     assert gen.video and gen.poster
     assert stats.snapshot()["routes"]["submit_video"] == 1
 
@@ -39,7 +39,7 @@ def test_killing_the_cluster_mid_generation_loses_nothing_and_submits_once(owner
         for i in range(3)
     ]
     wait_for(
-        lambda: all(status_of(g) == Generation.RUNNING for g in gens), timeout=60,
+        lambda: all(status_of(g) == Generation.Status.RUNNING for g in gens), timeout=60,
         message=f"all running\n{cluster.log()}",
     )
 
@@ -50,6 +50,6 @@ def test_killing_the_cluster_mid_generation_loses_nothing_and_submits_once(owner
         lambda: all(status_of(g) in Generation.FINISHED for g in gens), timeout=120,
         message=f"all finished after the restart\n{cluster.log()}",
     )
-    assert [g.status for g in gens] == [Generation.COMPLETED] * 3
+    assert [g.status for g in gens] == [Generation.Status.COMPLETED] * 3
     assert stats.snapshot()["routes"]["submit_video"] == 3
     assert len({g.pixapi_task_id for g in gens}) == 3

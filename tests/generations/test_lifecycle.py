@@ -67,12 +67,12 @@ def make(user, prompt="A lighthouse at dusk, waves rolling in", model="wan", dur
 @pytest.mark.django_db(transaction=True)
 def test_text_to_video_ends_with_a_stored_playable_video(owner, fast_sandbox, queue):
     gen = make(owner)
-    assert gen.status == Generation.QUEUED
+    assert gen.status == Generation.Status.QUEUED
     assert queue == [("submit_generation", (str(gen.pk),))]
 
     gen = drive(gen, queue)
 
-    assert gen.status == Generation.COMPLETED, gen.error_detail
+    assert gen.status == Generation.Status.COMPLETED, gen.error_detail
     assert gen.pixapi_task_id.startswith("task_")
     assert gen.progress == 100
     assert default_storage.exists(gen.video.name) and default_storage.exists(gen.poster.name)
@@ -90,7 +90,7 @@ def test_text_to_video_ends_with_a_stored_playable_video(owner, fast_sandbox, qu
 @pytest.mark.django_db(transaction=True)
 def test_the_model_learns_how_long_it_takes(owner, fast_sandbox, queue):
     gen = drive(make(owner), queue)
-    assert gen.status == Generation.COMPLETED
+    assert gen.status == Generation.Status.COMPLETED
     learned = CatalogModel.objects.get(slug="wan").learned_seconds
     assert 1.0 <= learned <= 10
 
@@ -113,7 +113,7 @@ def test_the_model_learns_how_long_it_takes(owner, fast_sandbox, queue):
 @pytest.mark.django_db(transaction=True)
 def test_every_pixapi_fault_ends_failed_in_plain_words(owner, fast_sandbox, queue, marker, code, words):
     gen = drive(make(owner, prompt=f"A quiet harbour [sandbox:{marker}]"), queue)
-    assert gen.status == Generation.FAILED
+    assert gen.status == Generation.Status.FAILED
     assert gen.error_code == code
     assert words in gen.error_message
     assert "Nothing was charged" in gen.error_message
@@ -127,10 +127,10 @@ def test_rate_limited_submit_waits_and_goes_through(owner, fast_sandbox, queue, 
     gen = make(owner)
     run_queue(queue)
     gen.refresh_from_db()
-    assert gen.status == Generation.QUEUED and gen.next_poll_at > timezone.now()
+    assert gen.status == Generation.Status.QUEUED and gen.next_poll_at > timezone.now()
     Generation.objects.filter(pk=gen.pk).update(next_poll_at=timezone.now())  # its wait is over
     gen = drive(gen, queue)
-    assert gen.status == Generation.COMPLETED
+    assert gen.status == Generation.Status.COMPLETED
     assert stats.snapshot()["routes"]["submit_video"] == 2
 
 
@@ -138,7 +138,7 @@ def test_rate_limited_submit_waits_and_goes_through(owner, fast_sandbox, queue, 
 def test_polls_that_fail_only_delay_the_video(owner, fast_sandbox, queue, settings):
     settings.PIXAPI_SANDBOX_FAULTS = "poll:unavailable*2"
     gen = drive(make(owner), queue)
-    assert gen.status == Generation.COMPLETED
+    assert gen.status == Generation.Status.COMPLETED
 
 
 @pytest.mark.django_db(transaction=True)
@@ -162,7 +162,7 @@ def test_worker_dying_between_submit_and_save_ends_honestly(owner, fast_sandbox,
     run_queue(queue)
 
     gen.refresh_from_db()
-    assert gen.status == Generation.FAILED
+    assert gen.status == Generation.Status.FAILED
     assert gen.error_code == "outcome_unknown"
     assert stats.snapshot()["routes"].get("submit_video", 0) == 0  # and never resubmitted blindly
 
@@ -173,19 +173,19 @@ def test_a_lost_enqueue_is_picked_up_again(owner, fast_sandbox, queue):
     queue.clear()  # the broker lost the message
     Generation.objects.filter(pk=gen.pk).update(created_at=timezone.now() - timedelta(minutes=2))
     gen = drive(gen, queue)
-    assert gen.status == Generation.COMPLETED
+    assert gen.status == Generation.Status.COMPLETED
 
 
 @pytest.mark.django_db(transaction=True)
 def test_nothing_polls_forever(owner, fast_sandbox, queue):
     gen = make(owner, prompt="A clock that never stops [sandbox:never-finish]")
-    drive(gen, queue, until=[Generation.RUNNING])
+    drive(gen, queue, until=[Generation.Status.RUNNING])
     CatalogModel.objects.filter(slug="wan").update(time_limit_seconds=60)
     Generation.objects.filter(pk=gen.pk).update(created_at=timezone.now() - timedelta(seconds=61))
 
     gen = drive(gen, queue)
 
-    assert gen.status == Generation.FAILED and gen.error_code == "timed_out"
+    assert gen.status == Generation.Status.FAILED and gen.error_code == "timed_out"
     assert "took far longer than it should" in gen.error_message
 
 

@@ -95,8 +95,8 @@ def world(owner, outsider, media_root):
     # Flags that mean nothing without a share link: none of these may show anywhere public.
     flags = {"in_gallery": True, "featured": True, "share_prompt": True}
     private = make_video(owner, prompt="Private: never on a public page", **flags)
-    make_generation(owner, prompt="Private: still being made", status=Generation.RUNNING, share_token="x" * 43, **flags)
-    make_generation(owner, prompt="Private: it failed", status=Generation.FAILED, share_token="y" * 43, **flags)
+    make_generation(owner, prompt="Private: still being made", status=Generation.Status.RUNNING, share_token="x" * 43, **flags)
+    make_generation(owner, prompt="Private: it failed", status=Generation.Status.FAILED, share_token="y" * 43, **flags)
     revoked = make_video(owner, prompt="Private: no longer shared")
     sharing.share(revoked, show_prompt=True, in_gallery=True)
     old_token = revoked.share_token

@@ -98,7 +98,7 @@ def test_changing_what_a_link_shows_keeps_the_link(logged_in, owner, media_root)
 
 
 def test_a_video_not_ready_cannot_be_shared_and_the_creator_is_told(logged_in, owner):
-    gen = make_generation(owner, status=Generation.RUNNING)
+    gen = make_generation(owner, status=Generation.Status.RUNNING)
     response = logged_in.post(reverse("generation_share", args=[gen.pk]), headers={"HX-Request": "true"})
     assert "You can share this video once it is ready." in response.content.decode()
     gen.refresh_from_db()
@@ -217,7 +217,7 @@ def test_an_unknown_handle_is_a_polite_404(client, db):
 
 def test_galleries_page_by_keyset_too(client, owner, media_root):
     for i in range(30):
-        gen = make_generation(owner, prompt=f"Gallery clip {i}", status=Generation.COMPLETED, share_prompt=True,
+        gen = make_generation(owner, prompt=f"Gallery clip {i}", status=Generation.Status.COMPLETED, share_prompt=True,
                               in_gallery=True)
         Generation.objects.filter(pk=gen.pk).update(share_token=sharing.new_token())
 

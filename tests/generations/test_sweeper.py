@@ -21,7 +21,7 @@ def in_flight(user, **extra):
     wan = CatalogModel.objects.get(slug="wan")
     return Generation.objects.create(
         user=user, model=wan, prompt="A heron", full_prompt="A heron", duration=2, size="1280x720",
-        status=Generation.RUNNING, pixapi_task_id=f"task_{Generation.objects.count()}",
+        status=Generation.Status.RUNNING, pixapi_task_id=f"task_{Generation.objects.count()}",
         submitted_at=timezone.now() - timedelta(seconds=20), next_poll_at=timezone.now(), **extra,
     )
 

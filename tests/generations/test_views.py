@@ -24,7 +24,7 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def make_generation(user, status=Generation.RUNNING, prompt="A windmill turning slowly", **extra):
+def make_generation(user, status=Generation.Status.RUNNING, prompt="A windmill turning slowly", **extra):
     wan = CatalogModel.objects.get(slug="wan")
     return Generation.objects.create(
         user=user, model=wan, prompt=prompt, full_prompt=prompt, duration=2, size="1280x720", status=status,
@@ -33,7 +33,7 @@ def make_generation(user, status=Generation.RUNNING, prompt="A windmill turning 
 
 
 def make_completed(user, **extra):
-    gen = make_generation(user, status=Generation.COMPLETED, progress=100, finished_at=timezone.now(), **extra)
+    gen = make_generation(user, status=Generation.Status.COMPLETED, progress=100, finished_at=timezone.now(), **extra)
     gen.video = default_storage.save(f"videos/{gen.pk}.mp4", ContentFile(VIDEO_BYTES))
     gen.poster = default_storage.save(f"posters/{gen.pk}.jpg", ContentFile(b"\xff\xd8poster"))
     gen.save()
@@ -228,7 +228,7 @@ def test_poll_sends_changed_cards_and_a_poller_that_stops_when_all_are_done(clie
     assert 'hx-trigger="every 1s"' in html  # one is still running
     assert "<video" in html and 'data-just-finished="completed"' in html
 
-    Generation.objects.filter(pk=running.pk).update(status=Generation.FAILED, updated_at=timezone.now())
+    Generation.objects.filter(pk=running.pk).update(status=Generation.Status.FAILED, updated_at=timezone.now())
     html = poll(client, updates.token(done.updated_at), have=[running.pk, done.pk]).content.decode()
     assert "every 1s" not in html  # nothing in flight: no more polling
     assert f'id="generation-{done.pk}"' not in html  # unchanged since the last look

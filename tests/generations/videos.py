@@ -27,7 +27,7 @@ def clip():
         return path.read_bytes(), poster, info
 
 
-def make_generation(user, prompt="A windmill turning slowly", status=Generation.RUNNING, model="wan", **extra):
+def make_generation(user, prompt="A windmill turning slowly", status=Generation.Status.RUNNING, model="wan", **extra):
     catalog = CatalogModel.objects.get(slug=model)
     return Generation.objects.create(
         user=user, model=catalog, prompt=prompt, full_prompt=prompt, duration=2, size="1280x720", status=status,
@@ -38,7 +38,7 @@ def make_generation(user, prompt="A windmill turning slowly", status=Generation.
 def make_video(user, prompt="A lighthouse at dusk, waves rolling in", **extra):
     """A completed generation with its real video and poster in storage."""
     data, poster, info = clip()
-    gen = make_generation(user, prompt=prompt, status=Generation.COMPLETED, progress=100,
+    gen = make_generation(user, prompt=prompt, status=Generation.Status.COMPLETED, progress=100,
                           finished_at=timezone.now(), **extra)
     gen.video = default_storage.save(f"videos/test/{gen.pk}.mp4", ContentFile(data))
     gen.poster = default_storage.save(f"posters/test/{gen.pk}.jpg", ContentFile(poster))

@@ -49,7 +49,7 @@ def test_a_finished_video_is_stored_in_the_bucket_and_plays_with_seeking(
         owner, model=CatalogModel.objects.get(slug="wan"), prompt="A kite over the dunes", duration=2, size="1280x720",
     )
     gen = drive(gen, queue)
-    assert gen.status == Generation.COMPLETED, gen.error_detail
+    assert gen.status == Generation.Status.COMPLETED, gen.error_detail
 
     assert isinstance(default_storage._wrapped, MediaS3Storage)
     assert bucket_keys(s3_media) == sorted([gen.video.name, gen.poster.name])

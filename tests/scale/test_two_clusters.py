@@ -89,7 +89,7 @@ def start_many(count, seconds):
 
 def counts(gens):
     rows = Generation.objects.filter(pk__in=[g.pk for g in gens])
-    return {status: rows.filter(status=status).count() for status, _ in Generation.STATUSES}
+    return {status: rows.filter(status=status).count() for status, _ in Generation.Status.choices}
 
 
 def logs(clusters):
@@ -177,7 +177,7 @@ def test_messages_the_redis_broker_lost_are_made_good_by_the_database(start_clus
     finished = wait_for(lambda: (t := pixapi.get_client().get_task(task.id)).status == "completed" and t, timeout=20)
     Generation.objects.filter(pk=never_submitted.pk).update(created_at=long_ago)
     Generation.objects.filter(pk=never_saved.pk).update(
-        status=Generation.DOWNLOADING, pixapi_task_id=task.id, result_url=finished.video_url, progress=100,
+        status=Generation.Status.DOWNLOADING, pixapi_task_id=task.id, result_url=finished.video_url, progress=100,
         submitted_at=long_ago, pixapi_done_at=long_ago, next_poll_at=long_ago, created_at=long_ago,
     )
     assert get_broker().queue_size() == 0

@@ -51,7 +51,7 @@ def test_creating_queues_one_generation_and_hands_it_over_on_commit(client, crea
     response = create(client, style="cinematic", camera="orbit")
     assert response.status_code == 200
     gen = Generation.objects.get()
-    assert gen.user == creator and gen.status == Generation.QUEUED
+    assert gen.user == creator and gen.status == Generation.Status.QUEUED
     assert gen.full_prompt.startswith("A hot air balloon over green hills. Style: cinematic lighting")
     assert "Camera: camera orbits around the subject" in gen.full_prompt
     assert gen.cost == 6

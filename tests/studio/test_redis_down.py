@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from generations import tracking, updates
+from generations import sweeper, updates
 from generations.models import Generation
 
 CLOSED_PORT = "redis://127.0.0.1:1/0"
@@ -83,11 +83,11 @@ def test_a_video_started_while_the_broker_is_down_is_handed_out_later(
         response = create(client)
     assert response.status_code == 200
     gen = Generation.objects.get(user=owner)
-    assert gen.status == Generation.QUEUED
+    assert gen.status == Generation.Status.QUEUED
 
     sent = []
     monkeypatch.setattr(tasks, "async_task", lambda func, *args, **kwargs: sent.append((func, args)))
     Generation.objects.filter(pk=gen.pk).update(created_at=timezone.now() - timedelta(minutes=2))
     with django_capture_on_commit_callbacks(execute=True):
-        tracking.housekeeping()
+        sweeper.housekeeping()
     assert sent == [("generations.tasks.submit_generation", (str(gen.pk),))]
