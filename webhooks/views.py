@@ -1,16 +1,20 @@
 """A creator's webhook endpoints: register one, see its deliveries, send a test event, resend."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from webhooks import addresses, events
-from webhooks.models import EVENTS, WebhookDelivery, WebhookEndpoint
+from webhooks.models import EVENTS, TEST, WebhookDelivery, WebhookEndpoint
 
 MAX_ENDPOINTS = 10
 SHOWN_DELIVERIES = 50
+TESTS_PER_MINUTE = 5
 
 
 class EndpointForm(forms.ModelForm):
@@ -68,8 +72,12 @@ def endpoint(request, pk):
 @login_required
 def send_test(request, pk):
     endpoint = _get_endpoint_for_user(request, pk)
-    events.send_test(endpoint)
-    messages.success(request, "Test event on its way. Its delivery shows below in a moment.")
+    recent = endpoint.deliveries.filter(event=TEST, created_at__gte=timezone.now() - timedelta(minutes=1))
+    if recent.count() >= TESTS_PER_MINUTE:  # the studio is not a way to flood someone's URL
+        messages.error(request, f"That is {TESTS_PER_MINUTE} test events in the last minute: wait a minute for the next.")
+    else:
+        events.send_test(endpoint)
+        messages.success(request, "Test event on its way. Its delivery shows below in a moment.")
     return redirect("webhook_endpoint", pk=endpoint.pk)
 
 

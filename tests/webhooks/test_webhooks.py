@@ -245,3 +245,14 @@ def test_retries_are_picked_up_every_minute_by_a_schedule_the_migration_made(db)
     assert (schedule.func, schedule.schedule_type, schedule.minutes, schedule.repeats) == (
         "webhooks.tasks.send_due", Schedule.MINUTES, 1, -1,
     )
+
+
+def test_test_events_are_limited_to_a_few_a_minute(client, owner, receiver, sent, django_capture_on_commit_callbacks):
+    client.force_login(owner)
+    client.post(reverse("webhook_endpoints"), {"url": receiver.url, "events": ["video.failed"]})
+    endpoint = WebhookEndpoint.objects.get()
+    for _ in range(6):
+        with django_capture_on_commit_callbacks(execute=True):
+            page = client.post(reverse("webhook_send_test", args=[endpoint.pk]), follow=True)
+    assert "5 test events in the last minute: wait a minute" in page.content.decode()
+    assert len(sent) == WebhookDelivery.objects.count() == 5
