@@ -31,9 +31,23 @@ from generations import pictures, serving
 from generations.models import Generation, Picture
 from generations.starting import start_generation
 
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.", "required": True,
+                               "schema": {"type": "integer", "minimum": 1}}}
+
+
 class StudioAPI(NinjaAPI):
     def get_openapi_operation_id(self, operation):
         return operation.view_func.__name__  # "create_video", not "api_endpoints_create_video"
+
+    def get_openapi_schema(self, *args, **kwargs):
+        """The schema, with the Retry-After that every 429 carries."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for methods in schema["paths"].values():
+            for operation in methods.values():
+                for status, response in operation.get("responses", {}).items():
+                    if str(status) == "429":
+                        response["headers"] = RETRY_AFTER
+        return schema
 
 
 api = StudioAPI(

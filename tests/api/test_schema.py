@@ -58,3 +58,13 @@ def test_answers_about_real_videos_match_the_schema(live_server, owner, media_ro
         assert response.status_code == status
         seen.add(status)
     assert seen == {200, 206, 409, 416}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_429_matches_the_schema_with_its_retry_after(live_server, owner, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "api": "1/m"}
+    headers = {"Authorization": f"Bearer {token_for(owner)}"}
+    balance = schema["/api/v1/balance"]["GET"]
+    statuses = [balance.Case().call_and_validate(base_url=live_server.url, headers=headers, checks=CHECKS).status_code
+                for _ in range(2)]
+    assert statuses == [200, 429]
