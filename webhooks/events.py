@@ -19,11 +19,17 @@ log = logging.getLogger(__name__)
 
 
 def video_finished(gen):
-    """video.completed or video.failed for a generation that has just reached that state."""
+    """video.completed or video.failed for a generation that has just reached that state. Trouble
+    recording the event is logged and never undoes or stops the video's own step (a savepoint keeps an
+    outer transaction usable)."""
     event = VIDEO_COMPLETED if gen.status == "completed" else VIDEO_FAILED
-    endpoints = [e for e in WebhookEndpoint.objects.filter(user_id=gen.user_id) if e.wants(event)]
-    if endpoints:
-        emit(endpoints, event, video_data(gen))
+    try:
+        with transaction.atomic():
+            endpoints = [e for e in WebhookEndpoint.objects.filter(user_id=gen.user_id) if e.wants(event)]
+            if endpoints:
+                emit(endpoints, event, video_data(gen))
+    except Exception:
+        log.exception("Could not record %s for generation %s", event, gen.pk)
 
 
 def send_test(endpoint):

@@ -256,3 +256,15 @@ def test_test_events_are_limited_to_a_few_a_minute(client, owner, receiver, sent
             page = client.post(reverse("webhook_send_test", args=[endpoint.pk]), follow=True)
     assert "5 test events in the last minute: wait a minute" in page.content.decode()
     assert len(sent) == WebhookDelivery.objects.count() == 5
+
+
+def test_trouble_recording_an_event_never_stops_the_video(owner, receiver, monkeypatch, django_capture_on_commit_callbacks):
+    WebhookEndpoint.objects.create(user=owner, url=receiver.url, events=["video.completed"])
+    monkeypatch.setattr(events, "video_data", lambda gen: 1 / 0)
+    gen = make_generation(owner, prompt="A heron", status=Generation.Status.DOWNLOADING)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert gen.mark_completed(f"videos/test/{gen.pk}.mp4", f"posters/test/{gen.pk}.jpg", INFO)
+
+    gen.refresh_from_db()
+    assert gen.status == Generation.Status.COMPLETED and not WebhookDelivery.objects.exists()
