@@ -11,6 +11,7 @@ from accounts import plans, words
 from accounts.models import Plan, UpgradeRequest
 from accounts.offer import Offer
 from accounts.throttle import rate_limited
+from catalog.sizes import is_hd
 from generations import sharing
 from studio.samples import sample_clips
 
@@ -29,7 +30,7 @@ def home(request):
 
 @require_GET
 def pricing(request):
-    context = _plans_context()
+    context = {**_plans_context(), "prices": _prices()}
     if request.user.is_authenticated:
         context.update(form=UpgradeForm(user=request.user), current=plans.plan_for(request.user),
                        asked=UpgradeRequest.objects.filter(user=request.user).open().select_related("plan").first())
@@ -85,6 +86,29 @@ def _plans_context():
         "plans": [(plan, words.describe(plan)) for plan in all_plans],
         "free": free_clips(Plan.default()),
     }
+
+
+def _prices():
+    """Each enabled video model's price: credits a second at 720p and 1080p, and an 8-second clip's."""
+    rows = []
+    for model in Offer(None).video_models():
+        seconds = 8 if 8 in model.durations else max(model.durations, default=0)
+        sd = [size for size in model.sizes if not is_hd(size)]
+        hd = [size for size in model.sizes if is_hd(size)]
+        rows.append({
+            "model": model, "seconds": seconds, "lengths": _lengths(model.durations),
+            "sd": model.price(seconds, sd[0]) if sd and seconds else None,
+            "hd": model.price(seconds, hd[0]) if hd and seconds else None,
+        })
+    return rows
+
+
+def _lengths(durations):
+    """"2 to 15 seconds", "5 or 10 seconds"."""
+    durations = sorted(durations)
+    if len(durations) > 2 and durations == list(range(durations[0], durations[-1] + 1)):
+        return f"{durations[0]} to {durations[-1]} seconds"
+    return words.listed(str(d) for d in durations).replace(" and ", " or ") + " seconds"
 
 
 def free_clips(plan):

@@ -10,6 +10,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 
 from accounts.models import Plan, UpgradeRequest, User
+from catalog.models import CatalogModel
 from generations import sharing
 from generations.models import Generation
 from studio.samples import SAMPLES
@@ -194,3 +195,15 @@ def test_the_usage_page_leads_to_the_form_for_another_plan(client, owner):
     page = client.get(reverse("usage")).content.decode()
 
     assert f'<a href="{reverse("pricing")}#ask">ask the studio team</a>' in page
+
+
+@pytest.mark.django_db
+def test_the_pricing_page_says_what_a_video_costs_from_the_catalog(client):
+    CatalogModel.objects.filter(slug="wan").update(credits_per_second=3)
+
+    page = client.get(reverse("pricing")).content.decode()
+
+    assert "<th scope=\"row\">Wan</th>\n            <td>2 to 15 seconds</td>\n            <td>24 credits for 8 s</td>" in page
+    assert "<th scope=\"row\">Veo</th>\n            <td>4 to 8 seconds</td>\n            <td>16 credits for 8 s</td>\n" \
+           "            <td>19 credits for 8 s</td>" in page
+    assert "<td>5 or 10 seconds</td>" in page  # Kling
