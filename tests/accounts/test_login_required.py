@@ -23,6 +23,7 @@ PUBLIC = {
 SKIPPED_NAMESPACES = {
     "admin",            # Django admin sends visitors to its own login page
     "pixapi_sandbox",   # the sandbox is an API that checks its own key
+    "api-v1",           # the creator API answers 401 without a token (tests/api/test_tokens.py)
 }
 EXAMPLES = {
     converters.UUIDConverter: uuid.uuid4,

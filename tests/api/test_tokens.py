@@ -147,3 +147,24 @@ def test_a_token_needs_no_csrf_token_and_a_session_alone_is_not_enough(owner, qu
     assert create(browser, "").status_code == 401  # the session cookie is ignored
     assert create(browser, token_for(owner)).status_code == 201
     assert Generation.objects.filter(user=owner).count() == 1
+
+
+def test_every_operation_answers_401_to_nobody_and_only_the_reference_is_public(client, db):
+    from tests.accounts.test_login_required import EXAMPLES
+    from django.urls import get_resolver
+
+    api_urls = next(e for e in get_resolver().url_patterns if getattr(e, "url_patterns", None)
+                    and any(getattr(p, "namespace", None) == "api-v1" for p in e.url_patterns))
+    ninja = next(p for p in api_urls.url_patterns if getattr(p, "namespace", None) == "api-v1")
+    answers = {}
+    for entry in ninja.url_patterns:
+        kwargs = {name: EXAMPLES[type(conv)]() for name, conv in entry.pattern.converters.items()}
+        url = reverse(f"api-v1:{entry.name}", kwargs=kwargs)
+        answers[entry.name] = client.get(url)
+        if answers[entry.name].status_code == 405:
+            answers[entry.name] = client.post(url)
+    public = {"openapi-json", "openapi-view"}
+    assert {name for name, a in answers.items() if a.status_code == 200} == public
+    for name, answer in answers.items():
+        if name not in public | {"api-root"}:
+            assert answer.status_code == 401 and answer.json()["error"]["code"] == "unauthenticated", name
