@@ -122,9 +122,10 @@ def test_a_missing_page_is_styled(live_server, page, phone_page, artifacts, size
 
 
 def test_the_admin_lists_fit_a_laptop(live_server, page, log_in, owner, operator, artifacts):
-    for status in (Generation.Status.RUNNING, Generation.Status.QUEUED, Generation.Status.FAILED, Generation.Status.COMPLETED):
+    Status = Generation.Status
+    for status in (Status.RUNNING, Status.QUEUED, Status.FAILED, Status.COMPLETED):
         make_generation(owner, status=status, prompt="A very long prompt about a lighthouse at dusk " * 6,
-                        error_message="The model turned this prompt down." if status == Generation.Status.FAILED else "")
+                        error_message="The model turned this prompt down." if status == Status.FAILED else "")
     log_in(page, operator)
     for name, path in [("admin-index", "/admin/"), ("admin-generations", "/admin/generations/generation/"),
                        ("admin-users", "/admin/accounts/user/")]:

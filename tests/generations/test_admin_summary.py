@@ -16,12 +16,13 @@ from tests.generations.videos import make_generation
 
 @pytest.fixture
 def videos(owner):
-    for status in (Generation.Status.RUNNING, Generation.Status.RUNNING, Generation.Status.SUBMITTED, Generation.Status.DOWNLOADING):
+    Status = Generation.Status
+    for status in (Status.RUNNING, Status.RUNNING, Status.SUBMITTED, Status.DOWNLOADING):
         make_generation(owner, status=status)
-    make_generation(owner, status=Generation.Status.QUEUED)
-    make_generation(owner, status=Generation.Status.COMPLETED, finished_at=timezone.now())
-    make_generation(owner, status=Generation.Status.FAILED, finished_at=timezone.now())
-    make_generation(owner, status=Generation.Status.FAILED, finished_at=timezone.now() - timedelta(days=2))
+    make_generation(owner, status=Status.QUEUED)
+    make_generation(owner, status=Status.COMPLETED, finished_at=timezone.now())
+    make_generation(owner, status=Status.FAILED, finished_at=timezone.now())
+    make_generation(owner, status=Status.FAILED, finished_at=timezone.now() - timedelta(days=2))
 
 
 @pytest.mark.django_db
