@@ -121,9 +121,9 @@ def names_read_by(view):
     view = inspect.unwrap(getattr(view, "view_class", view))
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(view)))
-    except (OSError, TypeError):
+        names = set(_request_keys(ast.parse(inspect.getsource(inspect.getmodule(view)))))
+    except (OSError, TypeError, SyntaxError):  # no source, or a file changed since it was imported
         return []
-    names = set(_request_keys(ast.parse(inspect.getsource(inspect.getmodule(view)))))
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in NAMES:
             names.add(node.value)
@@ -336,11 +336,13 @@ def world(owner, outsider, settings, tmp_path, queue):
     user_logged_in.connect(update_last_login, dispatch_uid="update_last_login")
 
 
-def walk(client, persona, values, watched):
+def walk(client, persona, values, watched, only=""):
     failures = []
     before = owned_rows(watched)
     tables = {model._meta.db_table for model in studio_models()}
     for route, levels, view in ROUTES:
+        if only not in route:
+            continue
         names = names_read_by(view)
         strategy = requests_for(levels, values, names)
         # Admin sends everyone but staff to its log-in page before any of its views runs: one example shows it.
@@ -426,6 +428,7 @@ def test_the_owner_meets_no_5xx_and_changes_nothing_of_anyone_elses(world, owner
 
 @pytest.mark.django_db
 def test_staff_meet_no_5xx_in_admin_and_the_staff_views(world, operator):
-    """Staff may change what they see; the walk only asks that no hostile request of theirs ends in a 5xx."""
-    failures = walk(Client(raise_request_exception=True), operator, world, [])
+    """Admin and the staff views (a creator's pages are walked above). Staff may change what they see: the
+    walk only asks that no hostile request of theirs ends in a 5xx."""
+    failures = walk(Client(raise_request_exception=True), operator, world, [], only="admin")
     assert not failures, "\n\n".join(failures)
