@@ -30,17 +30,12 @@ def home(request):
 
 @require_GET
 def pricing(request):
-    context = {**_plans_context(), "prices": _prices()}
-    if request.user.is_authenticated:
-        context.update(form=UpgradeForm(user=request.user), current=plans.plan_for(request.user),
-                       asked=UpgradeRequest.objects.filter(user=request.user).open().select_related("plan").first())
-    return render(request, "studio/pricing.html", context)
+    return render(request, "studio/pricing.html", _pricing_context(request))
 
 
 def _refuse(request, message):
-    context = {**_plans_context(), "form": UpgradeForm(request.POST, user=request.user),
-               "current": plans.plan_for(request.user), "too_often": message}
-    return render(request, "studio/pricing.html", context, status=429)
+    form = UpgradeForm(request.POST, user=request.user)
+    return render(request, "studio/pricing.html", _pricing_context(request, form, too_often=message), status=429)
 
 
 @require_POST
@@ -50,8 +45,7 @@ def upgrade_request(request):
     """Stores the creator's request for operators (admin: Upgrade requests) and says so plainly."""
     form = UpgradeForm(request.POST, user=request.user)
     if not form.is_valid():
-        context = {**_plans_context(), "form": form, "current": plans.plan_for(request.user)}
-        return render(request, "studio/pricing.html", context, status=400)
+        return render(request, "studio/pricing.html", _pricing_context(request, form), status=400)
     UpgradeRequest.objects.create(
         user=request.user, plan=form.cleaned_data["plan"], message=form.cleaned_data["message"],
         current_plan=plans.plan_for(request.user),
@@ -61,6 +55,16 @@ def upgrade_request(request):
                  "and will write to you at your email address.",
     )
     return redirect("pricing")
+
+
+def _pricing_context(request, form=None, **extra):
+    context = {**_plans_context(), "prices": _prices(), **extra}
+    if request.user.is_authenticated:
+        context.update(
+            form=form or UpgradeForm(user=request.user), current=plans.plan_for(request.user),
+            asked=UpgradeRequest.objects.filter(user=request.user).open().select_related("plan").first(),
+        )
+    return context
 
 
 class UpgradeForm(forms.Form):
@@ -89,7 +93,7 @@ def _plans_context():
 
 
 def _prices():
-    """Each enabled video model's price: credits a second at 720p and 1080p, and an 8-second clip's."""
+    """Each enabled video model's lengths and the price of a clip (8 seconds, or its longest) at 720p and 1080p."""
     rows = []
     for model in Offer(None).video_models():
         seconds = 8 if 8 in model.durations else max(model.durations, default=0)
@@ -106,6 +110,8 @@ def _prices():
 def _lengths(durations):
     """"2 to 15 seconds", "5 or 10 seconds"."""
     durations = sorted(durations)
+    if not durations:
+        return ""
     if len(durations) > 2 and durations == list(range(durations[0], durations[-1] + 1)):
         return f"{durations[0]} to {durations[-1]} seconds"
     return words.listed(str(d) for d in durations).replace(" and ", " or ") + " seconds"

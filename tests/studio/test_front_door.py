@@ -207,3 +207,12 @@ def test_the_pricing_page_says_what_a_video_costs_from_the_catalog(client):
     assert "<th scope=\"row\">Veo</th>\n            <td>4 to 8 seconds</td>\n            <td>16 credits for 8 s</td>\n" \
            "            <td>19 credits for 8 s</td>" in page
     assert "<td>5 or 10 seconds</td>" in page  # Kling
+
+
+@pytest.mark.django_db
+def test_a_refused_request_shows_the_whole_pricing_page_again(client, owner):
+    client.force_login(owner)
+
+    page = client.post(reverse("upgrade_request"), {"plan": "nope"}).content.decode()
+
+    assert "What a video costs" in page and "16 credits for 8 s" in page
