@@ -25,6 +25,9 @@ CASES = [
     ("library_bulk", "post", "owner", "done"),
     ("library_bulk", "post", "outsider", "own-only"),
     ("library_bulk", "post", "anonymous", LOGIN),
+    ("library_export", "post", "owner", "zip"),
+    ("library_export", "post", "outsider", "own-only"),
+    ("library_export", "post", "anonymous", LOGIN),
     ("collection_create", "post", "owner", "done"),
     ("collection_create", "post", "anonymous", LOGIN),
     ("collection_rename", "post", "owner", "done"),
@@ -111,7 +114,7 @@ def world(owner, outsider, media_root):
 def url_for(name, world, who, owner):
     token = world["tokens"].get(who, world["shared"].share_token)
     kwargs = {
-        "library": {}, "library_bulk": {}, "collection_create": {}, "featured": {}, "generation_poll": {},
+        "library": {}, "library_bulk": {}, "library_export": {}, "collection_create": {}, "featured": {}, "generation_poll": {},
         "collection_rename": {"pk": world["collection"].pk}, "collection_delete": {"pk": world["collection"].pk},
         "gallery": {"handle": owner.username.upper()},  # handles are found in any case
     }.get(name)
@@ -180,6 +183,9 @@ def test_who_may_open_what(client, owner, outsider, world, name, method, who, ex
         assert response.status_code == 200
         assert response["Content-Type"] in ("video/mp4", "image/jpeg")
         assert response["Accept-Ranges"] == "bytes"
+    elif expected == "zip":
+        assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+        assert str(world["private"].pk)[:8] in str(b"".join(response.streaming_content))
     elif expected == "done":
         assert response.status_code == 302 and not response.url.startswith(reverse("login"))
         assert snapshot(owner) != before
