@@ -13,7 +13,6 @@ kinds of their own.
 import hashlib
 import io
 import json
-import logging
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,10 +20,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core import signing
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.core.mail import send_mail
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
@@ -32,8 +31,6 @@ from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
 from accounts.models import CreditEntry, User
 from generations import taskqueue
 from generations.models import Collection, Generation
-
-log = logging.getLogger(__name__)
 
 SCHEMA_ID = "https://studio.local/schemas/export-video/1"
 SCHEMA_PATH = Path(settings.BASE_DIR) / "docs" / "export-video.schema.json"
@@ -50,8 +47,8 @@ class Scope:
         self.kind, self.title, self.generations, self.pk = kind, title, generations, pk
 
     def totals(self):
-        found = self.generations.aggregate(bytes=Sum("video_bytes"))
-        return self.generations.count(), found["bytes"] or 0
+        found = self.generations.aggregate(count=Count("pk"), bytes=Sum("video_bytes"))
+        return found["count"], found["bytes"] or 0
 
     def is_large(self):
         count, size = self.totals()
