@@ -141,3 +141,20 @@ def test_the_admin_lists_fit_a_laptop(live_server, page, log_in, owner, operator
     page.goto(f"{live_server.url}/admin/")
     expect(page.get_by_role("link", name="1 Waiting to start")).to_be_visible()
     no_axe_violations(page)
+
+
+@pytest.mark.parametrize("size", ["laptop", "phone"])
+def test_the_500_page_is_styled_without_the_database(live_server, page, phone_page, artifacts, size):
+    from django.test import RequestFactory
+    from django.views import defaults
+
+    page = page if size == "laptop" else phone_page
+    html = defaults.server_error(RequestFactory().get("/")).content.decode()
+    page.goto(f"{live_server.url}/healthz/")  # the studio's address, so the page's static files load
+    page.set_content(html, wait_until="load")
+
+    expect(page.get_by_role("heading", name="Something went wrong on our side")).to_be_visible()
+    assert page.evaluate("getComputedStyle(document.querySelector('.error-page')).borderRadius") != "0px"
+    assert fits_the_screen(page)
+    no_axe_violations(page)
+    shoot(page, artifacts, f"server-error-{size}")
