@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed
 PORT    ?= 8000
 export DJANGO_SETTINGS_MODULE := studio.settings
 
-.PHONY: run serve test bench setup install browser clean
+.PHONY: run serve test lint bench setup install browser clean
 
 # Development (`make run`, `make test` and their set-up): the built-in Pixapi sandbox unless
 # PIXAPI_API_KEY is set (the tests always use it), and a secret key of this checkout's own, made
@@ -25,8 +25,13 @@ run: setup
 	@echo ""
 	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
-test: setup browser
+test: setup browser lint
 	FAST_PASSWORD_HASHER=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+# ruff keeps the format and catches mistakes; `$(PY) -m ruff format . && $(PY) -m ruff check --fix .` fixes most.
+lint: install
+	$(PY) -m ruff format --check .
+	$(PY) -m ruff check .
 
 setup: install $(DEV_SECRET_KEY)
 	@mkdir -p var

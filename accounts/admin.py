@@ -31,7 +31,7 @@ def stored_files(queryset):
     querysets = [qs for qs in collector.fast_deletes if hasattr(qs, "values_list")]
     for model, objs in collector.data.items():
         pks = [obj.pk for obj in objs]
-        querysets += [model._base_manager.filter(pk__in=pks[i:i + 500]) for i in range(0, len(pks), 500)]
+        querysets += [model._base_manager.filter(pk__in=pks[i : i + 500]) for i in range(0, len(pks), 500)]
     names = []
     for qs in querysets:
         fields = [f.attname for f in qs.model._meta.concrete_fields if isinstance(f, models.FileField)]
@@ -65,7 +65,9 @@ class CreditEntryInline(admin.TabularInline):
         queryset = super().get_queryset(request).select_related("model", "created_by")
         # The formset needs a filterable queryset, so the latest are picked by id rather than sliced.
         latest = CreditEntry.objects.order_by("-created_at", "-id").values("id")
-        return queryset.filter(id__in=[row["id"] for row in latest.filter(user__in=self._users(request))[: self.LATEST]])
+        return queryset.filter(
+            id__in=[row["id"] for row in latest.filter(user__in=self._users(request))[: self.LATEST]]
+        )
 
     def _users(self, request):
         object_id = request.resolver_match.kwargs.get("object_id")
@@ -77,17 +79,27 @@ class CreditEntryInline(admin.TabularInline):
 
 class GrantForm(forms.Form):
     amount = forms.DecimalField(label="Credits", min_value=1, max_digits=10, decimal_places=2)
-    reason = forms.CharField(label="Reason", max_length=500, help_text="Shown to the creator in their ledger.",
-                             widget=forms.TextInput(attrs={"size": 60}))
+    reason = forms.CharField(
+        label="Reason",
+        max_length=500,
+        help_text="Shown to the creator in their ledger.",
+        widget=forms.TextInput(attrs={"size": 60}),
+    )
 
 
 class AdjustForm(forms.Form):
     amount = forms.DecimalField(
-        label="Credits", max_digits=10, decimal_places=2,
+        label="Credits",
+        max_digits=10,
+        decimal_places=2,
         help_text="Positive adds, negative takes away (never below zero).",
     )
-    reason = forms.CharField(label="Reason", max_length=500, help_text="Shown to the creator in their ledger.",
-                             widget=forms.TextInput(attrs={"size": 60}))
+    reason = forms.CharField(
+        label="Reason",
+        max_length=500,
+        help_text="Shown to the creator in their ledger.",
+        widget=forms.TextInput(attrs={"size": 60}),
+    )
 
     def clean_amount(self):
         if self.cleaned_data["amount"] == 0:
@@ -98,7 +110,8 @@ class AdjustForm(forms.Form):
 class PlanForm(forms.Form):
     plan = forms.ModelChoiceField(queryset=Plan.objects.all(), empty_label=None)
     with_allowance = forms.BooleanField(
-        label="Also grant this month's allowance of the new plan now", required=False,
+        label="Also grant this month's allowance of the new plan now",
+        required=False,
         help_text="Only to creators who have not had an allowance this month.",
     )
 
@@ -117,10 +130,13 @@ class UserAdmin(BaseUserAdmin):
     )
     # Email is how a creator signs in, so an account added here needs one from the start.
     add_fieldsets = (
-        (None, {
-            "classes": ("wide",),
-            "fields": ("email", "username", "display_name", "usable_password", "password1", "password2"),
-        }),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "username", "display_name", "usable_password", "password1", "password2"),
+            },
+        ),
     )
     inlines = [CreditEntryInline]
     actions = ("grant_credits", "adjust_credits", "assign_plan")
@@ -163,11 +179,20 @@ class UserAdmin(BaseUserAdmin):
             transaction.on_commit(lambda: remove_files(files))
 
     def _action_page(self, request, queryset, form, title, action):
-        return TemplateResponse(request, "admin/accounts/credit_action.html", {
-            **self.admin_site.each_context(request), "title": title, "form": form, "users": queryset,
-            "action": action, "selected": request.POST.getlist(ACTION_CHECKBOX_NAME), "opts": self.model._meta,
-            "action_checkbox_name": ACTION_CHECKBOX_NAME,
-        })
+        return TemplateResponse(
+            request,
+            "admin/accounts/credit_action.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "form": form,
+                "users": queryset,
+                "action": action,
+                "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+                "opts": self.model._meta,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            },
+        )
 
     @admin.action(description="Grant credits to the selected creators…", permissions=["change"])
     def grant_credits(self, request, queryset):
@@ -205,7 +230,9 @@ class UserAdmin(BaseUserAdmin):
         count = queryset.update(plan=plan)
         granted = 0
         if form.cleaned_data["with_allowance"]:
-            granted = sum(1 for user in User.objects.filter(pk__in=queryset.values("pk")) if credits.grant_allowance(user))
+            granted = sum(
+                1 for user in User.objects.filter(pk__in=queryset.values("pk")) if credits.grant_allowance(user)
+            )
         note = f"; {granted} got this month's allowance" if granted else ""
         self.message_user(request, f"Moved {count} creator(s) to the {plan.name} plan{note}.", messages.SUCCESS)
         return None
@@ -213,8 +240,17 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "monthly_credits", "max_duration", "allow_hd", "max_running", "is_default",
-                    "creators", "position")
+    list_display = (
+        "name",
+        "slug",
+        "monthly_credits",
+        "max_duration",
+        "allow_hd",
+        "max_running",
+        "is_default",
+        "creators",
+        "position",
+    )
     list_editable = ("position",)
     filter_horizontal = ("allowed_models",)
     prepopulated_fields = {"slug": ("name",)}
@@ -231,8 +267,17 @@ class PlanAdmin(admin.ModelAdmin):
 class CreditEntryAdmin(admin.ModelAdmin):
     """The ledger, read-only: entries are only ever written by accounts.credits."""
 
-    list_display = ("created_at", "user", "kind", "signed_amount", "balance_after", "description", "model", "reason",
-                    "created_by")
+    list_display = (
+        "created_at",
+        "user",
+        "kind",
+        "signed_amount",
+        "balance_after",
+        "description",
+        "model",
+        "reason",
+        "created_by",
+    )
     list_filter = ("kind", "model", "created_at")
     search_fields = ("user__email", "user__display_name", "reference", "description", "reason")
     date_hierarchy = "created_at"
@@ -262,14 +307,18 @@ class CreditEntryAdmin(admin.ModelAdmin):
             raise PermissionDenied
         entries = CreditEntry.objects.all()
         points = spending.daily_spending(entries)
-        return TemplateResponse(request, "admin/accounts/spending.html", {
-            **self.admin_site.each_context(request),
-            "title": "Spending across the studio",
-            "chart": spending.day_chart(points),
-            "days": [(day, credits_) for day, credits_ in reversed(points)],
-            "models": spending.by_model(entries, since=timezone.now() - timedelta(days=30)),
-            "opts": CreditEntry._meta,
-        })
+        return TemplateResponse(
+            request,
+            "admin/accounts/spending.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Spending across the studio",
+                "chart": spending.day_chart(points),
+                "days": [(day, credits_) for day, credits_ in reversed(points)],
+                "models": spending.by_model(entries, since=timezone.now() - timedelta(days=30)),
+                "opts": CreditEntry._meta,
+            },
+        )
 
 
 @admin.register(OperatorAlert)
@@ -286,7 +335,6 @@ class OperatorAlertAdmin(admin.ModelAdmin):
     def resolve(self, request, queryset):
         count = queryset.filter(resolved_at=None).update(resolved_at=timezone.now())
         self.message_user(request, f"Resolved {count} alert(s).", messages.SUCCESS)
-
 
 
 class OpenFilter(admin.SimpleListFilter):

@@ -68,7 +68,9 @@ def raise_alert(code, message, detail=""):
         return False
     try:
         with transaction.atomic():
-            OperatorAlert.objects.create(code=code, message=message, detail=detail[:2000], first_seen=now, last_seen=now)
+            OperatorAlert.objects.create(
+                code=code, message=message, detail=detail[:2000], first_seen=now, last_seen=now
+            )
     except IntegrityError:  # opened a moment ago by another worker
         OperatorAlert.objects.filter(code=code, resolved_at=None).update(**bump)
         return False

@@ -167,8 +167,9 @@ def release(user, reference):
     if held is None:
         return None
     try:
-        return _post(uid, Kind.RELEASE, -held.amount, reference=reference, description=held.description,
-                     model_id=held.model_id)
+        return _post(
+            uid, Kind.RELEASE, -held.amount, reference=reference, description=held.description, model_id=held.model_id
+        )
     except IntegrityError:
         return None
 
@@ -185,8 +186,16 @@ def refund(user, reference, *, reason, by=None):
     if spent is None or spent.amount == 0:
         return None
     try:
-        return _post(uid, Kind.REFUND, -spent.amount, reference=reference, description=spent.description,
-                     model_id=spent.model_id, reason=reason, created_by=by)
+        return _post(
+            uid,
+            Kind.REFUND,
+            -spent.amount,
+            reference=reference,
+            description=spent.description,
+            model_id=spent.model_id,
+            reason=reason,
+            created_by=by,
+        )
     except IntegrityError:
         return None
 
@@ -205,8 +214,14 @@ def adjust(user, amount, *, reason, by=None):
     if not reason.strip():
         raise ValueError("An adjustment needs a reason.")
     try:
-        return _post(_uid(user), Kind.ADJUSTMENT, amount, reason=reason.strip(), created_by=by,
-                     description="Adjusted by the studio")
+        return _post(
+            _uid(user),
+            Kind.ADJUSTMENT,
+            amount,
+            reason=reason.strip(),
+            created_by=by,
+            description="Adjusted by the studio",
+        )
     except _Short:
         raise NotEnoughCredits(-amount, balance_of(user)) from None
 
@@ -228,8 +243,13 @@ def grant_allowance(user, day=None):
         return None
     first = month_start(day)
     try:
-        return _post(_uid(user), Kind.ALLOWANCE, plan.monthly_credits, reference=allowance_reference(first),
-                     description=f"{plan.name} plan, {first:%B %Y}")
+        return _post(
+            _uid(user),
+            Kind.ALLOWANCE,
+            plan.monthly_credits,
+            reference=allowance_reference(first),
+            description=f"{plan.name} plan, {first:%B %Y}",
+        )
     except IntegrityError:
         return None
 
@@ -238,9 +258,11 @@ def grant_allowances(day=None):
     """The scheduled job (daily, so a missed day is caught up): every active, verified creator's
     allowance for this month, once. Returns how many were granted."""
     already = CreditEntry.objects.filter(kind=Kind.ALLOWANCE, reference=allowance_reference(day))
-    due = User.objects.filter(is_active=True, email_verified_at__isnull=False).exclude(
-        pk__in=already.values("user_id")
-    ).select_related("plan")
+    due = (
+        User.objects.filter(is_active=True, email_verified_at__isnull=False)
+        .exclude(pk__in=already.values("user_id"))
+        .select_related("plan")
+    )
     return sum(1 for user in due.iterator() if grant_allowance(user, day))
 
 

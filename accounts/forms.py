@@ -22,7 +22,9 @@ def _email_field(**kwargs):
 
 def _password_field(label, autocomplete, help_text=""):
     return forms.CharField(
-        label=label, strip=False, help_text=help_text,
+        label=label,
+        strip=False,
+        help_text=help_text,
         widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
     )
 
@@ -41,7 +43,9 @@ class FocusFirstError:
 
 class SignupForm(FocusFirstError, forms.ModelForm):
     display_name = forms.CharField(
-        label="Your name", max_length=80, help_text="Shown on your videos. You can change it later.",
+        label="Your name",
+        max_length=80,
+        help_text="Shown on your videos. You can change it later.",
         widget=forms.TextInput(attrs={"autocomplete": "name", "autofocus": True}),
     )
     email = _email_field()
@@ -103,7 +107,7 @@ class SignupForm(FocusFirstError, forms.ModelForm):
 class LoginForm(FocusFirstError, auth_forms.AuthenticationForm):
     error_messages = {
         "invalid_login": "That email address and password do not match an account. "
-                         "Check them and try again, or reset your password.",
+        "Check them and try again, or reset your password.",
         "inactive": "This account is switched off. Please contact support.",
     }
 
@@ -119,17 +123,22 @@ class LoginForm(FocusFirstError, auth_forms.AuthenticationForm):
 
 class ProfileForm(FocusFirstError, forms.ModelForm):
     display_name = forms.CharField(
-        label="Your name", max_length=80, help_text="Shown on your videos.",
+        label="Your name",
+        max_length=80,
+        help_text="Shown on your videos.",
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     username = forms.CharField(
-        label="Handle", max_length=handles.MAX_LENGTH,
+        label="Handle",
+        max_length=handles.MAX_LENGTH,
         help_text="Your short public name in links. Lowercase letters, numbers and hyphens.",
         widget=forms.TextInput(attrs={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"}),
     )
     email = _email_field()
     current_password = _password_field(
-        "Current password", "current-password", "Only needed when you change your email address.",
+        "Current password",
+        "current-password",
+        "Only needed when you change your email address.",
     )
     notify_by_email = forms.BooleanField(label="Email me when a video is ready", required=False)
 
@@ -156,9 +165,7 @@ class ProfileForm(FocusFirstError, forms.ModelForm):
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError(
-                "Another account already uses this email address.", code="email_taken"
-            )
+            raise forms.ValidationError("Another account already uses this email address.", code="email_taken")
         return email
 
     @property
@@ -180,9 +187,13 @@ class ProfileForm(FocusFirstError, forms.ModelForm):
         email = cleaned.get("email")
         if email and email != self.saved_email.lower():
             if not self.instance.check_password(cleaned.get("current_password") or ""):
-                self.add_error("current_password", forms.ValidationError(
-                    "To change your email address, type your current password here.", code="password_needed",
-                ))
+                self.add_error(
+                    "current_password",
+                    forms.ValidationError(
+                        "To change your email address, type your current password here.",
+                        code="password_needed",
+                    ),
+                )
         return cleaned
 
 
@@ -223,7 +234,11 @@ def _relabel_new_passwords(form):
 
 class BudgetForm(forms.Form):
     monthly_budget = forms.DecimalField(
-        label="Credits a month", required=False, min_value=1, max_value=10_000_000, decimal_places=0,
+        label="Credits a month",
+        required=False,
+        min_value=1,
+        max_value=10_000_000,
+        decimal_places=0,
         help_text="Before a video takes this month's spending past it, the studio asks you first. Leave empty to never ask.",
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1", "placeholder": "No budget"}),
         error_messages={

@@ -13,9 +13,28 @@ from accounts.models import User
 MAX_LENGTH = 30
 PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESERVED = {
-    "about", "account", "accounts", "admin", "api", "create", "dashboard", "generations", "help",
-    "login", "logout", "media", "me", "pixapi", "pixapi-sandbox", "profile", "settings", "share",
-    "signup", "static", "studio", "support",
+    "about",
+    "account",
+    "accounts",
+    "admin",
+    "api",
+    "create",
+    "dashboard",
+    "generations",
+    "help",
+    "login",
+    "logout",
+    "media",
+    "me",
+    "pixapi",
+    "pixapi-sandbox",
+    "profile",
+    "settings",
+    "share",
+    "signup",
+    "static",
+    "studio",
+    "support",
 }
 RULE = "Use 2 to 30 lowercase letters, numbers or hyphens, for example ada-lovelace."
 

@@ -21,21 +21,28 @@ class User(AbstractUser):
 
     email = models.EmailField("email address", unique=True)
     display_name = models.CharField(max_length=80, blank=True)
-    notify_by_email = models.BooleanField(
-        default=False, help_text="Send an email when a video is ready."
-    )
+    notify_by_email = models.BooleanField(default=False, help_text="Send an email when a video is ready.")
     plan = models.ForeignKey(
-        "accounts.Plan", models.PROTECT, null=True, blank=True, related_name="users",
+        "accounts.Plan",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
         help_text="Empty: the default plan.",
     )
     monthly_budget = models.DecimalField(
-        max_digits=10, decimal_places=2, null=True, blank=True,
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text="The studio asks before a video takes this month's spending past it. Empty: never ask.",
     )
     email_verified_at = models.DateTimeField(
-        "email verified", null=True, blank=True,
+        "email verified",
+        null=True,
+        blank=True,
         help_text="When the creator followed the link mailed to their address. Empty: not verified yet "
-                  "(no credits, no emails about videos).",
+        "(no credits, no emails about videos).",
     )
 
     # Creators sign in with their email; `username` is their public handle (/@handle/).
@@ -88,7 +95,9 @@ class Plan(models.Model):
         max_digits=10, decimal_places=2, default=Decimal("0"), help_text="Added on the 1st of each month."
     )
     allowed_models = models.ManyToManyField(
-        "catalog.CatalogModel", blank=True, related_name="plans",
+        "catalog.CatalogModel",
+        blank=True,
+        related_name="plans",
         help_text="The models this plan may use. Leave empty for every model.",
     )
     max_duration = models.PositiveSmallIntegerField(
@@ -96,7 +105,10 @@ class Plan(models.Model):
     )
     allow_hd = models.BooleanField("1080p allowed", default=True)
     max_running = models.PositiveSmallIntegerField(
-        "videos at once", null=True, blank=True, help_text="How many videos may be in progress at once. Empty: no limit."
+        "videos at once",
+        null=True,
+        blank=True,
+        help_text="How many videos may be in progress at once. Empty: no limit.",
     )
     is_default = models.BooleanField(default=False, help_text="The plan new creators start on.")
     position = models.PositiveSmallIntegerField(default=0)
@@ -161,7 +173,8 @@ class CreditEntry(models.Model):
     amount = models.DecimalField(max_digits=12, decimal_places=2, help_text="The change to the balance.")
     balance_after = models.DecimalField(max_digits=12, decimal_places=2)
     reference = models.CharField(
-        max_length=80, blank=True,
+        max_length=80,
+        blank=True,
         help_text='What it is for, e.g. "generation:<id>" or "allowance:2026-11": each kind at most once per reference.',
     )
     model = models.ForeignKey(
@@ -207,7 +220,9 @@ class OperatorAlert(models.Model):
     class Meta:
         ordering = ["-last_seen"]
         constraints = [
-            models.UniqueConstraint(fields=["code"], condition=Q(resolved_at__isnull=True), name="one_open_alert_per_code"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(resolved_at__isnull=True), name="one_open_alert_per_code"
+            ),
         ]
 
     def __str__(self):
@@ -244,4 +259,3 @@ class UpgradeRequest(models.Model):
 
     def __str__(self):
         return f"{self.user} asks for {self.plan}"
-

@@ -41,12 +41,37 @@ def plans_in_order():
 
 # The plans the studio starts with: seeded by a migration (and the tests), then edited in admin.
 PLANS = [
-    dict(slug="free", name="Free", position=1, monthly_credits=100, max_duration=8, allow_hd=False, max_running=2,
-         is_default=True, models=["wan", "gemini-2.5-flash-image"]),
-    dict(slug="creator", name="Creator", position=2, monthly_credits=1000, max_duration=10, allow_hd=True,
-         max_running=5, models=["wan", "kling", "gemini-2.5-flash-image", "gpt-image-2"]),
-    dict(slug="pro", name="Pro", position=3, monthly_credits=5000, max_duration=None, allow_hd=True, max_running=10,
-         models=[]),
+    dict(
+        slug="free",
+        name="Free",
+        position=1,
+        monthly_credits=100,
+        max_duration=8,
+        allow_hd=False,
+        max_running=2,
+        is_default=True,
+        models=["wan", "gemini-2.5-flash-image"],
+    ),
+    dict(
+        slug="creator",
+        name="Creator",
+        position=2,
+        monthly_credits=1000,
+        max_duration=10,
+        allow_hd=True,
+        max_running=5,
+        models=["wan", "kling", "gemini-2.5-flash-image", "gpt-image-2"],
+    ),
+    dict(
+        slug="pro",
+        name="Pro",
+        position=3,
+        monthly_credits=5000,
+        max_duration=None,
+        allow_hd=True,
+        max_running=10,
+        models=[],
+    ),
 ]
 
 

@@ -83,9 +83,9 @@ def _lockout_left(request, credentials):
     cool_off = get_cool_off(request)
     now = timezone.now()
     matching = Q(username=login_name(request, credentials)) | Q(ip_address=getattr(request, "axes_ip_address", None))
-    last = AccessAttempt.objects.filter(matching, attempt_time__gte=now - cool_off).aggregate(
-        last=Max("attempt_time")
-    )["last"]
+    last = AccessAttempt.objects.filter(matching, attempt_time__gte=now - cool_off).aggregate(last=Max("attempt_time"))[
+        "last"
+    ]
     return ((last or now) + cool_off - now).total_seconds()
 
 
@@ -123,8 +123,13 @@ def over_limit(request, group, account=None):
     waits = []
     for name, value in keys:
         try:
-            usage = get_usage(request, group=f"{group}:{name}", key=lambda _g, _r, v=value: v,
-                              rate=settings.RATE_LIMITS[group], increment=True)
+            usage = get_usage(
+                request,
+                group=f"{group}:{name}",
+                key=lambda _g, _r, v=value: v,
+                rate=settings.RATE_LIMITS[group],
+                increment=True,
+            )
         except Exception as e:  # noqa: BLE001 (the cache is down: let it through)
             log.warning("Rate limit %s not checked: %s", group, e)
             continue

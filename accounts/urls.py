@@ -23,7 +23,8 @@ urlpatterns = [
     path(
         "password/reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
-            form_class=forms.SetPasswordForm, success_url=reverse_lazy("password_reset_complete"),
+            form_class=forms.SetPasswordForm,
+            success_url=reverse_lazy("password_reset_complete"),
         ),
         name="password_reset_confirm",
     ),

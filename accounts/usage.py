@@ -52,8 +52,11 @@ def daily_spending(entries, days=30, today=None):
     today = today or timezone.localdate()
     first = today - timedelta(days=days - 1)
     totals = dict(
-        entries.spending().filter(created_at__date__gte=first)
-        .annotate(day=TruncDate("created_at")).values("day").annotate(total=Sum("amount"))
+        entries.spending()
+        .filter(created_at__date__gte=first)
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(total=Sum("amount"))
         .values_list("day", "total")
     )
     return [(first + timedelta(days=i), -(totals.get(first + timedelta(days=i)) or Decimal("0"))) for i in range(days)]
@@ -65,15 +68,22 @@ def by_model(entries, since=None):
     if since is not None:
         spending = spending.filter(created_at__gte=since)
     rows = (
-        spending.values("model__name").annotate(
-            credits=-Sum("amount"), videos=Count("id", filter=Q(kind=Kind.CHARGE)),
-        ).order_by("-credits", "model__name")
+        spending.values("model__name")
+        .annotate(
+            credits=-Sum("amount"),
+            videos=Count("id", filter=Q(kind=Kind.CHARGE)),
+        )
+        .order_by("-credits", "model__name")
     )
     rows = [r for r in rows if r["credits"]]
     top = max((r["credits"] for r in rows), default=0)
     return [
-        {"name": r["model__name"] or "Other", "videos": r["videos"], "credits": r["credits"],
-         "share": int(100 * r["credits"] / top) if top else 0}
+        {
+            "name": r["model__name"] or "Other",
+            "videos": r["videos"],
+            "credits": r["credits"],
+            "share": int(100 * r["credits"] / top) if top else 0,
+        }
         for r in rows
     ]
 
@@ -105,14 +115,25 @@ def ledger_lines(entries):
     references = {e.reference for e in entries if e.kind in (Kind.HOLD, Kind.RELEASE) and e.reference}
     charged = set()
     if references:
-        charged = set(CreditEntry.objects.filter(
-            kind=Kind.CHARGE, reference__in=references, user_id__in={e.user_id for e in entries},
-        ).values_list("reference", flat=True))
+        charged = set(
+            CreditEntry.objects.filter(
+                kind=Kind.CHARGE,
+                reference__in=references,
+                user_id__in={e.user_id for e in entries},
+            ).values_list("reference", flat=True)
+        )
     lines = []
     for entry in entries:
         label, what, model = describe(entry, charged)
-        lines.append({"entry": entry, "label": label, "what": what, "model": model,
-                      "quiet": entry.kind in (Kind.HOLD, Kind.RELEASE) and entry.reference in charged})
+        lines.append(
+            {
+                "entry": entry,
+                "label": label,
+                "what": what,
+                "model": model,
+                "quiet": entry.kind in (Kind.HOLD, Kind.RELEASE) and entry.reference in charged,
+            }
+        )
     return lines
 
 
@@ -142,18 +163,35 @@ def day_chart(points, width=720, height=220):
     for i, (day, credits) in enumerate(points):
         h = float(credits / scale_top) * plot_h if credits > 0 else 0
         h = max(h, 2) if credits > 0 else 0
-        bars.append({
-            "x": round(left + i * slot + (slot - bar_w) / 2, 1), "y": round(top + plot_h - h, 1),
-            "w": round(bar_w, 1), "h": round(h, 1), "day": day, "credits": credits, "today": day == today,
-            "label": i % 7 == (len(points) - 1) % 7, "label_x": round(left + i * slot + slot / 2, 1),
-        })
+        bars.append(
+            {
+                "x": round(left + i * slot + (slot - bar_w) / 2, 1),
+                "y": round(top + plot_h - h, 1),
+                "w": round(bar_w, 1),
+                "h": round(h, 1),
+                "day": day,
+                "credits": credits,
+                "today": day == today,
+                "label": i % 7 == (len(points) - 1) % 7,
+                "label_x": round(left + i * slot + slot / 2, 1),
+            }
+        )
     grid = [
         {"y": round(top + plot_h - plot_h * f, 1), "value": (scale_top * Decimal(str(f))).normalize()}
         for f in (0, 0.5, 1)
     ]
     total = sum((c for _, c in points), Decimal("0"))
     return {
-        "width": width, "height": height, "left": left, "right": width - right, "baseline": top + plot_h,
-        "label_y": height - 8, "bars": bars, "grid": grid, "total": total, "peak": peak,
-        "first": points[0][0] if points else None, "last": points[-1][0] if points else None,
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": width - right,
+        "baseline": top + plot_h,
+        "label_y": height - 8,
+        "bars": bars,
+        "grid": grid,
+        "total": total,
+        "peak": peak,
+        "first": points[0][0] if points else None,
+        "last": points[-1][0] if points else None,
     }

@@ -34,8 +34,10 @@ SALT = "accounts.verify-email"
 BROKEN = "This link does not work: part of it may be missing. Copy the whole link from the email, or ask for a new one."
 EXPIRED = "This link has expired: links work for {age}. Log in and ask for a new one."
 USED = "This link has been used already: your email address is verified. There is nothing more to do."
-CHANGED = ("This link was sent to an email address that is no longer on your account. Follow the link "
-           "we sent to your current address, or log in and ask for a new one.")
+CHANGED = (
+    "This link was sent to an email address that is no longer on your account. Follow the link "
+    "we sent to your current address, or log in and ask for a new one."
+)
 
 
 class LinkRefused(Exception):
@@ -84,32 +86,44 @@ def _starting_credits_words(user):
 
 def send_link(user):
     """Mails the creator a link to verify their current address."""
-    _mail("Verify your email address for Studio", [
-        f"Hello {user.name},",
-        f"Follow this link to verify your email address{_starting_credits_words(user)}:",
-        link_for(user),
-        f"The link works for {link_age()}. If you did not sign up for Studio, ignore this email: "
-        "nothing happens without the link.",
-    ], user.email)
+    _mail(
+        "Verify your email address for Studio",
+        [
+            f"Hello {user.name},",
+            f"Follow this link to verify your email address{_starting_credits_words(user)}:",
+            link_for(user),
+            f"The link works for {link_age()}. If you did not sign up for Studio, ignore this email: "
+            "nothing happens without the link.",
+        ],
+        user.email,
+    )
 
 
 def _tell_owner(user):
     """Someone signed up with an address that already has an account: its owner hears of it, by mail."""
-    verify = [] if user.email_verified else [
-        f"Your address is not verified yet. Follow this link to verify it{_starting_credits_words(user)} "
-        f"(it works for {link_age()}):",
-        link_for(user),
-    ]
-    _mail("You already have a Studio account", [
-        f"Hello {user.name},",
-        "Someone, maybe you, tried to create a Studio account with this email address. You already have "
-        "one, so nothing new was made. Log in here:",
-        settings.SITE_URL + reverse("login"),
-        "Forgot your password? Choose a new one here:",
-        settings.SITE_URL + reverse("password_reset"),
-        *verify,
-        "If it was not you, ignore this email: nobody can log in without your password.",
-    ], user.email)
+    verify = (
+        []
+        if user.email_verified
+        else [
+            f"Your address is not verified yet. Follow this link to verify it{_starting_credits_words(user)} "
+            f"(it works for {link_age()}):",
+            link_for(user),
+        ]
+    )
+    _mail(
+        "You already have a Studio account",
+        [
+            f"Hello {user.name},",
+            "Someone, maybe you, tried to create a Studio account with this email address. You already have "
+            "one, so nothing new was made. Log in here:",
+            settings.SITE_URL + reverse("login"),
+            "Forgot your password? Choose a new one here:",
+            settings.SITE_URL + reverse("password_reset"),
+            *verify,
+            "If it was not you, ignore this email: nobody can log in without your password.",
+        ],
+        user.email,
+    )
 
 
 def sign_up(form):

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import credits, plans, throttle, verification, words, usage as spending
+from accounts import credits, plans, throttle, verification, words
+from accounts import usage as spending
 from accounts.forms import BudgetForm, LoginForm, PasswordResetForm, ProfileForm, SignupForm
 from accounts.models import CreditEntry, Plan, User
 
@@ -82,8 +83,9 @@ def profile(request):
         form.save()
         if email_changed:
             verification.send_link(user)
-            messages.success(request, f"Your profile is saved. We sent a link to {user.email}: follow it to "
-                                      "verify your new address.")
+            messages.success(
+                request, f"Your profile is saved. We sent a link to {user.email}: follow it to verify your new address."
+            )
         else:
             messages.success(request, "Your profile is saved.")
         return redirect("profile")
@@ -119,8 +121,12 @@ def usage(request):
     if request.method == "POST" and budget_form.is_valid():
         budget_form.save(user)
         budget = budget_form.cleaned_data["monthly_budget"]
-        messages.success(request, f"Your monthly budget is {words.amount(budget)}." if budget else
-                         "You have no monthly budget now: the studio will not ask before a video.")
+        messages.success(
+            request,
+            f"Your monthly budget is {words.amount(budget)}."
+            if budget
+            else "You have no monthly budget now: the studio will not ask before a video.",
+        )
         return redirect("usage")
 
     entries = CreditEntry.objects.for_user(user)
@@ -135,27 +141,31 @@ def usage(request):
     plan = plans.plan_for(user)
     month_used = credits.month_spending(user)
     balance = credits.balance_of(user)
-    return render(request, "accounts/usage.html", {
-        "creator": user,
-        "balance": balance,
-        "held": credits.held_now(user),
-        "month_used": month_used,
-        "budget_left": user.monthly_budget - month_used if user.monthly_budget else None,
-        "budget_form": budget_form,
-        "plan": plan,
-        "plan_words": words.describe(plan),
-        "plans": [(p, words.describe(p)) for p in Plan.objects.prefetch_related("allowed_models")],
-        "next_allowance": credits.next_month_start(),
-        **_charts(entries),
-        "models": spending.by_model(entries, since=timezone.now() - timedelta(days=30)),
-        "page": page,
-        "lines": spending.ledger_lines(page.object_list),
-        "filters": [(key, label) for key, (label, _) in spending.FILTERS.items()],
-        "months": spending.months_with_entries(entries),
-        "kind": kind if kind in spending.FILTERS else "",
-        "month": month,
-        "out_of_credits": words.out_of_credits(user) if balance <= 0 else "",
-    })
+    return render(
+        request,
+        "accounts/usage.html",
+        {
+            "creator": user,
+            "balance": balance,
+            "held": credits.held_now(user),
+            "month_used": month_used,
+            "budget_left": user.monthly_budget - month_used if user.monthly_budget else None,
+            "budget_form": budget_form,
+            "plan": plan,
+            "plan_words": words.describe(plan),
+            "plans": [(p, words.describe(p)) for p in Plan.objects.prefetch_related("allowed_models")],
+            "next_allowance": credits.next_month_start(),
+            **_charts(entries),
+            "models": spending.by_model(entries, since=timezone.now() - timedelta(days=30)),
+            "page": page,
+            "lines": spending.ledger_lines(page.object_list),
+            "filters": [(key, label) for key, (label, _) in spending.FILTERS.items()],
+            "months": spending.months_with_entries(entries),
+            "kind": kind if kind in spending.FILTERS else "",
+            "month": month,
+            "out_of_credits": words.out_of_credits(user) if balance <= 0 else "",
+        },
+    )
 
 
 def _charts(entries):

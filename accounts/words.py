@@ -18,7 +18,7 @@ def amount(value):
 
 
 def listed(names):
-    """"Wan", "Wan and Kling", "Veo, Wan and Kling"."""
+    """ "Wan", "Wan and Kling", "Veo, Wan and Kling"."""
     names = list(names)
     return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
 
@@ -34,33 +34,42 @@ def _not_in_plan(user, plan, model, included):
     if not included:
         return f"{model} is not part of your {plan} plan. Ask the studio team about a plan with more models."
     pick = f"Pick {included[0]}" if len(included) == 1 else "Pick one of those"
-    return (f"{model} is not part of your {plan} plan, which includes {listed(included)}. "
-            f"{pick}, or ask the studio team about a plan with more models.")
+    return (
+        f"{model} is not part of your {plan} plan, which includes {listed(included)}. "
+        f"{pick}, or ask the studio team about a plan with more models."
+    )
 
 
 def _too_many_at_once(user, plan, running, pictures):
     counts = [(running, "video"), (pictures, "picture request")]
     many = [f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts if n]
-    return (f"You have {listed(many)} in progress, as many as your {plan} plan makes at once. "
-            "Wait for one to finish, then try again.")
+    return (
+        f"You have {listed(many)} in progress, as many as your {plan} plan makes at once. "
+        "Wait for one to finish, then try again."
+    )
 
 
 def _over_budget(user, cost, spent, budget, what):
     what = "These pictures" if what == "pictures" else "This video"
-    return (f"{what} ({amount(cost)}) would take this month's spending to {amount(spent + cost)}, "
-            f"past your monthly budget of {amount(budget)}. Generate it anyway, or change your budget "
-            "on your usage page.")
+    return (
+        f"{what} ({amount(cost)}) would take this month's spending to {amount(spent + cost)}, "
+        f"past your monthly budget of {amount(budget)}. Generate it anyway, or change your budget "
+        "on your usage page."
+    )
 
 
 def _picture_requests_today(user, limit):
-    return (f"You have asked for {limit} sets of pictures in the last day, as many as the studio makes for "
-            "one account. Try again tomorrow, or pick one of the pictures you have.")
+    return (
+        f"You have asked for {limit} sets of pictures in the last day, as many as the studio makes for "
+        "one account. Try again tomorrow, or pick one of the pictures you have."
+    )
 
 
 _REFUSALS = {
     "model": _not_in_plan,
     "duration": lambda user, plan, max_duration: (
-        f"Your {plan} plan makes videos of up to {max_duration} seconds. Pick a shorter length."),
+        f"Your {plan} plan makes videos of up to {max_duration} seconds. Pick a shorter length."
+    ),
     "hd": lambda user, plan: f"Your {plan} plan makes 720p videos. Pick a 720p shape.",
     "running": _too_many_at_once,
     "credits": lambda user, cost, balance: short(user, cost, balance),
@@ -91,8 +100,10 @@ def short(user, cost, balance=None):
     """When credits run out: plainly, and what to do."""
     balance = credits.balance_of(user) if balance is None else balance
     if balance > 0:
-        return (f"This video costs {amount(cost)} and you have {amount(balance)}. "
-                f"Pick a shorter length or a cheaper model. {what_to_do(user)}")
+        return (
+            f"This video costs {amount(cost)} and you have {amount(balance)}. "
+            f"Pick a shorter length or a cheaper model. {what_to_do(user)}"
+        )
     return f"This video costs {amount(cost)} and you have no credits left. {what_to_do(user)}"
 
 
@@ -106,8 +117,10 @@ def what_to_do(user):
         return "Verify your email address to get credits: follow the link we sent you, or ask for a new one."
     plan = plan_for(user)
     if plan is not None and plan.monthly_credits > 0:
-        return (f"Your {plan.name} plan adds {amount(plan.monthly_credits)} on {credits.next_month_start():%-d %B}. "
-                "For more credits sooner, ask the studio team.")
+        return (
+            f"Your {plan.name} plan adds {amount(plan.monthly_credits)} on {credits.next_month_start():%-d %B}. "
+            "For more credits sooner, ask the studio team."
+        )
     return "For more credits, ask the studio team."
 
 

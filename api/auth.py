@@ -33,8 +33,12 @@ class TokenAuth(HttpBearer):
             return None
         _limit(request, found)
         if not found.allows(self.scope):
-            raise ApiError(403, "scope", f"This token may only {', '.join(found.scopes)}; this needs the "
-                                         f"“{self.scope}” scope. Make a token with it on your profile's API page.")
+            raise ApiError(
+                403,
+                "scope",
+                f"This token may only {', '.join(found.scopes)}; this needs the "
+                f"“{self.scope}” scope. Make a token with it on your profile's API page.",
+            )
         _touch(found)
         request.api_token = found
         return found.user
@@ -49,9 +53,13 @@ def _limit(request, token):
         return
     if usage and usage["should_limit"]:
         wait = max(1, math.ceil(usage["time_left"]))
-        raise ApiError(429, "rate_limited", f"This token has made {rate.replace('/', ' requests a ')}, its limit. "
-                                            f"Wait {duration_words(wait)} and try again.",
-                       headers={"Retry-After": str(wait)})
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"This token has made {rate.replace('/', ' requests a ')}, its limit. "
+            f"Wait {duration_words(wait)} and try again.",
+            headers={"Retry-After": str(wait)},
+        )
 
 
 def _touch(token):

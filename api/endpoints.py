@@ -3,9 +3,8 @@ create form and the wizard (plan limits, budget, balance, holds), and refusals c
 words in one JSON shape. Every lookup goes through the token's creator."""
 
 import math
+from datetime import UTC
 from decimal import Decimal
-from datetime import timezone as dt_timezone
-from typing import Optional
 from uuid import UUID
 
 from django.conf import settings
@@ -23,7 +22,16 @@ from api import idempotency
 from api.auth import CREATE, READ
 from api.errors import ApiError
 from api.schemas import (
-    BalanceOut, ErrorOut, ModelOut, PictureOut, PicturePage, PriceOut, VideoIn, VideoStatus, VideoOut, VideoPage,
+    BalanceOut,
+    ErrorOut,
+    ModelOut,
+    PictureOut,
+    PicturePage,
+    PriceOut,
+    VideoIn,
+    VideoOut,
+    VideoPage,
+    VideoStatus,
 )
 from catalog import presets
 from catalog.models import CatalogModel
@@ -31,8 +39,13 @@ from generations import pictures, serving
 from generations.models import Generation, Picture
 from generations.starting import start_generation
 
-RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.", "required": True,
-                               "schema": {"type": "integer", "minimum": 1}}}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
 
 
 class StudioAPI(NinjaAPI):
@@ -86,9 +99,13 @@ def _api_error(request, exc):
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
-    response = _error(request, 401, "unauthenticated",
-                      "Send a live personal access token: `Authorization: Bearer st_...`. Make one on your "
-                      "profile's API page; a revoked token no longer works.")
+    response = _error(
+        request,
+        401,
+        "unauthenticated",
+        "Send a live personal access token: `Authorization: Bearer st_...`. Make one on your "
+        "profile's API page; a revoked token no longer works.",
+    )
     response["WWW-Authenticate"] = "Bearer"
     return response
 
@@ -123,14 +140,26 @@ def _money(value):
 def _video(request, gen):
     ready = gen.status == Generation.Status.COMPLETED and bool(gen.video)
     return {
-        "id": gen.pk, "status": gen.status, "status_words": gen.get_status_display(), "progress": gen.progress,
-        "model": gen.model.slug, "start": gen.start, "prompt": gen.prompt, "duration": gen.duration, "size": gen.size,
-        "style": gen.style, "camera": gen.camera, "picture_id": gen.input_picture_id, "cost": _money(gen.cost),
-        "created_at": gen.created_at, "finished_at": gen.finished_at,
+        "id": gen.pk,
+        "status": gen.status,
+        "status_words": gen.get_status_display(),
+        "progress": gen.progress,
+        "model": gen.model.slug,
+        "start": gen.start,
+        "prompt": gen.prompt,
+        "duration": gen.duration,
+        "size": gen.size,
+        "style": gen.style,
+        "camera": gen.camera,
+        "picture_id": gen.input_picture_id,
+        "cost": _money(gen.cost),
+        "created_at": gen.created_at,
+        "finished_at": gen.finished_at,
         "estimated_finish": gen.estimated_finish() if gen.is_active else None,
         "error": {"code": gen.error_code or "failed", "message": gen.error_message} if gen.is_failed else None,
         "download_url": request.build_absolute_uri(reverse("api-v1:download_video", args=[gen.pk])) if ready else None,
-        "video_seconds": gen.video_seconds, "video_bytes": gen.video_bytes,
+        "video_seconds": gen.video_seconds,
+        "video_bytes": gen.video_bytes,
     }
 
 
@@ -146,22 +175,22 @@ def _page(queryset, page, per_page):
     count = queryset.count()
     pages = max(1, math.ceil(count / per_page))
     start = (page - 1) * per_page
-    return list(queryset[start:start + per_page]) if start < count else [], count, pages
+    return list(queryset[start : start + per_page]) if start < count else [], count, pages
 
 
 def _aware(moment):
     if moment is not None and timezone.is_naive(moment):
-        return moment.replace(tzinfo=dt_timezone.utc)
+        return moment.replace(tzinfo=UTC)
     return moment
 
 
 @api.get("/videos", auth=READ, response={200: VideoPage, **errors(422)}, url_name="list_videos")
 def list_videos(
     request,
-    status: Query[Optional[VideoStatus]] = None,
-    model: Query[Optional[str]] = None,
-    created_after: Query[Optional[str]] = None,
-    created_before: Query[Optional[str]] = None,
+    status: Query[VideoStatus | None] = None,
+    model: Query[str | None] = None,
+    created_after: Query[str | None] = None,
+    created_before: Query[str | None] = None,
     page: Query[int] = 1,
     per_page: Query[int] = 20,
 ):
@@ -173,8 +202,10 @@ def list_videos(
         videos = videos.filter(status=status)
     if model:
         videos = videos.filter(model__slug=model[:60])
-    for name, value, lookup in (("created_after", created_after, "created_at__gte"),
-                                ("created_before", created_before, "created_at__lt")):
+    for name, value, lookup in (
+        ("created_after", created_after, "created_at__gte"),
+        ("created_before", created_before, "created_at__lt"),
+    ):
         if value:
             videos = videos.filter(**{lookup: _moment(name, value)})
     items, count, pages = _page(videos, page, per_page)
@@ -189,8 +220,9 @@ def _moment(name, value):
     except (ValueError, OverflowError):
         moment = None
     if moment is None:
-        raise ApiError(422, "invalid", f"{name} is a date or a time in ISO 8601, like 2026-03-01 or "
-                                       "2026-03-01T12:00:00Z.")
+        raise ApiError(
+            422, "invalid", f"{name} is a date or a time in ISO 8601, like 2026-03-01 or 2026-03-01T12:00:00Z."
+        )
     return _aware(moment)
 
 
@@ -204,25 +236,40 @@ VIDEO_CONTENT = {"video/mp4": {"schema": {"type": "string", "format": "binary"}}
 
 
 @api.get(
-    "/videos/{video_id}/download", auth=READ, response={200: None, 206: None, **errors(404, 409, 416, 422)},
+    "/videos/{video_id}/download",
+    auth=READ,
+    response={200: None, 206: None, **errors(404, 409, 416, 422)},
     url_name="download_video",
-    openapi_extra={"responses": {
-        200: {"description": "The video (MP4); send `Range: bytes=...` for a part", "content": VIDEO_CONTENT},
-        206: {"description": "The part of the video asked for", "content": VIDEO_CONTENT},
-        416: {"description": "The range asked for is past the end of the video",
-              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}},
-    }},
+    openapi_extra={
+        "responses": {
+            200: {"description": "The video (MP4); send `Range: bytes=...` for a part", "content": VIDEO_CONTENT},
+            206: {"description": "The part of the video asked for", "content": VIDEO_CONTENT},
+            416: {
+                "description": "The range asked for is past the end of the video",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+            },
+        }
+    },
 )
 def download_video(request, video_id: UUID):
     """The video file, once it is ready. HTTP Range requests are answered, so downloads can resume."""
     gen = _get_video(request, video_id)
     if gen.status != Generation.Status.COMPLETED or not gen.video:
-        raise ApiError(409, "not_ready", f"This video is not ready: it is {gen.get_status_display().lower()}. "
-                                         "Ask for it again once its status is completed.")
+        raise ApiError(
+            409,
+            "not_ready",
+            f"This video is not ready: it is {gen.get_status_display().lower()}. "
+            "Ask for it again once its status is completed.",
+        )
     response = serving.stored_file_response(request, gen.video.name, "video/mp4", download_name=gen.download_name())
     if response.status_code == 416:
-        return _error(request, 416, "range_not_satisfiable", "That range is past the end of the video.",
-                      {"Content-Range": response["Content-Range"]})
+        return _error(
+            request,
+            416,
+            "range_not_satisfiable",
+            "That range is past the end of the video.",
+            {"Content-Range": response["Content-Range"]},
+        )
     if response.status_code == 404:
         raise ApiError(404, "not_found", "This video's file is no longer available.")
     return response
@@ -232,8 +279,11 @@ def download_video(request, video_id: UUID):
 def balance(request):
     """Your credits: what you have and what is held for videos being made."""
     plan = plans.plan_for(request.auth)
-    return {"balance": _money(credits.balance_of(request.auth)), "held": _money(credits.held_now(request.auth)),
-            "plan": plan.name if plan else None}
+    return {
+        "balance": _money(credits.balance_of(request.auth)),
+        "held": _money(credits.held_now(request.auth)),
+        "plan": plan.name if plan else None,
+    }
 
 
 @api.get("/models", auth=READ, response={200: list[ModelOut], **errors()}, url_name="models")
@@ -241,9 +291,16 @@ def models(request):
     """The video models, with the lengths and sizes each makes, and whether your plan includes it."""
     offer = offer_for(request.auth)
     return [
-        {"slug": m.slug, "name": m.name, "guide": m.guide, "text_to_video": m.text_to_video,
-         "image_to_video": m.image_to_video, "durations": m.durations, "sizes": m.sizes,
-         "on_your_plan": offer.includes(m)}
+        {
+            "slug": m.slug,
+            "name": m.name,
+            "guide": m.guide,
+            "text_to_video": m.text_to_video,
+            "image_to_video": m.image_to_video,
+            "durations": m.durations,
+            "sizes": m.sizes,
+            "on_your_plan": offer.includes(m),
+        }
         for m in CatalogModel.objects.filter(kind=CatalogModel.Kind.VIDEO, enabled=True)
     ]
 
@@ -284,17 +341,23 @@ def price(request, model: Query[str], duration: Query[int], size: Query[str], pi
         refusal = words.refusal(refused, request.auth)
     if refusal is None and have < cost:
         refusal = words.short(request.auth, cost, have)
-    return {"model": chosen.slug, "duration": duration, "size": size, "cost": _money(cost), "balance": _money(have),
-            "balance_after": _money(have - cost), "allowed": refusal is None, "refusal": refusal}
+    return {
+        "model": chosen.slug,
+        "duration": duration,
+        "size": size,
+        "cost": _money(cost),
+        "balance": _money(have),
+        "balance_after": _money(have - cost),
+        "allowed": refusal is None,
+        "refusal": refusal,
+    }
 
 
 # Creating
 
 
-@api.post("/videos", auth=CREATE, response={201: VideoOut, **errors(402, 403, 404, 409, 422)},
-          url_name="create_video")
-def create_video(request, response: HttpResponse, payload: VideoIn,
-                 idempotency_key: Header[Optional[str]] = None):
+@api.post("/videos", auth=CREATE, response={201: VideoOut, **errors(402, 403, 404, 409, 422)}, url_name="create_video")
+def create_video(request, response: HttpResponse, payload: VideoIn, idempotency_key: Header[str | None] = None):
     """Makes a video from a prompt, or from one of your pictures (`picture_id`). Its cost is held at once and
     charged when it is ready (returned if it fails). Send an `Idempotency-Key` header (a UUID of your own)
     to make retrying safe: the same key and body give the same video and never a second hold."""
@@ -311,8 +374,15 @@ def create_video(request, response: HttpResponse, payload: VideoIn,
 
     def start():
         return start_generation(
-            user, model=model, prompt=prompt, duration=payload.duration, size=payload.size, style=payload.style,
-            camera=payload.camera, input_picture=picture, fit=payload.fit,
+            user,
+            model=model,
+            prompt=prompt,
+            duration=payload.duration,
+            size=payload.size,
+            style=payload.style,
+            camera=payload.camera,
+            input_picture=picture,
+            fit=payload.fit,
             full_prompt=presets.full_prompt(prompt, payload.style, payload.camera),
             confirm_budget=payload.confirm_budget,
         )
@@ -325,13 +395,15 @@ def create_video(request, response: HttpResponse, payload: VideoIn,
         else:
             gen, created = start()
     except credits.OverBudget as refusal:
-        raise ApiError(402, "over_budget", f"{words.refusal(refusal, user)} (Send \"confirm_budget\": true to go ahead.)")
+        raise ApiError(
+            402, "over_budget", f'{words.refusal(refusal, user)} (Send "confirm_budget": true to go ahead.)'
+        ) from None
     except credits.NotEnoughCredits as refusal:
-        raise ApiError(402, "not_enough_credits", words.refusal(refusal, user))
+        raise ApiError(402, "not_enough_credits", words.refusal(refusal, user)) from None
     except plans.PlanLimit as refusal:
-        raise ApiError(403, "plan_limit", words.refusal(refusal, user))
+        raise ApiError(403, "plan_limit", words.refusal(refusal, user)) from None
     except plans.Refused as refusal:
-        raise ApiError(403, "refused", words.refusal(refusal, user))
+        raise ApiError(403, "refused", words.refusal(refusal, user)) from None
     return Status(201, _video(request, gen))
 
 
@@ -345,8 +417,14 @@ def list_pictures(request, page: Query[int] = 1, per_page: Query[int] = 20):
 
 
 def _picture(picture):
-    return {"id": picture.pk, "name": picture.name, "width": picture.width, "height": picture.height,
-            "origin": picture.origin, "created_at": picture.created_at}
+    return {
+        "id": picture.pk,
+        "name": picture.name,
+        "width": picture.width,
+        "height": picture.height,
+        "origin": picture.origin,
+        "created_at": picture.created_at,
+    }
 
 
 @api.post("/pictures", auth=CREATE, response={201: PictureOut, **errors(403, 422)}, url_name="upload_picture")
@@ -359,7 +437,7 @@ def upload_picture(request, picture: File[UploadedFile]):
         pictures.check_room(request.auth)
         image = pictures.read_upload(picture)
     except pictures.PictureRefused as refusal:
-        raise ApiError(422, "picture_refused", str(refusal))
+        raise ApiError(422, "picture_refused", str(refusal)) from None
     kept = pictures.keep(request.auth, image, Picture.UPLOAD, name=picture.name or "")
     return Status(201, _picture(kept))
 
@@ -368,8 +446,13 @@ def _upload_wait(request):
     """Seconds until the site's upload limit (counted per address and per creator) lets this caller upload."""
     waits = [1]
     for name, value in (("ip", throttle.client_ip(request) or "unknown"), ("account", str(request.auth.pk))):
-        usage = get_usage(request, group=f"upload:{name}", key=lambda _g, _r, v=value: v,
-                          rate=settings.RATE_LIMITS["upload"], increment=False)
+        usage = get_usage(
+            request,
+            group=f"upload:{name}",
+            key=lambda _g, _r, v=value: v,
+            rate=settings.RATE_LIMITS["upload"],
+            increment=False,
+        )
         if usage and usage["should_limit"]:
             waits.append(math.ceil(usage["time_left"]))
     return max(waits)

@@ -38,9 +38,15 @@ def once(user, key, data, start):
             break
         # else the other request was refused and wrote nothing: this one tries itself
     else:
-        raise ApiError(409, "idempotency_key_busy", "Another request with this Idempotency-Key is under way. "
-                                                    "Try again in a moment.")
+        raise ApiError(
+            409,
+            "idempotency_key_busy",
+            "Another request with this Idempotency-Key is under way. Try again in a moment.",
+        )
     if record.body_hash != digest:
-        raise ApiError(422, "idempotency_key_reused",
-                       "This Idempotency-Key was used for another request. Use a new key for a new video.")
+        raise ApiError(
+            422,
+            "idempotency_key_reused",
+            "This Idempotency-Key was used for another request. Use a new key for a new video.",
+        )
     return record.generation, False

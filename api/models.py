@@ -25,8 +25,10 @@ class Token(models.Model):
     once, when it is made. `prefix` (the first characters of the secret) tells tokens apart in lists."""
 
     READ, CREATE = "read", "create"
-    SCOPES = [(READ, "Read: list, look at and download videos, see the balance and prices"),
-              (CREATE, "Create: make videos and upload pictures (spends credits)")]
+    SCOPES = [
+        (READ, "Read: list, look at and download videos, see the balance and prices"),
+        (CREATE, "Create: make videos and upload pictures (spends credits)"),
+    ]
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=60)
@@ -49,8 +51,9 @@ class Token(models.Model):
     def make(cls, user, name, scopes):
         """A new token and its secret, which is never stored and so can be shown only now."""
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=secret[:10], digest=digest(secret),
-                                   scopes=sorted(set(scopes) | {cls.READ}))
+        token = cls.objects.create(
+            user=user, name=name, prefix=secret[:10], digest=digest(secret), scopes=sorted(set(scopes) | {cls.READ})
+        )
         return token, secret
 
     @property

@@ -1,7 +1,7 @@
 """What the API takes and gives, as pydantic schemas: the OpenAPI schema is made from them."""
 
 from datetime import datetime
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 from uuid import UUID
 
 from ninja import Schema
@@ -38,9 +38,18 @@ class ErrorOut(Schema):
 
 
 class VideoIn(Schema):
-    model_config = {"json_schema_extra": {"examples": [
-        {"prompt": "A red fox trotting through fresh snow at sunrise", "model": "wan", "duration": 5, "size": "1280x720"},
-    ]}}
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "prompt": "A red fox trotting through fresh snow at sunrise",
+                    "model": "wan",
+                    "duration": 5,
+                    "size": "1280x720",
+                },
+            ]
+        }
+    }
 
     prompt: Text = Field(min_length=1, max_length=MAX_PROMPT, description="Describe the video in a few words.")
     model: Text = Field(max_length=60, description="A model's slug, from GET /api/v1/models.")
@@ -48,7 +57,7 @@ class VideoIn(Schema):
     size: Text = Field(max_length=20, description='One of the model\'s sizes, e.g. "1280x720".')
     style: Literal[tuple([""] + list(presets.STYLES))] = ""
     camera: Literal[tuple([""] + list(presets.CAMERAS))] = ""
-    picture_id: Optional[UUID] = Field(
+    picture_id: UUID | None = Field(
         None, description="Animate one of your pictures (upload one with POST /api/v1/pictures)."
     )
     fit: Literal["crop", "letterbox"] = Field("crop", description="How the picture is fitted to the video's shape.")
@@ -67,15 +76,15 @@ class VideoOut(Schema):
     size: str
     style: str
     camera: str
-    picture_id: Optional[UUID]
+    picture_id: UUID | None
     cost: str = Field(description="Credits held for it (charged once it is ready), as a decimal string.")
     created_at: datetime
-    finished_at: Optional[datetime]
-    estimated_finish: Optional[datetime] = Field(description="When it should be ready, while it is being made.")
-    error: Optional[ErrorDetail] = Field(description="Why it failed, when it did (its credits were returned).")
-    download_url: Optional[str] = Field(description="Where to download it, once it is ready.")
-    video_seconds: Optional[float]
-    video_bytes: Optional[int]
+    finished_at: datetime | None
+    estimated_finish: datetime | None = Field(description="When it should be ready, while it is being made.")
+    error: ErrorDetail | None = Field(description="Why it failed, when it did (its credits were returned).")
+    download_url: str | None = Field(description="Where to download it, once it is ready.")
+    video_seconds: float | None
+    video_bytes: int | None
 
 
 class VideoPage(Schema):
@@ -104,7 +113,7 @@ class PicturePage(Schema):
 class BalanceOut(Schema):
     balance: str = Field(description="Credits you have, as a decimal string.")
     held: str = Field(description="Credits set aside for videos being made now.")
-    plan: Optional[str]
+    plan: str | None
 
 
 class PriceOut(Schema):
@@ -115,7 +124,7 @@ class PriceOut(Schema):
     balance: str
     balance_after: str
     allowed: bool = Field(description="Whether you could make it now: your plan and balance allow it.")
-    refusal: Optional[str] = Field(description="Why not, in plain words, when not allowed.")
+    refusal: str | None = Field(description="Why not, in plain words, when not allowed.")
 
 
 class ModelOut(Schema):

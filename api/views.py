@@ -14,11 +14,14 @@ MAX_TOKENS = 20  # live tokens one creator may have
 
 class TokenForm(forms.Form):
     name = forms.CharField(
-        label="Name", max_length=60, help_text="What it is for, e.g. “my laptop” or “shop plugin”.",
+        label="Name",
+        max_length=60,
+        help_text="What it is for, e.g. “my laptop” or “shop plugin”.",
         error_messages={"required": "Give the token a name, so you can tell it apart later."},
     )
     create = forms.BooleanField(
-        label="May make videos (spends your credits)", required=False,
+        label="May make videos (spends your credits)",
+        required=False,
         help_text="Without it the token may only read: list, look at and download your videos, your balance and prices.",
     )
 
@@ -30,16 +33,26 @@ def tokens(request):
     live = Token.objects.for_user(request.user).live()
     if request.method == "POST" and form.is_valid():
         if live.count() >= MAX_TOKENS:
-            form.add_error(None, f"You have {MAX_TOKENS} tokens, as many as one account may. Revoke one you no "
-                                 "longer use, then make a new one.")
+            form.add_error(
+                None,
+                f"You have {MAX_TOKENS} tokens, as many as one account may. Revoke one you no "
+                "longer use, then make a new one.",
+            )
         else:
             scopes = [Token.READ] + ([Token.CREATE] if form.cleaned_data["create"] else [])
             token, secret = Token.make(request.user, " ".join(form.cleaned_data["name"].split()), scopes)
             made = {"token": token, "secret": secret}
             form = TokenForm()
-    response = render(request, "api/tokens.html", {
-        "form": form, "made": made, "tokens": Token.objects.for_user(request.user),
-    }, status=400 if request.method == "POST" and made is None else 200)
+    response = render(
+        request,
+        "api/tokens.html",
+        {
+            "form": form,
+            "made": made,
+            "tokens": Token.objects.for_user(request.user),
+        },
+        status=400 if request.method == "POST" and made is None else 200,
+    )
     response["Cache-Control"] = "no-store"  # the page may show a token's secret, this once
     return response
 

@@ -61,10 +61,16 @@ def main(generation_id):
     seconds = time.monotonic() - began
     peak = status_kb("VmHWM")
     gen = Generation.objects.get(pk=generation_id)
-    print(json.dumps({
-        "status": outcome, "bytes": gen.video_bytes, "seconds": round(seconds, 1),
-        "peak_rss_growth_mb": round((peak - before) / 1024, 1),
-    }))
+    print(
+        json.dumps(
+            {
+                "status": outcome,
+                "bytes": gen.video_bytes,
+                "seconds": round(seconds, 1),
+                "peak_rss_growth_mb": round((peak - before) / 1024, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -56,10 +56,17 @@ def main(user_id, warm_collection_id):
         size += len(chunk)
     seconds = time.monotonic() - began
     peak = status_kb("VmHWM")
-    print(json.dumps({
-        "status": response.status_code, "zip_bytes": size, "seconds": round(seconds, 2),
-        "first_byte_s": round(first_byte or 0, 3), "peak_rss_growth_mb": round((peak - before) / 1024, 1),
-    }))
+    print(
+        json.dumps(
+            {
+                "status": response.status_code,
+                "zip_bytes": size,
+                "seconds": round(seconds, 2),
+                "first_byte_s": round(first_byte or 0, 3),
+                "peak_rss_growth_mb": round((peak - before) / 1024, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -107,10 +107,16 @@ class Stack:
         self.manage("createcachetable")
         log = open(self.workdir / "stack.log", "ab")
         for command in (["-m", "gunicorn", "studio.wsgi"], ["manage.py", "cluster"]):
-            self.processes.append(subprocess.Popen(
-                [sys.executable, *command], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            ))
+            self.processes.append(
+                subprocess.Popen(
+                    [sys.executable, *command],
+                    cwd=ROOT,
+                    env=self.env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -143,7 +149,8 @@ def bench_user(email, plan="pro"):
     from accounts.models import Plan, User
 
     user, _ = User.objects.get_or_create(
-        email=email, defaults={"username": email.split("@")[0], "plan": Plan.objects.get(slug=plan)},
+        email=email,
+        defaults={"username": email.split("@")[0], "plan": Plan.objects.get(slug=plan)},
     )
 
     credits.grant(user, 10_000_000, reason="A benchmark creator never runs out")
@@ -212,11 +219,21 @@ def poll_endpoint(stack):
     for i in range(50):
         status = Generation.Status.RUNNING if i >= 47 else Generation.Status.COMPLETED
         moment = start + timedelta(seconds=i)
-        rows.append(Generation(
-            user=user, model=wan, prompt=f"A paper lantern drifting, take {i}", full_prompt="x", duration=4,
-            size="1280x720", status=status, progress=100 if status == Generation.Status.COMPLETED else 40,
-            created_at=moment, updated_at=moment, finished_at=moment if status == Generation.Status.COMPLETED else None,
-        ))
+        rows.append(
+            Generation(
+                user=user,
+                model=wan,
+                prompt=f"A paper lantern drifting, take {i}",
+                full_prompt="x",
+                duration=4,
+                size="1280x720",
+                status=status,
+                progress=100 if status == Generation.Status.COMPLETED else 40,
+                created_at=moment,
+                updated_at=moment,
+                finished_at=moment if status == Generation.Status.COMPLETED else None,
+            )
+        )
     Generation.objects.bulk_create(rows)
     before_all = token(start - timedelta(seconds=1))
     before_last = token(start + timedelta(seconds=48.5))
@@ -248,12 +265,17 @@ def poll_endpoint(stack):
     rps = statistics.median(runs["poll"])
     one = statistics.median(runs["poll_one_card"])
     return {
-        "rps": round(rps), "baseline_rps": round(baseline), "ratio": round(rps / baseline, 2),
-        "queries_1_card": q1, "queries_50_cards": q50, "queries_nothing_new": q0,
-        "rps_one_changed_card": round(one), "ratio_one_changed_card": round(one / baseline, 2),
+        "rps": round(rps),
+        "baseline_rps": round(baseline),
+        "ratio": round(rps / baseline, 2),
+        "queries_1_card": q1,
+        "queries_50_cards": q50,
+        "queries_nothing_new": q0,
+        "rps_one_changed_card": round(one),
+        "ratio_one_changed_card": round(one / baseline, 2),
         "runs": {name: [round(value) for value in values] for name, values in runs.items()},
         "load": "wrk, 1 thread, 8 connections, 3 x 5 s per URL interleaved, medians; one gunicorn worker "
-                "of 4 threads; 204 'nothing new' answers for rps",
+        "of 4 threads; 204 'nothing new' answers for rps",
     }
 
 
@@ -264,15 +286,18 @@ def sixty_second_generation(stack):
     from django.utils import timezone
 
     from generations.models import CatalogModel
-    from sandbox.models import SandboxTask
     from generations.starting import start_generation
     from generations.updates import token
+    from sandbox.models import SandboxTask
 
     user = bench_user("bench@studio.local")
     since = token(timezone.now())
     gen, _ = start_generation(
-        user, model=CatalogModel.objects.get(slug="veo"), prompt="A slow sunrise over the sea [sandbox:seconds=60]",
-        duration=4, size="1280x720",
+        user,
+        model=CatalogModel.objects.get(slug="veo"),
+        prompt="A slow sunrise over the sea [sandbox:seconds=60]",
+        duration=4,
+        size="1280x720",
     )
     tab = logged_in_client(stack, user)
     shown_at = None
@@ -336,8 +361,8 @@ def sweeper(stack, in_flight=1000):
     from django.db import close_old_connections
 
     from generations.models import CatalogModel, Generation
-    from sandbox.models import SandboxTask
     from generations.starting import start_generation
+    from sandbox.models import SandboxTask
 
     creators = [bench_user(f"sweeper{n}@studio.local") for n in range(in_flight // 10)]  # Pro: 10 at once each
     wan = CatalogModel.objects.get(slug="wan")
@@ -364,8 +389,13 @@ def sweeper(stack, in_flight=1000):
     for i in range(in_flight):  # each queued through the studio's own start; the cluster submits them
         time.sleep(max(0.0, started + i * RAMP_SECONDS / in_flight - time.monotonic()))
         seconds = 45 + (i * 37) % 31  # 45 to 75 s: around the model's typical minute
-        start_generation(creators[i % len(creators)], model=wan, duration=2, size="1280x720",
-                         prompt=f"A heron in the reeds, take {i} [sandbox:seconds={seconds}]")
+        start_generation(
+            creators[i % len(creators)],
+            model=wan,
+            duration=2,
+            size="1280x720",
+            prompt=f"A heron in the reeds, take {i} [sandbox:seconds={seconds}]",
+        )
     linker = threading.Thread(target=link_results, daemon=True)
     linker.start()
     deadline = time.monotonic() + 400
@@ -375,10 +405,14 @@ def sweeper(stack, in_flight=1000):
     done.set()
     linker.join(5)
 
-    finished = list(gens.filter(status=Generation.Status.COMPLETED).values_list("pixapi_task_id", "finished_at", "polls"))
+    finished = list(
+        gens.filter(status=Generation.Status.COMPLETED).values_list("pixapi_task_id", "finished_at", "polls")
+    )
     failed = gens.exclude(status=Generation.Status.COMPLETED).count()
-    ends = {t.pk: t.created_at.timestamp() + t.seconds for t in SandboxTask.objects.filter(
-        pk__in=[row[0] for row in finished])}
+    ends = {
+        t.pk: t.created_at.timestamp() + t.seconds
+        for t in SandboxTask.objects.filter(pk__in=[row[0] for row in finished])
+    }
     to_complete = [finished_at.timestamp() - ends[task_id] for task_id, finished_at, _ in finished]
     polls = [row[2] for row in finished]
     calls = timing_lines(stack.env["TIMING_LOG"], gens.values_list("pk", flat=True))
@@ -454,8 +488,11 @@ def start_moto():
     except ImportError:
         return None, None
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -465,10 +502,16 @@ def start_moto():
             time.sleep(0.1)
     import boto3
 
-    boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="bench",
-                 aws_secret_access_key="bench").create_bucket(Bucket="bench-media")
-    env = {"MEDIA_S3_BUCKET": "bench-media", "MEDIA_S3_ENDPOINT_URL": url, "MEDIA_S3_REGION": "us-east-1",
-           "MEDIA_S3_ACCESS_KEY_ID": "bench", "MEDIA_S3_SECRET_ACCESS_KEY": "bench"}
+    boto3.client(
+        "s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench"
+    ).create_bucket(Bucket="bench-media")
+    env = {
+        "MEDIA_S3_BUCKET": "bench-media",
+        "MEDIA_S3_ENDPOINT_URL": url,
+        "MEDIA_S3_REGION": "us-east-1",
+        "MEDIA_S3_ACCESS_KEY_ID": "bench",
+        "MEDIA_S3_SECRET_ACCESS_KEY": "bench",
+    }
     return process, env
 
 
@@ -487,13 +530,24 @@ def download(stack):
             if extra_env is None:
                 continue
             gen = Generation.objects.create(
-                user=user, model=CatalogModel.objects.get(slug="wan"), prompt=f"A big one ({where})", full_prompt="x",
-                duration=2, size="1920x1080", status=Generation.Status.DOWNLOADING, progress=100, next_poll_at=timezone.now(),
-                result_url=f"http://127.0.0.1:{server.server_port}/{path.name}", pixapi_task_id=f"bench-{where}",
+                user=user,
+                model=CatalogModel.objects.get(slug="wan"),
+                prompt=f"A big one ({where})",
+                full_prompt="x",
+                duration=2,
+                size="1920x1080",
+                status=Generation.Status.DOWNLOADING,
+                progress=100,
+                next_poll_at=timezone.now(),
+                result_url=f"http://127.0.0.1:{server.server_port}/{path.name}",
+                pixapi_task_id=f"bench-{where}",
             )
             out = subprocess.run(
-                [sys.executable, str(ROOT / "bench" / "download_worker.py"), str(gen.pk)], cwd=ROOT,
-                env={**stack.env, **extra_env}, capture_output=True, text=True,
+                [sys.executable, str(ROOT / "bench" / "download_worker.py"), str(gen.pk)],
+                cwd=ROOT,
+                env={**stack.env, **extra_env},
+                capture_output=True,
+                text=True,
             )
             if out.returncode != 0:
                 raise RuntimeError(f"The download worker failed:\n{out.stderr[-3000:]}")
@@ -503,11 +557,20 @@ def download(stack):
         if moto:
             moto.kill()
     disk = figures["disk"]
-    result = {"bytes": disk["bytes"], "peak_rss_growth_mb": disk["peak_rss_growth_mb"], "seconds": disk["seconds"],
-              "status": disk["status"]}
+    result = {
+        "bytes": disk["bytes"],
+        "peak_rss_growth_mb": disk["peak_rss_growth_mb"],
+        "seconds": disk["seconds"],
+        "status": disk["status"],
+    }
     if "s3" in figures:
-        result.update({"s3_peak_rss_growth_mb": figures["s3"]["peak_rss_growth_mb"],
-                       "s3_seconds": figures["s3"]["seconds"], "s3_status": figures["s3"]["status"]})
+        result.update(
+            {
+                "s3_peak_rss_growth_mb": figures["s3"]["peak_rss_growth_mb"],
+                "s3_seconds": figures["s3"]["seconds"],
+                "s3_status": figures["s3"]["status"],
+            }
+        )
     return result
 
 
@@ -542,13 +605,27 @@ def library(stack, count=10_000):
     for i in range(count):
         moment = start + timedelta(minutes=25 * i)
         status = Generation.Status.FAILED if i % 20 == 7 else Generation.Status.COMPLETED
-        batch.append(Generation(
-            user=user, model=wan, prompt=f"Library scene number {i}: a fox in fresh snow", full_prompt="x",
-            duration=4, size="1280x720", status=status, progress=100, created_at=moment, updated_at=moment,
-            finished_at=moment, video=f"videos/bench/{i}.mp4" if status == Generation.Status.COMPLETED else "",
-            poster=f"posters/bench/{i}.jpg" if status == Generation.Status.COMPLETED else "", video_seconds=4.0,
-            video_width=1280, video_height=720, video_bytes=1_000_000,
-        ))
+        batch.append(
+            Generation(
+                user=user,
+                model=wan,
+                prompt=f"Library scene number {i}: a fox in fresh snow",
+                full_prompt="x",
+                duration=4,
+                size="1280x720",
+                status=status,
+                progress=100,
+                created_at=moment,
+                updated_at=moment,
+                finished_at=moment,
+                video=f"videos/bench/{i}.mp4" if status == Generation.Status.COMPLETED else "",
+                poster=f"posters/bench/{i}.jpg" if status == Generation.Status.COMPLETED else "",
+                video_seconds=4.0,
+                video_width=1280,
+                video_height=720,
+                video_bytes=1_000_000,
+            )
+        )
         if len(batch) == 1000:
             Generation.objects.bulk_create(batch)
             batch = []
@@ -560,8 +637,12 @@ def library(stack, count=10_000):
     trivial = timed_gets(stack.url + "/healthz/", headers)
     p50, base = statistics.median(page), statistics.median(trivial)
     return {
-        "generations": count, "p50_ms": round(p50, 1), "p95_ms": round(percentile(page, 0.95), 1),
-        "baseline_p50_ms": round(base, 1), "ratio": round(p50 / base, 1), "queries": queries,
+        "generations": count,
+        "p50_ms": round(p50, 1),
+        "p95_ms": round(percentile(page, 0.95), 1),
+        "baseline_p50_ms": round(base, 1),
+        "ratio": round(p50 / base, 1),
+        "queries": queries,
         "page_bytes": len(response.content),
     }
 
@@ -596,23 +677,42 @@ def export(stack, count=200):
     for i in range(count):
         target = folder / f"{i}.mp4"
         shutil.copyfile(clip, target)  # a file of its own each: the export reads every byte of 200 videos
-        rows.append(Generation(
-            user=user, model=wan, prompt=f"Export scene number {i}", full_prompt="x", duration=4, size="1280x720",
-            status=Generation.Status.COMPLETED, progress=100, created_at=now - timedelta(minutes=i), finished_at=now,
-            video=f"videos/bench-export/{i}.mp4", poster=poster_name, video_bytes=info["bytes"],
-            video_seconds=info["seconds"], video_width=info["width"], video_height=info["height"],
-            collection=warm if i == 0 else None,  # the worker warms up on a one-video collection
-        ))
+        rows.append(
+            Generation(
+                user=user,
+                model=wan,
+                prompt=f"Export scene number {i}",
+                full_prompt="x",
+                duration=4,
+                size="1280x720",
+                status=Generation.Status.COMPLETED,
+                progress=100,
+                created_at=now - timedelta(minutes=i),
+                finished_at=now,
+                video=f"videos/bench-export/{i}.mp4",
+                poster=poster_name,
+                video_bytes=info["bytes"],
+                video_seconds=info["seconds"],
+                video_width=info["width"],
+                video_height=info["height"],
+                collection=warm if i == 0 else None,  # the worker warms up on a one-video collection
+            )
+        )
     Generation.objects.bulk_create(rows)
     out = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "export_worker.py"), str(user.pk), str(warm.pk)], cwd=ROOT,
-        env=stack.env, capture_output=True, text=True,
+        [sys.executable, str(ROOT / "bench" / "export_worker.py"), str(user.pk), str(warm.pk)],
+        cwd=ROOT,
+        env=stack.env,
+        capture_output=True,
+        text=True,
     )
     if out.returncode != 0:
         raise RuntimeError(f"The export worker failed:\n{out.stderr[-3000:]}")
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     return {
-        "videos": count, "video_bytes": info["bytes"], **figures,
+        "videos": count,
+        "video_bytes": info["bytes"],
+        **figures,
         "ms_per_video": round(figures["seconds"] * 1000 / count, 1),
         "mb_per_s": round(figures["zip_bytes"] / 1e6 / max(figures["seconds"], 0.001), 1),
     }
@@ -620,33 +720,62 @@ def export(stack, count=200):
 
 EXPLAIN = [
     ("poll_endpoint", "rps", "The poller's 'nothing new' answers per second under load (wrk, loopback).", None),
-    ("poll_endpoint", "ratio", "Poller rps over a trivial view in the same server and middleware; limit: at least 0.7.",
-     lambda v: v >= 0.7),
-    ("poll_endpoint", "queries_nothing_new", "Queries for a 'nothing new' poll: its token is checked against the "
-     "creator's change mark in the cache, without the session; limit: 0.", lambda v, r: v == 0),
+    (
+        "poll_endpoint",
+        "ratio",
+        "Poller rps over a trivial view in the same server and middleware; limit: at least 0.7.",
+        lambda v: v >= 0.7,
+    ),
+    (
+        "poll_endpoint",
+        "queries_nothing_new",
+        "Queries for a 'nothing new' poll: its token is checked against the "
+        "creator's change mark in the cache, without the session; limit: 0.",
+        lambda v, r: v == 0,
+    ),
     ("poll_endpoint", "queries_1_card", "Queries for a poll answering one changed card.", None),
-    ("poll_endpoint", "queries_50_cards", "Queries for fifty changed cards; limit: the same as for one.",
-     lambda v, r: v == r["poll_endpoint"]["queries_1_card"]),
+    (
+        "poll_endpoint",
+        "queries_50_cards",
+        "Queries for fifty changed cards; limit: the same as for one.",
+        lambda v, r: v == r["poll_endpoint"]["queries_1_card"],
+    ),
     ("sweeper", "polls_per_s", "Pixapi status calls per second by one sweeper, 1,000 generations in flight.", None),
     ("sweeper", "lag_p50_s", "Median seconds between a row falling due and its poll.", None),
     ("sweeper", "lag_p95_s", "95th percentile of that lag; limit: under 1 s.", lambda v: v < 1),
     ("sweeper", "calls_per_generation", "Pixapi calls (submit + polls) per finished generation.", None),
     ("sweeper", "finish_to_complete_p95_s", "Seconds from the sandbox finishing to the video stored (p95).", None),
-    ("sixty_second_generation", "pixapi_calls", "Pixapi calls for one 60 s generation; limit: under 10.",
-     lambda v: v < 10),
-    ("sixty_second_generation", "shown_after_finish_s",
-     "Seconds from the sandbox finishing to the dashboard showing the video; limit: 3.", lambda v: v <= 3),
+    (
+        "sixty_second_generation",
+        "pixapi_calls",
+        "Pixapi calls for one 60 s generation; limit: under 10.",
+        lambda v: v < 10,
+    ),
+    (
+        "sixty_second_generation",
+        "shown_after_finish_s",
+        "Seconds from the sandbox finishing to the dashboard showing the video; limit: 3.",
+        lambda v: v <= 3,
+    ),
     ("library", "p50_ms", "Median server time of the library page with 10,000 generations.", None),
     ("library", "p95_ms", "95th percentile of that time.", None),
     ("library", "ratio", "Library median over the trivial view's median.", None),
     ("library", "queries", "Queries for one library page.", None),
-    ("download", "peak_rss_growth_mb", "Worker memory growth storing a 200 MB result on disk; limit: 32 MB.",
-     lambda v: v < 32),
+    (
+        "download",
+        "peak_rss_growth_mb",
+        "Worker memory growth storing a 200 MB result on disk; limit: 32 MB.",
+        lambda v: v < 32,
+    ),
     ("download", "s3_peak_rss_growth_mb", "The same, stored on S3 (moto's server); limit: 32 MB.", lambda v: v < 32),
 ]
 EXPLAIN += [
-    ("export", "peak_rss_growth_mb", "Memory growth streaming a ZIP of 200 videos through the view; limit: 32 MB.",
-     lambda v: v < 32),
+    (
+        "export",
+        "peak_rss_growth_mb",
+        "Memory growth streaming a ZIP of 200 videos through the view; limit: 32 MB.",
+        lambda v: v < 32,
+    ),
     ("export", "ms_per_video", "Milliseconds per video in that ZIP (read, hashed, written; its sidecar).", None),
     ("export", "first_byte_s", "Seconds before the ZIP's first bytes leave.", None),
 ]
@@ -673,12 +802,14 @@ def main(argv):
     if unknown:
         raise SystemExit(f"Unknown sections {sorted(unknown)}; choose from {SECTIONS}")
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results.update({
-        "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "database": "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite",
-        "broker": "Redis" if os.environ.get("REDIS_URL") else "database",
-    })
+    results.update(
+        {
+            "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "database": "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite",
+            "broker": "Redis" if os.environ.get("REDIS_URL") else "database",
+        }
+    )
     if shutil.which("wrk") is None and "poll_endpoint" in chosen:
         raise SystemExit("The poll endpoint figure needs wrk: 'make bench' installs it, or apt-get install wrk.")
     with tempfile.TemporaryDirectory(prefix="studio-bench-") as workdir:

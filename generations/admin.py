@@ -60,23 +60,89 @@ class GenerationAdmin(admin.ModelAdmin):
     # Workers change a generation at any time, so everything they write is read-only here, and so is
     # what the creator asked and paid for. The error fields are editable only once it has finished.
     readonly_fields = (
-        "id", "user", "model", "prompt", "style", "camera", "duration", "size", "status_badge", "pixapi_task_id",
-        "full_prompt", "cost", "result_url", "video_player",
-        "poster_image", "created_at", "submitted_at", "started_at", "pixapi_done_at", "finished_at", "updated_at",
-        "took", "polls", "poll_errors", "next_poll_at", "lease_until", "video_bytes", "video_width",
-        "video_height", "video_seconds", "source", "shared_link", "shared_at", "share_prompt", "in_gallery",
+        "id",
+        "user",
+        "model",
+        "prompt",
+        "style",
+        "camera",
+        "duration",
+        "size",
+        "status_badge",
+        "pixapi_task_id",
+        "full_prompt",
+        "cost",
+        "result_url",
+        "video_player",
+        "poster_image",
+        "created_at",
+        "submitted_at",
+        "started_at",
+        "pixapi_done_at",
+        "finished_at",
+        "updated_at",
+        "took",
+        "polls",
+        "poll_errors",
+        "next_poll_at",
+        "lease_until",
+        "video_bytes",
+        "video_width",
+        "video_height",
+        "video_seconds",
+        "source",
+        "shared_link",
+        "shared_at",
+        "share_prompt",
+        "in_gallery",
     )
     fieldsets = (
-        (None, {"fields": ("id", "user", "status_badge", "model", "prompt", "style", "camera", "full_prompt",
-                           "duration", "size", "cost", "source")}),
-        ("Result", {"fields": ("video_player", "poster_image", "video_bytes", "video_width", "video_height",
-                               "video_seconds")}),
+        (
+            None,
+            {
+                "fields": (
+                    "id",
+                    "user",
+                    "status_badge",
+                    "model",
+                    "prompt",
+                    "style",
+                    "camera",
+                    "full_prompt",
+                    "duration",
+                    "size",
+                    "cost",
+                    "source",
+                )
+            },
+        ),
+        (
+            "Result",
+            {"fields": ("video_player", "poster_image", "video_bytes", "video_width", "video_height", "video_seconds")},
+        ),
         ("Error", {"fields": ("error_code", "error_message", "error_detail")}),
         ("Sharing", {"fields": ("shared_link", "shared_at", "share_prompt", "in_gallery", "featured")}),
-        ("Timings", {"fields": ("created_at", "submitted_at", "started_at", "pixapi_done_at", "finished_at",
-                                "took", "updated_at")}),
-        ("Tracking", {"classes": ("collapse",), "fields": ("pixapi_task_id", "result_url", "polls",
-                                                            "poll_errors", "next_poll_at", "lease_until")}),
+        (
+            "Timings",
+            {
+                "fields": (
+                    "created_at",
+                    "submitted_at",
+                    "started_at",
+                    "pixapi_done_at",
+                    "finished_at",
+                    "took",
+                    "updated_at",
+                )
+            },
+        ),
+        (
+            "Tracking",
+            {
+                "classes": ("collapse",),
+                "fields": ("pixapi_task_id", "result_url", "polls", "poll_errors", "next_poll_at", "lease_until"),
+            },
+        ),
     )
 
     class Media:
@@ -116,8 +182,10 @@ class GenerationAdmin(admin.ModelAdmin):
             transaction.on_commit(lambda: remove_files(files))
         if ended:
             self.message_user(
-                request, f"{ended} generation(s) still being made were ended first and their held credits "
-                "returned to the creator.", messages.WARNING,
+                request,
+                f"{ended} generation(s) still being made were ended first and their held credits "
+                "returned to the creator.",
+                messages.WARNING,
             )
 
     @admin.display(description="Prompt")
@@ -151,14 +219,25 @@ class GenerationAdmin(admin.ModelAdmin):
     @admin.action(description="Retry: make failed videos again, as new generations", permissions=["change"])
     def retry(self, request, queryset):
         count = 0
-        for gen in queryset.filter(status__in=[Generation.Status.FAILED, Generation.Status.CANCELED]).select_related("model"):
+        for gen in queryset.filter(status__in=[Generation.Status.FAILED, Generation.Status.CANCELED]).select_related(
+            "model"
+        ):
             try:  # the creator pays for the new one as for any other; their plan and balance still apply
                 start_generation(
-                    gen.user, model=gen.model, prompt=gen.prompt, duration=gen.duration, size=gen.size,
-                    style=gen.style, camera=gen.camera, source=gen, confirm_budget=True,
+                    gen.user,
+                    model=gen.model,
+                    prompt=gen.prompt,
+                    duration=gen.duration,
+                    size=gen.size,
+                    style=gen.style,
+                    camera=gen.camera,
+                    source=gen,
+                    confirm_budget=True,
                 )
             except credits.Refused as refusal:
-                self.message_user(request, f"Not retried for {gen.user}: {words.refusal(refusal, gen.user)}", messages.WARNING)
+                self.message_user(
+                    request, f"Not retried for {gen.user}: {words.refusal(refusal, gen.user)}", messages.WARNING
+                )
                 continue
             count += 1
         self.message_user(request, f"Started {count} new generation(s).", messages.SUCCESS)
@@ -175,7 +254,10 @@ class GenerationAdmin(admin.ModelAdmin):
         count = 0
         for gen in queryset.filter(status=Generation.Status.COMPLETED):
             reference = gen.ledger_reference
-            count += credits.refund(gen.user_id, reference, reason=f"Refunded by {request.user}", by=request.user) is not None
+            count += (
+                credits.refund(gen.user_id, reference, reason=f"Refunded by {request.user}", by=request.user)
+                is not None
+            )
         self.message_user(request, f"Refunded {count} video(s); a video is refunded at most once.", messages.SUCCESS)
 
     @admin.display(description="Share link")

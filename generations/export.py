@@ -19,8 +19,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core import signing
-from django.core.files import File
 from django.core.cache import cache
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db.models import Count, Sum
@@ -60,7 +60,9 @@ def _library(user, pk):
 
 
 def _collection(user, pk):
-    collection = Collection.objects.filter(user=user, pk=pk).first() if str(pk).isdigit() and len(str(pk)) < 19 else None
+    collection = (
+        Collection.objects.filter(user=user, pk=pk).first() if str(pk).isdigit() and len(str(pk)) < 19 else None
+    )
     if collection is None:
         return None
     return Scope("collection", collection.name, Generation.objects.for_user(user).filter(collection=collection), pk)
@@ -133,8 +135,11 @@ def _add_generation(zs, folder, gen, held):
     for stored in files.values():
         zs.add(stored, stored.arcname)
     # Written after its files, so it carries the hashes of the very bytes just put in the ZIP.
-    zs.add(_Later(lambda: json.dumps(sidecar(gen, files, held), indent=2).encode()), f"{folder}/video.json",
-           compress_type=ZIP_DEFLATED)
+    zs.add(
+        _Later(lambda: json.dumps(sidecar(gen, files, held), indent=2).encode()),
+        f"{folder}/video.json",
+        compress_type=ZIP_DEFLATED,
+    )
 
 
 class _StoredFile:
@@ -205,31 +210,53 @@ def sidecar(gen, files, held):
         "start": gen.start,
         "duration_requested": gen.duration,
         "size_requested": gen.size,
-        "video": None if video is None else {
-            **video.facts(), "seconds": gen.video_seconds, "width": gen.video_width, "height": gen.video_height,
+        "video": None
+        if video is None
+        else {
+            **video.facts(),
+            "seconds": gen.video_seconds,
+            "width": gen.video_width,
+            "height": gen.video_height,
         },
         "poster": files["poster"].facts() if "poster" in files else None,
-        "inputs": [] if picture is None else [{
-            "kind": "picture", "id": str(picture.pk), "origin": picture.origin, "name": picture.name,
-            "width": picture.width, "height": picture.height, "fit": gen.fit,
-            **(files["input"].facts() if "input" in files else {"file": None, "missing": True}),
-        }],
+        "inputs": []
+        if picture is None
+        else [
+            {
+                "kind": "picture",
+                "id": str(picture.pk),
+                "origin": picture.origin,
+                "name": picture.name,
+                "width": picture.width,
+                "height": picture.height,
+                "fit": gen.fit,
+                **(files["input"].facts() if "input" in files else {"file": None, "missing": True}),
+            }
+        ],
         "lineage": {
             "made_again_from": str(gen.source_id) if gen.source_id else None,
             "frame_of": str(picture.from_generation_id) if picture and picture.from_generation_id else None,
         },
         "credits": {
-            "price": str(gen.cost), "held": held.get("held", "0.00"), "charged": held.get("charged", "0.00"),
-            "returned": held.get("returned", "0.00"), "refunded": held.get("refunded", "0.00"),
+            "price": str(gen.cost),
+            "held": held.get("held", "0.00"),
+            "charged": held.get("charged", "0.00"),
+            "returned": held.get("returned", "0.00"),
+            "refunded": held.get("refunded", "0.00"),
         },
         "timings": {
-            "created_at": _time(gen.created_at), "submitted_at": _time(gen.submitted_at),
-            "started_at": _time(gen.started_at), "finished_at": _time(gen.finished_at),
+            "created_at": _time(gen.created_at),
+            "submitted_at": _time(gen.submitted_at),
+            "started_at": _time(gen.started_at),
+            "finished_at": _time(gen.finished_at),
             "seconds_to_make": gen.elapsed_seconds() if gen.finished_at else None,
         },
         "share": {
-            "shared": bool(gen.share_token), "shared_at": _time(gen.shared_at), "shows_prompt": gen.share_prompt,
-            "in_gallery": gen.in_gallery, "featured": gen.featured,
+            "shared": bool(gen.share_token),
+            "shared_at": _time(gen.shared_at),
+            "shows_prompt": gen.share_prompt,
+            "in_gallery": gen.in_gallery,
+            "featured": gen.featured,
         },
         "library": {"favourite": gen.favourite, "collection": gen.collection.name if gen.collection_id else None},
         "error": {"code": gen.error_code, "message": gen.error_message} if not gen.is_completed else None,
@@ -243,10 +270,17 @@ def _index(scope, top, now):
     first = True
     for gen in scope.generations.order_by("created_at", "pk").iterator(chunk_size=500):
         folder = folder_for(gen)
-        line = json.dumps({
-            "id": str(gen.pk), "folder": folder, "sidecar": f"{folder}/video.json", "status": gen.status,
-            "prompt": gen.prompt, "model": gen.model.slug, "created_at": gen.created_at.isoformat(),
-        })
+        line = json.dumps(
+            {
+                "id": str(gen.pk),
+                "folder": folder,
+                "sidecar": f"{folder}/video.json",
+                "status": gen.status,
+                "prompt": gen.prompt,
+                "model": gen.model.slug,
+                "created_at": gen.created_at.isoformat(),
+            }
+        )
         yield (b"" if first else b",\n") + line.encode()
         first = False
     yield b"\n]}\n"
@@ -285,7 +319,8 @@ def _export_to_storage(user, scope):
         "Your studio export is ready",
         f"Your export of your {scope.kind if scope.kind == 'library' else 'collection ' + scope.title} is ready:\n\n"
         f"{link}\n\nThe link works for {hours} hours, and only when you are logged in.\n",
-        None, [user.email],
+        None,
+        [user.email],
     )
     return name
 

@@ -24,8 +24,11 @@ def export_zip(request):
         return redirect(back)
     if scope.is_large():
         export.enqueue_export(request.user, scope)
-        messages.success(request, f"That is a big export: we are putting it together and will mail a link to "
-                                  f"{request.user.email} when it is ready. The link works for a while, only for you.")
+        messages.success(
+            request,
+            f"That is a big export: we are putting it together and will mail a link to "
+            f"{request.user.email} when it is ready. The link works for a while, only for you.",
+        )
         return redirect(back)
     response = StreamingHttpResponse(export.stream(scope), content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(True, export.file_name(scope))
@@ -41,5 +44,6 @@ def export_download(request, token):
     if name is None:
         messages.error(request, "That export link has expired or is not yours. Export again from your library.")
         return redirect("library")
-    return serving.stored_file_response(request, name, "application/zip", download_name=name.rsplit("/", 1)[-1],
-                                        cache_seconds=0)
+    return serving.stored_file_response(
+        request, name, "application/zip", download_name=name.rsplit("/", 1)[-1], cache_seconds=0
+    )

@@ -41,17 +41,37 @@ class Filters(forms.Form):
     is left out (and said so), the others still apply."""
 
     q = forms.CharField(label="Search your prompts", required=False, max_length=200)
-    status = forms.ChoiceField(label="Status", required=False, choices=[
-        ("", "Any status"), ("ready", "Ready"), ("making", "Being made"), ("failed", "Failed"),
-    ])
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[
+            ("", "Any status"),
+            ("ready", "Ready"),
+            ("making", "Being made"),
+            ("failed", "Failed"),
+        ],
+    )
     model = forms.ChoiceField(label="Model", required=False)
-    start = forms.ChoiceField(label="Started from", required=False, choices=[
-        ("", "Text or picture"), (Generation.Start.TEXT, "Text"), (Generation.Start.IMAGE, "A picture"),
-    ])
-    when = forms.ChoiceField(label="When", required=False, choices=[
-        ("", "Any time"), ("today", "Today"), ("week", "Last 7 days"), ("month", "Last 30 days"),
-        ("year", "Last 12 months"),
-    ])
+    start = forms.ChoiceField(
+        label="Started from",
+        required=False,
+        choices=[
+            ("", "Text or picture"),
+            (Generation.Start.TEXT, "Text"),
+            (Generation.Start.IMAGE, "A picture"),
+        ],
+    )
+    when = forms.ChoiceField(
+        label="When",
+        required=False,
+        choices=[
+            ("", "Any time"),
+            ("today", "Today"),
+            ("week", "Last 7 days"),
+            ("month", "Last 30 days"),
+            ("year", "Last 12 months"),
+        ],
+    )
     show = forms.ChoiceField(required=False, choices=[("", "Everything")] + [(k, k) for k in SHOWS])
     collection = forms.ChoiceField(required=False)
 

@@ -7,13 +7,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from generations import library, sharing
-from catalog import sizes
+from accounts.decorators import login_required_htmx
+from catalog import presets, sizes
 from catalog.models import CatalogModel
+from generations import library, sharing
 from generations.models import Collection, Generation
 from generations.views import _get_generation_for_user
-from catalog import presets
-from accounts.decorators import login_required_htmx
 
 
 def _plural(n, word):
@@ -31,16 +30,23 @@ def library_page(request):
     after = request.GET.get("after")
     rows, cursor = library.page(queryset, after)
     context = {
-        "items": rows, "cursor": cursor, "filters": filters, "values": values,
+        "items": rows,
+        "cursor": cursor,
+        "filters": filters,
+        "values": values,
         "query": _query_without(request.GET, "after"),
     }
     if request.htmx and after and not request.htmx.history_restore_request:
         return render(request, "generations/library.html#more", context)  # the next page, as it scrolls in
-    context["matching"] = queryset.count() if values and {"q", "status", "model", "start", "when"} & values.keys() else None
+    context["matching"] = (
+        queryset.count() if values and {"q", "status", "model", "start", "when"} & values.keys() else None
+    )
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "generations/library.html#results", context)  # the filter bar changed
     context.update(
-        collections=collections, counts=library.counts_for(request.user), problems=filters.problems(),
+        collections=collections,
+        counts=library.counts_for(request.user),
+        problems=filters.problems(),
         current_collection=next((c for c in collections if str(c.pk) == values.get("collection")), None),
         collection_form=library.CollectionForm(user=request.user),
     )
@@ -103,9 +109,15 @@ def _delete(request, ids):
         messages.info(request, "Those videos are no longer in your library.")
         return _back_to_library(request)
     if request.POST.get("confirm") != "yes":
-        return render(request, "generations/library_delete.html", {
-            "chosen": chosen, "next": _safe_next(request), "active": [g for g in chosen if g.is_active],
-        })
+        return render(
+            request,
+            "generations/library_delete.html",
+            {
+                "chosen": chosen,
+                "next": _safe_next(request),
+                "active": [g for g in chosen if g.is_active],
+            },
+        )
     deleted, kept = library.delete(request.user, ids)
     text = f"{_plural(deleted, 'video')} deleted for good."
     if kept:
@@ -124,7 +136,11 @@ def favourite(request, pk):
     gen.favourite = request.POST.get("favourite") == "on"
     library.set_favourite(request.user, [gen.pk], gen.favourite)
     if request.htmx:
-        template = "generations/detail.html#favourite" if request.POST.get("from") == "detail" else "generations/library_card.html"
+        template = (
+            "generations/detail.html#favourite"
+            if request.POST.get("from") == "detail"
+            else "generations/library_card.html"
+        )
         return render(request, template, {"gen": gen})
     return _back_to_library(request)
 
@@ -173,25 +189,34 @@ def collection_delete(request, pk):
 def detail(request, pk):
     gen = _get_generation_for_user(request, pk)
     other_models = CatalogModel.objects.filter(kind=CatalogModel.Kind.VIDEO, enabled=True).exclude(pk=gen.model_id)
-    other_models = other_models.filter(image_to_video=True) if gen.start == Generation.Start.IMAGE else other_models.filter(
-        text_to_video=True
+    other_models = (
+        other_models.filter(image_to_video=True)
+        if gen.start == Generation.Start.IMAGE
+        else other_models.filter(text_to_video=True)
     )
-    return render(request, "generations/detail.html", {
-        "gen": gen,
-        "source": Generation.objects.for_user(request.user).filter(pk=gen.source_id).first() if gen.source_id else None,
-        "derived": list(Generation.objects.for_user(request.user).filter(source=gen).select_related("model")[:50]),
-        "from_frames": list(
-            Generation.objects.for_user(request.user).filter(input_picture__from_generation=gen)
-            .select_related("model")[:50]
-        ),
-        "other_models": other_models,
-        "collections": Collection.objects.filter(user=request.user),
-        "share_url": sharing.share_url(gen) if gen.share_token else "",
-        "took": _took(gen.elapsed_seconds()) if gen.finished_at else "",
-        "size_label": sizes.label(gen.size),
-        "style_label": _preset_label(gen.style, presets.STYLES),
-        "camera_label": _preset_label(gen.camera, presets.CAMERAS, getattr(presets, "MOTIONS", {})),
-    })
+    return render(
+        request,
+        "generations/detail.html",
+        {
+            "gen": gen,
+            "source": Generation.objects.for_user(request.user).filter(pk=gen.source_id).first()
+            if gen.source_id
+            else None,
+            "derived": list(Generation.objects.for_user(request.user).filter(source=gen).select_related("model")[:50]),
+            "from_frames": list(
+                Generation.objects.for_user(request.user)
+                .filter(input_picture__from_generation=gen)
+                .select_related("model")[:50]
+            ),
+            "other_models": other_models,
+            "collections": Collection.objects.filter(user=request.user),
+            "share_url": sharing.share_url(gen) if gen.share_token else "",
+            "took": _took(gen.elapsed_seconds()) if gen.finished_at else "",
+            "size_label": sizes.label(gen.size),
+            "style_label": _preset_label(gen.style, presets.STYLES),
+            "camera_label": _preset_label(gen.camera, presets.CAMERAS, getattr(presets, "MOTIONS", {})),
+        },
+    )
 
 
 def _took(seconds):
@@ -233,9 +258,15 @@ def move_one(request, pk):
 
 def _share_panel(request, gen, problem=None):
     if request.htmx:
-        return render(request, "generations/detail.html#share_panel", {
-            "gen": gen, "share_url": sharing.share_url(gen) if gen.share_token else "", "problem": problem,
-        })
+        return render(
+            request,
+            "generations/detail.html#share_panel",
+            {
+                "gen": gen,
+                "share_url": sharing.share_url(gen) if gen.share_token else "",
+                "problem": problem,
+            },
+        )
     if problem:
         messages.error(request, problem)
     return redirect("generation_detail", pk=gen.pk)

@@ -74,7 +74,10 @@ def submit(generation_id):
         return "past deadline"
     try:
         task = pixapi.get_client().submit_video(
-            model=gen.model.slug, prompt=gen.full_prompt, duration=gen.duration, size=gen.size,
+            model=gen.model.slug,
+            prompt=gen.full_prompt,
+            duration=gen.duration,
+            size=gen.size,
             input_image=pictures.input_image_for(gen) if gen.input_picture_id else None,
         )
     except (pixapi.RateLimited, pixapi.Unavailable) as e:
@@ -163,8 +166,9 @@ def _apply_poll_error(gen, error, now, lease):
         log.error("Pixapi refused the studio's key while polling %s: %s", gen.pk, error)
     if now > gen.deadline() and gen.poll_errors + 1 >= PAST_DEADLINE_POLL_ERRORS:
         # Past its limit and Pixapi will not say how it is: stop asking (nothing polls for ever).
-        gen.mark_failed("timed_out", failures.message_for("timed_out"), detail=describe(error),
-                        expected=Generation.POLLED)
+        gen.mark_failed(
+            "timed_out", failures.message_for("timed_out"), detail=describe(error), expected=Generation.POLLED
+        )
         return "timed out"
     # Retryable or not, a poll error only delays the next look; the time limit ends hopeless cases.
     backoff = min(MAX_POLL_SECONDS, 0.5 * 2 ** min(gen.poll_errors + 1, 6))
@@ -229,8 +233,9 @@ def _try_again_or_give_up(gen, tries, error):
         return _give_up(gen, "download_failed", f"{tries} tries, the last: {detail}")
     if not isinstance(error, pixapi.PixapiError):
         log.exception("Saving generation %s failed unexpectedly (try %s)", gen.pk, tries)
-    log.warning("Download of %s failed (try %s of %s), will retry: %s", gen.pk, tries, settings.DOWNLOAD_ATTEMPTS,
-                detail)
+    log.warning(
+        "Download of %s failed (try %s of %s), will retry: %s", gen.pk, tries, settings.DOWNLOAD_ATTEMPTS, detail
+    )
     # The housekeeping hands it out again once this is REENQUEUE_AFTER_SECONDS past.
     gen.release_download(timezone.now() + timedelta(seconds=5 * 2**tries - REENQUEUE_AFTER_SECONDS))
     return "retry"
@@ -302,7 +307,8 @@ def notify_by_email(gen):
 def _send_ready_email(gen, link):
     send_mail(
         "Your video is ready",
-        f"Hello {gen.user.name},\n\nYour video \"{gen.prompt[:80]}\" is ready to watch:\n{link}\n\n"
+        f'Hello {gen.user.name},\n\nYour video "{gen.prompt[:80]}" is ready to watch:\n{link}\n\n'
         "You get this email because you asked for it in your profile.",
-        None, [gen.user.email],
+        None,
+        [gen.user.email],
     )

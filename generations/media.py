@@ -73,7 +73,7 @@ def frame_of(name, which="first"):
         try:
             with av.open(copy.name) as container:
                 frame = None
-                for frame in container.decode(video=0):
+                for frame in container.decode(video=0):  # noqa: B007 (the last frame stays in `frame`)
                     if which == "first":
                         break
                 if frame is None:

@@ -38,11 +38,19 @@ class Picture(models.Model):
     bytes = models.PositiveIntegerField(default=0)
     name = models.CharField(max_length=200, blank=True, help_text="The uploaded file's name, or the prompt.")
     request = models.ForeignKey(
-        "ImageRequest", models.SET_NULL, null=True, blank=True, related_name="pictures",
+        "ImageRequest",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pictures",
         help_text="The image generation that made it.",
     )
     from_generation = models.ForeignKey(
-        "Generation", models.SET_NULL, null=True, blank=True, related_name="frames",
+        "Generation",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="frames",
         help_text="The video it is a frame of.",
     )
     created_at = models.DateTimeField(default=timezone.now)
@@ -110,23 +118,35 @@ class ImageRequest(models.Model):
         with transaction.atomic():
             done = ImageRequest.objects.filter(pk=self.pk, status__in=expected).update(**changes) == 1
             if done and changes.get("status") in (self.Status.COMPLETED, self.Status.FAILED):
-                credits.settle(self.user_id, self.ledger_reference, succeeded=changes["status"] == self.Status.COMPLETED)
+                credits.settle(
+                    self.user_id, self.ledger_reference, succeeded=changes["status"] == self.Status.COMPLETED
+                )
         if done:
             for field, value in changes.items():
                 setattr(self, field, value)
         return done
 
     def claim(self, lease_seconds):
-        return self._move([self.Status.QUEUED], status=self.Status.RUNNING,
-                          lease_until=timezone.now() + timedelta(seconds=lease_seconds))
+        return self._move(
+            [self.Status.QUEUED],
+            status=self.Status.RUNNING,
+            lease_until=timezone.now() + timedelta(seconds=lease_seconds),
+        )
 
     def mark_completed(self):
-        return self._move([self.Status.RUNNING], status=self.Status.COMPLETED, finished_at=timezone.now(), lease_until=None)
+        return self._move(
+            [self.Status.RUNNING], status=self.Status.COMPLETED, finished_at=timezone.now(), lease_until=None
+        )
 
     def mark_failed(self, code, message, detail=""):
         return self._move(
-            [self.Status.QUEUED, self.Status.RUNNING], status=self.Status.FAILED, error_code=code, error_message=message,
-            error_detail=detail[:2000], finished_at=timezone.now(), lease_until=None,
+            [self.Status.QUEUED, self.Status.RUNNING],
+            status=self.Status.FAILED,
+            error_code=code,
+            error_message=message,
+            error_detail=detail[:2000],
+            finished_at=timezone.now(),
+            lease_until=None,
         )
 
 
@@ -155,8 +175,12 @@ class Collection(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint("user", Lower("name"), name="collection_name_per_user",
-                                    violation_error_message="You already have a collection with this name."),
+            models.UniqueConstraint(
+                "user",
+                Lower("name"),
+                name="collection_name_per_user",
+                violation_error_message="You already have a collection with this name.",
+            ),
         ]
 
     def __str__(self):
@@ -207,15 +231,25 @@ class Generation(models.Model):
         null=True, blank=True, editable=False, help_text="One per form shown: a double click creates one video."
     )
     source = models.ForeignKey(
-        "self", models.SET_NULL, null=True, blank=True, related_name="derived",
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="derived",
         help_text="The generation this one was made again from.",
     )
     input_picture = models.ForeignKey(
-        Picture, models.SET_NULL, null=True, blank=True, related_name="generations",
+        Picture,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="generations",
         help_text="The picture an image-to-video generation animates.",
     )
     fit = models.CharField(
-        max_length=10, choices=Fit.choices, default=Fit.CROP,
+        max_length=10,
+        choices=Fit.choices,
+        default=Fit.CROP,
         help_text="How the picture is fitted to the video's shape.",
     )
 
@@ -254,7 +288,11 @@ class Generation(models.Model):
     # featured only show anything while it is (see GenerationQuerySet.public).
     favourite = models.BooleanField(default=False)
     collection = models.ForeignKey(
-        Collection, models.SET_NULL, null=True, blank=True, related_name="generations",
+        Collection,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="generations",
     )
     share_token = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     shared_at = models.DateTimeField(null=True, blank=True)
@@ -354,7 +392,9 @@ class Generation(models.Model):
             with transaction.atomic():
                 done = Generation.objects.filter(lookup).update(**changes) == 1
                 if done:
-                    credits.settle(self.user_id, self.ledger_reference, succeeded=changes["status"] == self.Status.COMPLETED)
+                    credits.settle(
+                        self.user_id, self.ledger_reference, succeeded=changes["status"] == self.Status.COMPLETED
+                    )
         if done:
             for field, value in changes.items():
                 if not hasattr(value, "resolve_expression"):
@@ -374,18 +414,28 @@ class Generation(models.Model):
     def mark_submitted(self, task_id, first_poll_at):
         now = timezone.now()
         return self._move(
-            [self.Status.SUBMITTING], status=self.Status.SUBMITTED, pixapi_task_id=task_id, submitted_at=now,
-            next_poll_at=first_poll_at, lease_until=None,
+            [self.Status.SUBMITTING],
+            status=self.Status.SUBMITTED,
+            pixapi_task_id=task_id,
+            submitted_at=now,
+            next_poll_at=first_poll_at,
+            lease_until=None,
         )
 
     def requeue(self, not_before):
         """Back to the queue: Pixapi said no for now (rate limit) and nothing was created."""
-        return self._move([self.Status.SUBMITTING], status=self.Status.QUEUED, next_poll_at=not_before, lease_until=None)
+        return self._move(
+            [self.Status.SUBMITTING], status=self.Status.QUEUED, next_poll_at=not_before, lease_until=None
+        )
 
     def mark_running(self, progress, next_poll_at, lease=None):
         changes = dict(
-            status=self.Status.RUNNING, progress=max(self.progress, min(progress, 99)), next_poll_at=next_poll_at,
-            lease_until=None, poll_errors=0, polls=F("polls") + 1,
+            status=self.Status.RUNNING,
+            progress=max(self.progress, min(progress, 99)),
+            next_poll_at=next_poll_at,
+            lease_until=None,
+            poll_errors=0,
+            polls=F("polls") + 1,
         )
         if self.started_at is None and (progress > 0 or self.status == self.Status.RUNNING):
             changes["started_at"] = timezone.now()
@@ -393,15 +443,28 @@ class Generation(models.Model):
 
     def mark_poll_error(self, next_poll_at, lease=None):
         return self._move(
-            self.POLLED, lease=lease, next_poll_at=next_poll_at, lease_until=None,
-            poll_errors=F("poll_errors") + 1, polls=F("polls") + 1, updated_at=self.updated_at,
+            self.POLLED,
+            lease=lease,
+            next_poll_at=next_poll_at,
+            lease_until=None,
+            poll_errors=F("poll_errors") + 1,
+            polls=F("polls") + 1,
+            updated_at=self.updated_at,
         )
 
     def mark_downloading(self, result_url, lease=None):
         now = timezone.now()
         return self._move(
-            self.POLLED, lease=lease, status=self.Status.DOWNLOADING, progress=100, result_url=result_url, pixapi_done_at=now,
-            started_at=self.started_at or now, next_poll_at=now, lease_until=None, polls=F("polls") + 1,
+            self.POLLED,
+            lease=lease,
+            status=self.Status.DOWNLOADING,
+            progress=100,
+            result_url=result_url,
+            pixapi_done_at=now,
+            started_at=self.started_at or now,
+            next_poll_at=now,
+            lease_until=None,
+            polls=F("polls") + 1,
         )
 
     def claim_download(self, lease_seconds):
@@ -415,19 +478,36 @@ class Generation(models.Model):
         return taken == 1
 
     def release_download(self, retry_at):
-        return self._move([self.Status.DOWNLOADING], lease_until=None, next_poll_at=retry_at, updated_at=self.updated_at)
+        return self._move(
+            [self.Status.DOWNLOADING], lease_until=None, next_poll_at=retry_at, updated_at=self.updated_at
+        )
 
     def mark_completed(self, video_name, poster_name, info):
         return self._move(
-            [self.Status.DOWNLOADING], status=self.Status.COMPLETED, progress=100, video=video_name, poster=poster_name,
-            video_bytes=info["bytes"], video_width=info["width"], video_height=info["height"],
-            video_seconds=info["seconds"], finished_at=timezone.now(), next_poll_at=None, lease_until=None,
+            [self.Status.DOWNLOADING],
+            status=self.Status.COMPLETED,
+            progress=100,
+            video=video_name,
+            poster=poster_name,
+            video_bytes=info["bytes"],
+            video_width=info["width"],
+            video_height=info["height"],
+            video_seconds=info["seconds"],
+            finished_at=timezone.now(),
+            next_poll_at=None,
+            lease_until=None,
         )
 
     def mark_failed(self, code, message, detail="", expected=None):
         return self._move(
-            expected or self.ACTIVE, status=self.Status.FAILED, error_code=code, error_message=message,
-            error_detail=detail[:2000], finished_at=timezone.now(), next_poll_at=None, lease_until=None,
+            expected or self.ACTIVE,
+            status=self.Status.FAILED,
+            error_code=code,
+            error_message=message,
+            error_detail=detail[:2000],
+            finished_at=timezone.now(),
+            next_poll_at=None,
+            lease_until=None,
         )
 
     def deadline(self):

@@ -32,8 +32,12 @@ LONGEST_SIDE = 2560  # what we keep: room to crop a 1080p frame from it
 THUMB_SIDE = 480
 ORIENTATION = 0x0112  # the EXIF tag that says how the camera was held
 TRANSPOSE = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
 # Bytes one decoded pixel takes while it is opened. Pillow holds 4 a pixel (1 for grey and palette
@@ -196,8 +200,9 @@ def keep(user, image, origin, name="", **extra):
     """Stores a clean image as the creator's Picture, with its thumbnail."""
     data = jpeg_bytes(image)
     thumb = image.resize(_kept_size(*image.size, side=THUMB_SIDE), Image.Resampling.LANCZOS)
-    picture = Picture(user=user, origin=origin, width=image.width, height=image.height, bytes=len(data),
-                      name=name[:200], **extra)
+    picture = Picture(
+        user=user, origin=origin, width=image.width, height=image.height, bytes=len(data), name=name[:200], **extra
+    )
     picture.image.save(f"{picture.pk}.jpg", ContentFile(data), save=False)
     picture.thumbnail.save(f"{picture.pk}.jpg", ContentFile(jpeg_bytes(thumb, quality=82)), save=False)
     picture.save()
@@ -210,7 +215,9 @@ def delete(picture):
     with transaction.atomic():
         credits.lock_account(picture.user_id)
         if picture.generations.filter(status__in=Generation.ACTIVE).exists():
-            raise PictureRefused("A video is being made from this picture right now. Delete it once the video is ready.")
+            raise PictureRefused(
+                "A video is being made from this picture right now. Delete it once the video is ready."
+            )
         names = [name for name in (picture.image.name, picture.thumbnail.name) if name]
         picture.delete()
         transaction.on_commit(lambda: [default_storage.delete(name) for name in names])

@@ -23,13 +23,19 @@ def shared_video(request, token):
     gen = sharing.shared(token)
     if gen is None:
         return _not_shared(request)
-    return render(request, "public/shared.html", {
-        "gen": gen, "creator": sharing.creator_name(gen.user),
-        "page_url": sharing.share_url(gen),
-        "video_url": sharing.absolute(gen_url("shared_video_file", gen)),
-        "poster_url": sharing.absolute(gen_url("shared_poster", gen)),
-        "width": gen.video_width or gen.width, "height": gen.video_height or gen.height,
-    })
+    return render(
+        request,
+        "public/shared.html",
+        {
+            "gen": gen,
+            "creator": sharing.creator_name(gen.user),
+            "page_url": sharing.share_url(gen),
+            "video_url": sharing.absolute(gen_url("shared_video_file", gen)),
+            "poster_url": sharing.absolute(gen_url("shared_poster", gen)),
+            "width": gen.video_width or gen.width,
+            "height": gen.video_height or gen.height,
+        },
+    )
 
 
 def gen_url(name, gen):
@@ -43,7 +49,10 @@ def _shared_file(request, token, field, content_type, suffix):
     # Named by the share token, which the viewer already has: never the generation's id (its storage
     # name), nor words from a prompt the creator chose not to show.
     return serving.stored_file_response(
-        request, getattr(gen, field).name, content_type, cache_seconds=PUBLIC_CACHE_SECONDS,
+        request,
+        getattr(gen, field).name,
+        content_type,
+        cache_seconds=PUBLIC_CACHE_SECONDS,
         inline_name=f"{gen.share_token}{suffix}",
     )
 
@@ -73,10 +82,17 @@ def gallery(request, handle):
     creator = User.objects.filter(username__iexact=handle, is_active=True).first()
     if creator is None:
         return render(request, "public/no_creator.html", {"handle": handle}, status=404)
-    return _gallery(request, sharing.gallery(creator), "public/gallery.html", {
-        "creator": creator, "creator_name": sharing.creator_name(creator),
-        "is_own": request.user == creator, "page_url": sharing.absolute(request.path),
-    })
+    return _gallery(
+        request,
+        sharing.gallery(creator),
+        "public/gallery.html",
+        {
+            "creator": creator,
+            "creator_name": sharing.creator_name(creator),
+            "is_own": request.user == creator,
+            "page_url": sharing.absolute(request.path),
+        },
+    )
 
 
 @require_GET

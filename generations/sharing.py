@@ -47,8 +47,10 @@ def shared(token):
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     return (
-        Generation.objects.public().select_related("user", "model")
-        .filter(share_token=token, user__is_active=True).first()
+        Generation.objects.public()
+        .select_related("user", "model")
+        .filter(share_token=token, user__is_active=True)
+        .first()
     )
 
 

@@ -9,14 +9,26 @@ from django.utils import timezone
 
 from accounts import credits, plans
 from accounts.offer import offer_for
+from catalog import presets
 from generations import pictures, taskqueue
 from generations.models import Generation, ImageRequest
-from catalog import presets
 
 
 def start_generation(
-    user, *, model, prompt, duration, size, style="", camera="", client_token=None, source=None,
-    input_picture=None, fit=Generation.Fit.CROP, full_prompt=None, confirm_budget=False,
+    user,
+    *,
+    model,
+    prompt,
+    duration,
+    size,
+    style="",
+    camera="",
+    client_token=None,
+    source=None,
+    input_picture=None,
+    fit=Generation.Fit.CROP,
+    full_prompt=None,
+    confirm_budget=False,
 ):
     """Queues a generation, holding its cost, and hands it to the cluster once the row is committed.
 
@@ -39,10 +51,19 @@ def start_generation(
             if not confirm_budget:
                 credits.check_budget(user, cost)
             gen = Generation.objects.create(
-                user=user, model=model, prompt=prompt, style=style, camera=camera,
-                full_prompt=full_prompt or presets.full_prompt(prompt, style, camera), duration=duration,
-                size=size, cost=cost, client_token=client_token, source=source,
-                input_picture=input_picture, fit=fit,
+                user=user,
+                model=model,
+                prompt=prompt,
+                style=style,
+                camera=camera,
+                full_prompt=full_prompt or presets.full_prompt(prompt, style, camera),
+                duration=duration,
+                size=size,
+                cost=cost,
+                client_token=client_token,
+                source=source,
+                input_picture=input_picture,
+                fit=fit,
                 start=Generation.Start.IMAGE if input_picture else Generation.Start.TEXT,
             )
             credits.hold(user, cost, reference=gen.ledger_reference, description=prompt, model=model)
@@ -54,7 +75,9 @@ def start_generation(
 
 def in_progress(user):
     """What the creator has being made now, as their plan's "at once" counts it: (videos, picture requests)."""
-    picture_requests = ImageRequest.objects.filter(user=user, status__in=[ImageRequest.Status.QUEUED, ImageRequest.Status.RUNNING])
+    picture_requests = ImageRequest.objects.filter(
+        user=user, status__in=[ImageRequest.Status.QUEUED, ImageRequest.Status.RUNNING]
+    )
     return Generation.objects.for_user(user).active().count(), picture_requests.count()
 
 
@@ -79,7 +102,13 @@ def request_pictures(user, *, model, prompt, n=3, size="1024x1024", client_token
             if not confirm_budget:
                 credits.check_budget(user, cost, what="pictures")
             req = ImageRequest.objects.create(
-                user=user, model=model, prompt=prompt, n=n, size=size, cost=cost, client_token=client_token,
+                user=user,
+                model=model,
+                prompt=prompt,
+                n=n,
+                size=size,
+                cost=cost,
+                client_token=client_token,
             )
             credits.hold(user, cost, reference=req.ledger_reference, description=prompt, model=model)
             taskqueue.enqueue(taskqueue.MAKE_PICTURES, str(req.pk))

@@ -54,7 +54,9 @@ def run(keep_going):
 def _time_to_next_due():
     upcoming = (
         Generation.objects.filter(status__in=Generation.POLLED, next_poll_at__isnull=False)
-        .order_by("next_poll_at").values_list("next_poll_at", flat=True).first()
+        .order_by("next_poll_at")
+        .values_list("next_poll_at", flat=True)
+        .first()
     )
     if upcoming is None:
         return IDLE_SECONDS
@@ -150,15 +152,22 @@ def housekeeping(now=None):
     )
     _each(
         [gen for gen in waiting if now > gen.deadline()],
-        lambda gen: gen.mark_failed("not_started", failures.message_for("not_started"), expected=[Generation.Status.QUEUED]),
+        lambda gen: gen.mark_failed(
+            "not_started", failures.message_for("not_started"), expected=[Generation.Status.QUEUED]
+        ),
     )
 
     # A submit that never came back (worker killed between the call and the save): the task may
     # or may not exist at Pixapi, and there is no way to ask. Never resubmit blindly.
-    _each(Generation.objects.filter(status=Generation.Status.SUBMITTING, lease_until__lt=now), lambda gen: gen.mark_failed(
-        "outcome_unknown", failures.message_for("outcome_unknown"),
-        detail="The worker stopped between the submit and saving its answer.", expected=[Generation.Status.SUBMITTING],
-    ))
+    _each(
+        Generation.objects.filter(status=Generation.Status.SUBMITTING, lease_until__lt=now),
+        lambda gen: gen.mark_failed(
+            "outcome_unknown",
+            failures.message_for("outcome_unknown"),
+            detail="The worker stopped between the submit and saving its answer.",
+            expected=[Generation.Status.SUBMITTING],
+        ),
+    )
 
     stale = now - timedelta(seconds=lifecycle.REENQUEUE_AFTER_SECONDS)
     queued = Generation.objects.filter(status=Generation.Status.QUEUED).filter(
@@ -181,8 +190,11 @@ def housekeeping(now=None):
 def picture_housekeeping(now):
     """An image request whose worker died mid-call ends honestly; one never picked up is handed out again."""
     for req in ImageRequest.objects.filter(status=ImageRequest.Status.RUNNING, lease_until__lt=now):
-        req.mark_failed("outcome_unknown", failures.message_for("outcome_unknown", subject="pictures"),
-                        detail="The worker stopped during the image call.")
+        req.mark_failed(
+            "outcome_unknown",
+            failures.message_for("outcome_unknown", subject="pictures"),
+            detail="The worker stopped during the image call.",
+        )
     # For a queued request, lease_until is when it may be handed out again.
     stale = ImageRequest.objects.filter(status=ImageRequest.Status.QUEUED).filter(
         Q(lease_until__isnull=True, created_at__lt=now - timedelta(seconds=PICTURES_REENQUEUE_SECONDS))

@@ -67,7 +67,9 @@ def poller_state(user, cards, since=None, seen=""):
 def changed_since(user, since):
     """Cards that changed after `since`, oldest first, and where the poller goes on from."""
     changed = list(
-        Generation.objects.for_user(user).filter(updated_at__gt=since)
-        .select_related("model").order_by("updated_at")[:MAX_CARDS_PER_ANSWER]
+        Generation.objects.for_user(user)
+        .filter(updated_at__gt=since)
+        .select_related("model")
+        .order_by("updated_at")[:MAX_CARDS_PER_ANSWER]
     )
     return changed, token(changed[-1].updated_at) if changed else token(since)

@@ -5,9 +5,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts.decorators import login_required_htmx
 from generations import pictures, serving, updates
 from generations.models import Generation, Picture
-from accounts.decorators import login_required_htmx
 
 
 def _get_generation_for_user(request, pk):
@@ -32,10 +32,14 @@ def _changes(request):
     if not cards and seen == request.headers.get("X-Poller-Seen", ""):
         return HttpResponse(status=204)  # the cache is not answering: there is no mark to pass on
     on_page = set(",".join(request.GET.getlist("have")).split(","))
-    return render(request, "generations/poll.html", {
-        "cards": [(card, str(card.pk) in on_page) for card in cards],
-        "poller": updates.poller_state(request.user, cards, since=since, seen=seen),
-    })
+    return render(
+        request,
+        "generations/poll.html",
+        {
+            "cards": [(card, str(card.pk) in on_page) for card in cards],
+            "poller": updates.poller_state(request.user, cards, since=since, seen=seen),
+        },
+    )
 
 
 def _not_stored(response):

@@ -8,7 +8,6 @@ import json
 import time
 from email.utils import parsedate_to_datetime
 
-
 # A Retry-After beyond this is not believed ("wait a day", "1e400", a date in the year 9999): the
 # caller asks again after this long.
 MAX_RETRY_AFTER = 600.0

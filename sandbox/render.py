@@ -439,5 +439,5 @@ def prune(folder):
             Path(entry.path).unlink(missing_ok=True)
         elif is_result:
             results.append((age, entry.path))
-    for _, stale in sorted(results)[settings.PIXAPI_SANDBOX_MAX_FILES:]:
+    for _, stale in sorted(results)[settings.PIXAPI_SANDBOX_MAX_FILES :]:
         Path(stale).unlink(missing_ok=True)

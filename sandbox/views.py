@@ -210,7 +210,8 @@ def spoil(call, response):
         if call.route == "file":
             return HttpResponse(b"<html><body>502 Bad Gateway</body></html>", content_type=response["Content-Type"])
         return HttpResponse(
-            b'<html><head><title>Pixapi</title></head><body>upstream hiccup {"status": ', content_type="application/json"
+            b'<html><head><title>Pixapi</title></head><body>upstream hiccup {"status": ',
+            content_type="application/json",
         )
     return response
 
@@ -331,8 +332,14 @@ def validate_image(request, body, *, sync):
         raise invalid(f"response_format must be url or b64_json, not {response_format!r}.")
     if not sync and response_format != "url":
         raise invalid("The async image route returns URLs: leave response_format out or set it to url.")
-    return {"model": model, "prompt": prompt, "n": n, "size": IMAGE_SIZES[size], "quality": quality,
-            "response_format": response_format}
+    return {
+        "model": model,
+        "prompt": prompt,
+        "n": n,
+        "size": IMAGE_SIZES[size],
+        "quality": quality,
+        "response_format": response_format,
+    }
 
 
 # ---------------------------------------------------------------- input images
@@ -380,7 +387,7 @@ def is_studio_picture_url(url):
     if not parts.path.startswith(site.path + "/"):
         return False
     try:
-        return resolve(parts.path[len(site.path):]).url_name == "picture_for_pixapi"
+        return resolve(parts.path[len(site.path) :]).url_name == "picture_for_pixapi"
     except Resolver404:
         return False
 
@@ -516,7 +523,9 @@ def images(request, call):
     task = _image_task(
         call, spec, seconds=0.0, faults="expire-url" if "expire-url" in call.faults else "", status="completed"
     )
-    return JsonResponse({"created": int(task.created_ts), "data": [{"url": url} for url in task.result_urls(call.file_url)]})
+    return JsonResponse(
+        {"created": int(task.created_ts), "data": [{"url": url} for url in task.result_urls(call.file_url)]}
+    )
 
 
 @endpoint("get_task", "GET")
@@ -606,14 +615,17 @@ def result_file(request, call, name):
     task = _file_task(name)
     expires = request.GET["expires"]
     if int(expires) < time.time():
-        raise ApiError(403, "forbidden", "This URL has expired. Fetch the task again for a fresh one.", code="url_expired")
+        raise ApiError(
+            403, "forbidden", "This URL has expired. Fetch the task again for a fresh one.", code="url_expired"
+        )
     if task is None or name not in task.file_names():
         raise ApiError(404, "not_found", "No such file.")
     if task.state()[0] != "completed":
         raise ApiError(404, "not_found", "This task has no result (yet).")
     content_type = "video/mp4" if name.endswith(".mp4") else "image/png"
-    response = FileResponse(render.open_cached(name, functools.partial(_render_file, task, name)),
-                            content_type=content_type)
+    response = FileResponse(
+        render.open_cached(name, functools.partial(_render_file, task, name)), content_type=content_type
+    )
     response["Cache-Control"] = "private, max-age=3600"
     return response
 

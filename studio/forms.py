@@ -1,8 +1,8 @@
 from django import forms
 
 from accounts import words
-from catalog.models import CatalogModel
 from catalog import presets
+from catalog.models import CatalogModel
 
 MAX_PROMPT = 2000
 
@@ -25,7 +25,10 @@ class GenerationForm(forms.Form):
         error_messages={"required": "Describe the video you want: a few words are enough."},
     )
     model = forms.ModelChoiceField(
-        label="Model", queryset=CatalogModel.objects.none(), to_field_name="slug", empty_label=None,
+        label="Model",
+        queryset=CatalogModel.objects.none(),
+        to_field_name="slug",
+        empty_label=None,
         error_messages={"invalid_choice": "That model is not available right now. Pick another one."},
     )
     duration = forms.TypedChoiceField(label="Length", coerce=int)
@@ -57,12 +60,13 @@ class GenerationForm(forms.Form):
             self.fields["size"].choices = [(s, label) for s, label in m.size_choices() if s in sizes]
             self.fields["duration"].error_messages["invalid_choice"] = (
                 f"{m.name} makes videos of {_list_words(durations)} seconds. Pick one of those."
-                if durations == m.durations else
-                f"Your {plan.name} plan makes {m.name} videos of {_list_words(durations)} seconds. Pick one of those."
+                if durations == m.durations
+                else f"Your {plan.name} plan makes {m.name} videos of {_list_words(durations)} seconds. Pick one of those."
             )
             self.fields["size"].error_messages["invalid_choice"] = (
-                f"{m.name} cannot make that shape. Pick one from the list." if sizes == m.sizes else
-                f"Your {plan.name} plan makes 720p videos. Pick a shape from the list."
+                f"{m.name} cannot make that shape. Pick one from the list."
+                if sizes == m.sizes
+                else f"Your {plan.name} plan makes 720p videos. Pick a shape from the list."
             )
 
     def _chosen_model(self, models):

@@ -21,7 +21,9 @@ class RefuseNulCharacters:
         except MultiPartParserError:
             if not api:
                 raise
-            return _api_refusal("The request's multipart form data cannot be read. Send a picture as the field `picture`.")
+            return _api_refusal(
+                "The request's multipart form data cannot be read. Send a picture as the field `picture`."
+            )
         if refused:
             return _api_refusal(NUL_REFUSED) if api else HttpResponseBadRequest(NUL_REFUSED, content_type="text/plain")
         return self.get_response(request)

@@ -47,7 +47,11 @@ class Draft(models.Model):
     step = models.CharField(max_length=10, default="picture")
     picture = models.ForeignKey("generations.Picture", models.SET_NULL, null=True, blank=True, related_name="+")
     image_request = models.ForeignKey(
-        "generations.ImageRequest", models.SET_NULL, null=True, blank=True, related_name="+",
+        "generations.ImageRequest",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The latest 'make a picture' request, while the creator chooses from its results.",
     )
     prompt = models.TextField(blank=True)
@@ -58,7 +62,11 @@ class Draft(models.Model):
     fit = models.CharField(max_length=10, default="crop")
     client_token = models.UUIDField(default=uuid.uuid4)
     generation = models.ForeignKey(
-        "generations.Generation", models.SET_NULL, null=True, blank=True, related_name="+",
+        "generations.Generation",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="What the wizard made, once submitted.",
     )
     created_at = models.DateTimeField(default=timezone.now)

@@ -23,9 +23,15 @@ def home(request):
     it ships with), the plans and what the free credits buy, and the way to sign up."""
     featured = list(sharing.featured().order_by("-shared_at")[:FRONT_DOOR_CLIPS])
     samples = sample_clips()[: FRONT_DOOR_CLIPS - len(featured)]
-    return render(request, "studio/home.html", {
-        "featured": featured, "samples": samples, **_plans_context(),
-    })
+    return render(
+        request,
+        "studio/home.html",
+        {
+            "featured": featured,
+            "samples": samples,
+            **_plans_context(),
+        },
+    )
 
 
 @require_GET
@@ -47,12 +53,15 @@ def upgrade_request(request):
     if not form.is_valid():
         return render(request, "studio/pricing.html", _pricing_context(request, form), status=400)
     UpgradeRequest.objects.create(
-        user=request.user, plan=form.cleaned_data["plan"], message=form.cleaned_data["message"],
+        user=request.user,
+        plan=form.cleaned_data["plan"],
+        message=form.cleaned_data["message"],
         current_plan=plans.plan_for(request.user),
     )
     messages.success(
-        request, f"Thank you: the studio team has your request for the {form.cleaned_data['plan'].name} plan "
-                 "and will write to you at your email address.",
+        request,
+        f"Thank you: the studio team has your request for the {form.cleaned_data['plan'].name} plan "
+        "and will write to you at your email address.",
     )
     return redirect("pricing")
 
@@ -61,7 +70,8 @@ def _pricing_context(request, form=None, **extra):
     context = {**_plans_context(), "prices": _prices(), **extra}
     if request.user.is_authenticated:
         context.update(
-            form=form or UpgradeForm(user=request.user), current=plans.plan_for(request.user),
+            form=form or UpgradeForm(user=request.user),
+            current=plans.plan_for(request.user),
             asked=UpgradeRequest.objects.filter(user=request.user).open().select_related("plan").first(),
         )
     return context
@@ -69,11 +79,15 @@ def _pricing_context(request, form=None, **extra):
 
 class UpgradeForm(forms.Form):
     plan = forms.ModelChoiceField(
-        label="Plan you would like", queryset=Plan.objects.none(), empty_label=None,
+        label="Plan you would like",
+        queryset=Plan.objects.none(),
+        empty_label=None,
         error_messages={"invalid_choice": "Pick one of the plans listed."},
     )
     message = forms.CharField(
-        label="Anything the studio team should know (optional)", required=False, max_length=2000,
+        label="Anything the studio team should know (optional)",
+        required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -99,16 +113,20 @@ def _prices():
         seconds = 8 if 8 in model.durations else max(model.durations, default=0)
         sd = [size for size in model.sizes if not is_hd(size)]
         hd = [size for size in model.sizes if is_hd(size)]
-        rows.append({
-            "model": model, "seconds": seconds, "lengths": _lengths(model.durations),
-            "sd": model.price(seconds, sd[0]) if sd and seconds else None,
-            "hd": model.price(seconds, hd[0]) if hd and seconds else None,
-        })
+        rows.append(
+            {
+                "model": model,
+                "seconds": seconds,
+                "lengths": _lengths(model.durations),
+                "sd": model.price(seconds, sd[0]) if sd and seconds else None,
+                "hd": model.price(seconds, hd[0]) if hd and seconds else None,
+            }
+        )
     return rows
 
 
 def _lengths(durations):
-    """"2 to 15 seconds", "5 or 10 seconds"."""
+    """ "2 to 15 seconds", "5 or 10 seconds"."""
     durations = sorted(durations)
     if not durations:
         return ""
@@ -136,5 +154,10 @@ def free_clips(plan):
     count = int(plan.monthly_credits // price)
     if count < 1:
         return None
-    return {"count": count, "seconds": seconds, "model": model, "credits": words.amount(plan.monthly_credits),
-            "plan": plan}
+    return {
+        "count": count,
+        "seconds": seconds,
+        "model": model,
+        "credits": words.amount(plan.monthly_credits),
+        "plan": plan,
+    }

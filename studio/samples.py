@@ -5,19 +5,41 @@ under static/samples/ (each well under 300 KB), so every install has them withou
 """
 
 SAMPLES = [
-    dict(name="kite", prompt="A red kite dancing over a windy beach at golden hour", width=1280, height=720,
-         duration=4, seed=11),
-    dict(name="lantern", prompt="Paper lanterns drifting up over a quiet lake at night", width=720, height=1280,
-         duration=4, seed=23),
-    dict(name="city", prompt="A slow glide over a rainy neon city street, reflections on the road", width=1280,
-         height=720, duration=4, seed=37),
+    dict(
+        name="kite",
+        prompt="A red kite dancing over a windy beach at golden hour",
+        width=1280,
+        height=720,
+        duration=4,
+        seed=11,
+    ),
+    dict(
+        name="lantern",
+        prompt="Paper lanterns drifting up over a quiet lake at night",
+        width=720,
+        height=1280,
+        duration=4,
+        seed=23,
+    ),
+    dict(
+        name="city",
+        prompt="A slow glide over a rainy neon city street, reflections on the road",
+        width=1280,
+        height=720,
+        duration=4,
+        seed=37,
+    ),
 ]
 
 
 def sample_clips():
     """Each sample with the static paths of its clip and poster."""
     return [
-        {**sample, "video": f"samples/{sample['name']}.mp4", "poster": f"samples/{sample['name']}.jpg",
-         "is_portrait": sample["height"] > sample["width"]}
+        {
+            **sample,
+            "video": f"samples/{sample['name']}.mp4",
+            "poster": f"samples/{sample['name']}.jpg",
+            "is_portrait": sample["height"] > sample["width"],
+        }
         for sample in SAMPLES
     ]

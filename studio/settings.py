@@ -226,9 +226,11 @@ if MEDIA_S3_BUCKET:
 # Mail: over SMTP when EMAIL_HOST is set, else printed on the console (development).
 _SMTP = "django.core.mail.backends.smtp.EmailBackend"
 _email_host = env_str("EMAIL_HOST", "")  # not EMAIL_HOST: Django refuses the old mail settings beside MAILERS
-MAILERS = {"default": {"BACKEND": env_str(
-    "EMAIL_BACKEND", _SMTP if _email_host else "django.core.mail.backends.console.EmailBackend"
-)}}
+MAILERS = {
+    "default": {
+        "BACKEND": env_str("EMAIL_BACKEND", _SMTP if _email_host else "django.core.mail.backends.console.EmailBackend")
+    }
+}
 if MAILERS["default"]["BACKEND"] == _SMTP:
     if not _email_host:
         raise ImproperlyConfigured("EMAIL_BACKEND is SMTP: set EMAIL_HOST (and EMAIL_HOST_USER, EMAIL_HOST_PASSWORD).")
@@ -378,15 +380,21 @@ CACHE_DIR = Path(env_str("CACHE_DIR", str(BASE_DIR / "var" / "cache")))
 CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "studio")
 if REDIS_URL:
     # Short time-outs: while Redis is away, pages carry on without it (studio/redis_cache.py).
-    CACHES = {"default": {
-        "BACKEND": "studio.redis_cache.RedisCache", "LOCATION": REDIS_URL,
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-    }}
+    CACHES = {
+        "default": {
+            "BACKEND": "studio.redis_cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 elif _db["ENGINE"] == "django.db.backends.sqlite3":
-    CACHES = {"default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(CACHE_DIR),
-        "OPTIONS": {"MAX_ENTRIES": 50_000},
-    }}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(CACHE_DIR),
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "studio_cache"}}
 CACHES["default"]["KEY_PREFIX"] = CACHE_KEY_PREFIX
@@ -415,11 +423,19 @@ AXES_DISABLE_ACCESS_LOG = True  # failures are kept (in admin), successful log-i
 # Its system check warns about the file and database caches (their increments are not atomic: a burst
 # may get one or two more through), which is why its app is not installed.
 RATE_LIMITS = {}
-for _group, _default in [("signup", "10/h"), ("password_reset", "5/h"), ("verify_resend", "5/h"), ("upload", "60/h"),
-                        ("api", "120/m"), ("upgrade", "5/d")]:
+for _group, _default in [
+    ("signup", "10/h"),
+    ("password_reset", "5/h"),
+    ("verify_resend", "5/h"),
+    ("upload", "60/h"),
+    ("api", "120/m"),
+    ("upgrade", "5/d"),
+]:
     _rate = env_str(f"RATE_LIMIT_{_group.upper()}", _default).strip()
     if not re.fullmatch(r"[1-9][0-9]*/[0-9]*[smhd]", _rate):
-        raise ImproperlyConfigured(f"RATE_LIMIT_{_group.upper()} must look like 10/h (a count per s, m, h or d), not {_rate!r}.")
+        raise ImproperlyConfigured(
+            f"RATE_LIMIT_{_group.upper()} must look like 10/h (a count per s, m, h or d), not {_rate!r}."
+        )
     RATE_LIMITS[_group] = _rate
 RATELIMIT_FAIL_OPEN = True  # a cache that cannot be reached limits nothing
 

@@ -5,13 +5,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import credits, words
+from accounts.decorators import login_required_htmx
 from accounts.offer import offer_for
 from generations import updates
 from generations.models import Generation
 from generations.starting import start_generation
-from accounts.decorators import login_required_htmx
-from studio.forms import GenerationForm
 from studio import public_pages
+from studio.forms import GenerationForm
 from studio.models import SavedPrompt
 
 RECENT_CARDS = 24
@@ -28,8 +28,13 @@ def _initial_from(request):
         source = Generation.objects.for_user(request.user).filter(pk=_uuid_or_none(again)).first()
         if source:
             initial.update(
-                prompt=source.prompt, model=source.model.slug, duration=source.duration, size=source.size,
-                style=source.style, camera=source.camera, source=str(source.pk),
+                prompt=source.prompt,
+                model=source.model.slug,
+                duration=source.duration,
+                size=source.size,
+                style=source.style,
+                camera=source.camera,
+                source=str(source.pk),
             )
             if request.GET.get("model"):
                 initial["model"] = request.GET["model"]
@@ -101,8 +106,15 @@ def create(request):
     source = Generation.objects.for_user(request.user).filter(pk=_uuid_or_none(request.POST.get("source"))).first()
     try:
         gen, created = start_generation(
-            request.user, model=data["model"], prompt=data["prompt"], duration=data["duration"], size=data["size"],
-            style=data["style"], camera=data["camera"], client_token=data["client_token"], source=source,
+            request.user,
+            model=data["model"],
+            prompt=data["prompt"],
+            duration=data["duration"],
+            size=data["size"],
+            style=data["style"],
+            camera=data["camera"],
+            client_token=data["client_token"],
+            source=source,
             confirm_budget=request.POST.get("confirm_budget") == "1",
         )
     except credits.OverBudget as question:
@@ -115,13 +127,23 @@ def create(request):
     if not request.htmx:
         return redirect("dashboard")
     # The next form keeps what was just asked for, so a small change is one edit away.
-    fresh = _form(request, initial={
-        "client_token": uuid.uuid4(), "prompt": gen.prompt, "model": gen.model.slug, "duration": gen.duration,
-        "size": gen.size, "style": gen.style, "camera": gen.camera,
-    })
+    fresh = _form(
+        request,
+        initial={
+            "client_token": uuid.uuid4(),
+            "prompt": gen.prompt,
+            "model": gen.model.slug,
+            "duration": gen.duration,
+            "size": gen.size,
+            "style": gen.style,
+            "camera": gen.camera,
+        },
+    )
     context = _form_context(request, fresh)
     context.update(
-        gen=gen, created=created, poller=updates.poller_state(request.user, [gen], since=request.POST.get("since")),
+        gen=gen,
+        created=created,
+        poller=updates.poller_state(request.user, [gen], since=request.POST.get("since")),
     )
     return render(request, "studio/created.html", context)
 
@@ -130,9 +152,15 @@ def _form_again(request, form, **extra):
     context = {**_form_context(request, form), **extra}
     if request.htmx:
         return render(request, "studio/dashboard.html#create_form", context)
-    return render(request, "studio/dashboard.html", {
-        **context, "cards": [], "poller": updates.poller_state(request.user, []),
-    })
+    return render(
+        request,
+        "studio/dashboard.html",
+        {
+            **context,
+            "cards": [],
+            "poller": updates.poller_state(request.user, []),
+        },
+    )
 
 
 @require_POST
@@ -141,13 +169,19 @@ def save_prompt(request):
     text = " ".join(request.POST.get("prompt", "").split())[:2000]
     if text:
         SavedPrompt.objects.get_or_create(
-            user=request.user, text=text,
+            user=request.user,
+            text=text,
             defaults={"style": request.POST.get("style", "")[:40], "camera": request.POST.get("camera", "")[:40]},
         )
     if request.htmx:
-        return render(request, "studio/dashboard.html#saved_prompts", {
-            "saved_prompts": SavedPrompt.objects.for_user(request.user)[:12], "just_saved": bool(text),
-        })
+        return render(
+            request,
+            "studio/dashboard.html#saved_prompts",
+            {
+                "saved_prompts": SavedPrompt.objects.for_user(request.user)[:12],
+                "just_saved": bool(text),
+            },
+        )
     return redirect("dashboard")
 
 
@@ -157,7 +191,11 @@ def delete_saved_prompt(request, pk):
     prompt = get_object_or_404(SavedPrompt, pk=pk, user=request.user)
     prompt.delete()
     if request.htmx:
-        return render(request, "studio/dashboard.html#saved_prompts", {
-            "saved_prompts": SavedPrompt.objects.for_user(request.user)[:12],
-        })
+        return render(
+            request,
+            "studio/dashboard.html#saved_prompts",
+            {
+                "saved_prompts": SavedPrompt.objects.for_user(request.user)[:12],
+            },
+        )
     return redirect("dashboard")

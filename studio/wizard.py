@@ -14,14 +14,14 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import credits, words
+from accounts.decorators import login_required_htmx
 from accounts.offer import offer_for
 from accounts.throttle import rate_limited
-from generations import media, pictures
+from catalog import presets
 from catalog.sizes import VideoSize
+from generations import media, pictures
 from generations.models import Generation, Picture
 from generations.starting import request_pictures, start_generation
-from catalog import presets
-from accounts.decorators import login_required_htmx
 from studio.models import Draft
 
 STEPS = Draft.STEPS
@@ -31,7 +31,10 @@ MAX_PROMPT = 2000
 
 def _get_draft(request, pk):
     return get_object_or_404(
-        Draft.objects.select_related("picture", "image_request__model"), pk=pk, user=request.user, generation=None,
+        Draft.objects.select_related("picture", "image_request__model"),
+        pk=pk,
+        user=request.user,
+        generation=None,
     )
 
 
@@ -63,10 +66,17 @@ def _settings_for(user, draft, data=None):
     return {
         "models": [(m, "" if m in allowed else _locked(offer, m)) for m in every],
         "durations": [(d, "" if d in durations else _locked(offer, model, duration=d)) for d in model.durations],
-        "sizes": [(value, label, "" if value in sizes else _locked(offer, model, size=value))
-                  for value, label in model.size_choices()],
-        "model": model, "size": size, "duration": duration, "fit": fit,
-        "portrait": shape.is_portrait, "cost": offer.cost(model, duration, size), "size_label": shape.label,
+        "sizes": [
+            (value, label, "" if value in sizes else _locked(offer, model, size=value))
+            for value, label in model.size_choices()
+        ],
+        "model": model,
+        "size": size,
+        "duration": duration,
+        "fit": fit,
+        "portrait": shape.is_portrait,
+        "cost": offer.cost(model, duration, size),
+        "size_label": shape.label,
         "mismatch": draft.picture is not None and draft.picture.is_portrait != shape.is_portrait,
     }
 
@@ -92,22 +102,28 @@ def _not_made(user, data, chosen):
     except ValueError:
         pass
     except credits.Refused as refusal:
-        return (f"{words.refusal(refusal, user)} We picked the closest settings your plan makes: "
-                "check them and continue.")
-    return (f"{chosen['model'].name} cannot make that. We picked the closest settings it can make: "
-            "check them and continue.")
+        return (
+            f"{words.refusal(refusal, user)} We picked the closest settings your plan makes: check them and continue."
+        )
+    return (
+        f"{chosen['model'].name} cannot make that. We picked the closest settings it can make: check them and continue."
+    )
 
 
 def _context(request, draft, **extra):
     context = {
-        "draft": draft, "steps": [(s, TITLES[s], draft.reachable(s)) for s in STEPS],
-        "step": draft.step, "title": TITLES[draft.step],
+        "draft": draft,
+        "steps": [(s, TITLES[s], draft.reachable(s)) for s in STEPS],
+        "step": draft.step,
+        "title": TITLES[draft.step],
     }
     if draft.step == "picture":
         user = request.user
         context.update(
             pictures=Picture.objects.for_user(user)[:24],
-            videos=Generation.objects.for_user(user).filter(status=Generation.Status.COMPLETED).select_related("model")[:12],
+            videos=Generation.objects.for_user(user)
+            .filter(status=Generation.Status.COMPLETED)
+            .select_related("model")[:12],
             image_models=_image_model_choices(user),
             image_request=draft.image_request,
             make_token=uuid.uuid4(),
@@ -150,9 +166,13 @@ def start_over(request):
     limit = settings.DRAFTS_PER_ACCOUNT
     if unfinished.count() >= limit:
         draft = unfinished.first()
-        return _show(request, draft, error=f"You have {limit} unfinished pictures to animate, as many as the "
-                                           "studio keeps for one account. Carry on with this one, or make a video "
-                                           "from it first.")
+        return _show(
+            request,
+            draft,
+            error=f"You have {limit} unfinished pictures to animate, as many as the "
+            "studio keeps for one account. Carry on with this one, or make a video "
+            "from it first.",
+        )
     draft = Draft.objects.create(user=request.user)
     return redirect("wizard_step", draft.pk, "picture")
 
@@ -197,7 +217,10 @@ def _save_step(request, draft, step):
             return _show(request, draft, error="No model can animate pictures right now. Please try again later.")
         requested = (data.get("model"), data.get("duration"), data.get("size"))
         draft.model, draft.duration, draft.size, draft.fit = (
-            chosen["model"].slug, chosen["duration"], chosen["size"], chosen["fit"],
+            chosen["model"].slug,
+            chosen["duration"],
+            chosen["size"],
+            chosen["fit"],
         )
         if requested != (chosen["model"].slug, str(chosen["duration"]), chosen["size"]):
             draft.save()
@@ -276,7 +299,10 @@ def choose(request, pk):
 def frame(request, pk):
     draft = _get_draft(request, pk)
     gen = get_object_or_404(
-        Generation, pk=_uuid(request.POST.get("generation")), user=request.user, status=Generation.Status.COMPLETED,
+        Generation,
+        pk=_uuid(request.POST.get("generation")),
+        user=request.user,
+        status=Generation.Status.COMPLETED,
     )
     which = "last" if request.POST.get("which") == "last" else "first"
     try:
@@ -286,16 +312,20 @@ def frame(request, pk):
         return _show(request, draft, error=str(refusal))
     except media.NotAVideo:
         return _show(request, draft, error="We could not read a frame from that video. Pick another one.")
-    picture = pictures.keep(request.user, image, Picture.FRAME, name=f"{which.title()} frame: {gen.prompt}",
-                            from_generation=gen)
+    picture = pictures.keep(
+        request.user, image, Picture.FRAME, name=f"{which.title()} frame: {gen.prompt}", from_generation=gen
+    )
     return _picture_chosen(request, draft, picture)
 
 
 class MakePicturesForm(forms.Form):
-    prompt = forms.CharField(max_length=MAX_PROMPT, error_messages={
-        "required": "Describe the picture you want: a few words are enough.",
-        "max_length": f"That is too long: keep it under {MAX_PROMPT:,} characters.",
-    })
+    prompt = forms.CharField(
+        max_length=MAX_PROMPT,
+        error_messages={
+            "required": "Describe the picture you want: a few words are enough.",
+            "max_length": f"That is too long: keep it under {MAX_PROMPT:,} characters.",
+        },
+    )
     model = forms.CharField(max_length=60)
     client_token = forms.UUIDField(required=False)
 
@@ -307,28 +337,53 @@ def make(request, pk):
     form = MakePicturesForm(request.POST)
     models = {m.slug: m for m in offer_for(request.user).image_models(every=True)}
     if not form.is_valid():
-        return _show(request, draft, make_error=" ".join(e for errors in form.errors.values() for e in errors),
-                     make_prompt=request.POST.get("prompt", ""))
+        return _show(
+            request,
+            draft,
+            make_error=" ".join(e for errors in form.errors.values() for e in errors),
+            make_prompt=request.POST.get("prompt", ""),
+        )
     model = models.get(form.cleaned_data["model"])
     if model is None:
-        return _show(request, draft, make_error="That image model is not available right now. Pick another one.",
-                     make_prompt=form.cleaned_data["prompt"])
+        return _show(
+            request,
+            draft,
+            make_error="That image model is not available right now. Pick another one.",
+            make_prompt=form.cleaned_data["prompt"],
+        )
     size = "1024x1536" if draft.picture and draft.picture.is_portrait else "1536x1024"
     size = size if size in model.sizes else model.sizes[0]
     try:
         draft.image_request = request_pictures(
-            request.user, model=model, prompt=" ".join(form.cleaned_data["prompt"].split()), n=3, size=size,
-            client_token=form.cleaned_data["client_token"], confirm_budget=request.POST.get("confirm_budget") == "yes",
+            request.user,
+            model=model,
+            prompt=" ".join(form.cleaned_data["prompt"].split()),
+            n=3,
+            size=size,
+            client_token=form.cleaned_data["client_token"],
+            confirm_budget=request.POST.get("confirm_budget") == "yes",
         )
     except credits.OverBudget as refusal:
-        return _show(request, draft, make_error=words.refusal(refusal, request.user),
-                     make_prompt=form.cleaned_data["prompt"], make_model=model.slug, make_confirm_budget=True)
+        return _show(
+            request,
+            draft,
+            make_error=words.refusal(refusal, request.user),
+            make_prompt=form.cleaned_data["prompt"],
+            make_model=model.slug,
+            make_confirm_budget=True,
+        )
     except credits.Refused as refusal:
-        return _show(request, draft, make_error=words.refusal(refusal, request.user),
-                     make_prompt=form.cleaned_data["prompt"], make_model=model.slug)
+        return _show(
+            request,
+            draft,
+            make_error=words.refusal(refusal, request.user),
+            make_prompt=form.cleaned_data["prompt"],
+            make_model=model.slug,
+        )
     except pictures.PictureRefused as refusal:
-        return _show(request, draft, make_error=str(refusal), make_prompt=form.cleaned_data["prompt"],
-                     make_model=model.slug)
+        return _show(
+            request, draft, make_error=str(refusal), make_prompt=form.cleaned_data["prompt"], make_model=model.slug
+        )
     draft.save()
     return _show(request, draft)
 
@@ -349,10 +404,17 @@ def submit(request, pk):
         return redirect("wizard_step", draft.pk, "picture")
     try:
         gen, _ = start_generation(
-            request.user, model=chosen["model"], prompt=draft.prompt or "Bring this picture to life",
-            duration=chosen["duration"], size=chosen["size"], input_picture=draft.picture, fit=chosen["fit"],
-            full_prompt=presets.motion_prompt(draft.prompt, draft.motions), client_token=draft.client_token,
-            camera=",".join(draft.motions)[:40], confirm_budget=request.POST.get("confirm_budget") == "yes",
+            request.user,
+            model=chosen["model"],
+            prompt=draft.prompt or "Bring this picture to life",
+            duration=chosen["duration"],
+            size=chosen["size"],
+            input_picture=draft.picture,
+            fit=chosen["fit"],
+            full_prompt=presets.motion_prompt(draft.prompt, draft.motions),
+            client_token=draft.client_token,
+            camera=",".join(draft.motions)[:40],
+            confirm_budget=request.POST.get("confirm_budget") == "yes",
         )
     except credits.OverBudget as refusal:
         return _show(request, draft, error=words.refusal(refusal, request.user), confirm_budget=True)
@@ -368,4 +430,3 @@ def _uuid(value):
         return uuid.UUID(str(value))
     except ValueError:
         return None
-

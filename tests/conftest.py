@@ -45,8 +45,8 @@ def catalog(request):
     request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
     from accounts.models import Plan
     from accounts.plans import seed_plans
-    from catalog.seed import seed_catalog
     from catalog.models import CatalogModel
+    from catalog.seed import seed_catalog
 
     seed_catalog(CatalogModel)
     seed_plans(Plan, CatalogModel)
@@ -80,24 +80,38 @@ def verified():
 
 @pytest.fixture
 def owner(db):
-    return with_credits(User.objects.create_user(
-        username="owner", email="owner@example.com", password="pw-owner-123", display_name="Olive Owner",
-        **verified(),
-    ))
+    return with_credits(
+        User.objects.create_user(
+            username="owner",
+            email="owner@example.com",
+            password="pw-owner-123",
+            display_name="Olive Owner",
+            **verified(),
+        )
+    )
 
 
 @pytest.fixture
 def outsider(db):
-    return with_credits(User.objects.create_user(
-        username="outsider", email="outsider@example.com", password="pw-outsider-123", display_name="Oscar Outsider",
-        **verified(),
-    ))
+    return with_credits(
+        User.objects.create_user(
+            username="outsider",
+            email="outsider@example.com",
+            password="pw-outsider-123",
+            display_name="Oscar Outsider",
+            **verified(),
+        )
+    )
 
 
 @pytest.fixture
 def operator(db):
     return User.objects.create_user(
-        username="operator", email="operator@example.com", password="pw-operator-123", is_staff=True, is_superuser=True,
+        username="operator",
+        email="operator@example.com",
+        password="pw-operator-123",
+        is_staff=True,
+        is_superuser=True,
         **verified(),
     )
 
@@ -133,8 +147,12 @@ class Cluster:
     def start(self):
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "cluster"], cwd=ROOT, env=self.env,
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [sys.executable, "manage.py", "cluster"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         return self
 

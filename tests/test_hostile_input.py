@@ -45,12 +45,15 @@ def test_a_real_month_still_narrows_the_ledger(client, owner):
 # Range headers with thousands of digits
 
 
-@pytest.mark.parametrize(("header", "status"), [
-    ("bytes=" + "9" * 5000 + "-", 416),
-    ("bytes=0-" + "9" * 5000, 206),
-    ("bytes=-" + "9" * 5000, 206),
-    ("bytes=" + "0" * 5000 + "1-", 206),
-])
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [
+        ("bytes=" + "9" * 5000 + "-", 416),
+        ("bytes=0-" + "9" * 5000, 206),
+        ("bytes=-" + "9" * 5000, 206),
+        ("bytes=" + "0" * 5000 + "1-", 206),
+    ],
+)
 def test_a_range_with_thousands_of_digits_is_answered(client, owner, header, status):
     gen = make_video(owner)
     client.force_login(owner)
@@ -78,11 +81,18 @@ def test_moving_a_video_into_a_collection_id_of_thousands_of_digits_is_refused_i
     assert gen.collection is None
 
 
-@pytest.mark.parametrize("url", [
-    "/s/" + "t" * 20000 + "/", "/s/" + "t" * 20000 + "/video.mp4", "/@" + "h" * 20000 + "/",
-    "/library/collections/" + "9" * 30 + "/rename/", "/library/collections/" + "9" * 5000 + "/delete/",
-    "/prompts/" + "9" * 30 + "/delete/", "/p/" + "x" * 20000 + ".jpg",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/s/" + "t" * 20000 + "/",
+        "/s/" + "t" * 20000 + "/video.mp4",
+        "/@" + "h" * 20000 + "/",
+        "/library/collections/" + "9" * 30 + "/rename/",
+        "/library/collections/" + "9" * 5000 + "/delete/",
+        "/prompts/" + "9" * 30 + "/delete/",
+        "/p/" + "x" * 20000 + ".jpg",
+    ],
+)
 def test_over_long_ids_are_not_found(client, owner, url):
     client.force_login(owner)
 
@@ -111,10 +121,18 @@ def test_nul_in_a_form_field_is_refused_in_words(client, owner):
     assert not SavedPrompt.objects.exists()
 
 
-@pytest.mark.parametrize("url", [
-    "/s/%00/", "/s/abc%00def/video.mp4", "/@a%00b/", "/featured/?after=%00", "/library/?q=%00",
-    "/accounts/usage/?kind=\x00", "/p/%00.jpg",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/s/%00/",
+        "/s/abc%00def/video.mp4",
+        "/@a%00b/",
+        "/featured/?after=%00",
+        "/library/?q=%00",
+        "/accounts/usage/?kind=\x00",
+        "/p/%00.jpg",
+    ],
+)
 def test_nul_in_a_path_or_query_is_refused_in_words(client, owner, url):
     client.force_login(owner)
 
@@ -202,8 +220,11 @@ def test_the_share_page_does_not_name_the_generation_either(client, owner):
     sharing.share(gen, show_prompt=True, in_gallery=True)
     gen.refresh_from_db()
 
-    pages = [client.get(reverse("shared_video", args=[gen.share_token])), client.get(reverse("featured")),
-             client.get(reverse("gallery", args=[owner.username]))]
+    pages = [
+        client.get(reverse("shared_video", args=[gen.share_token])),
+        client.get(reverse("featured")),
+        client.get(reverse("gallery", args=[owner.username])),
+    ]
 
     for page in pages:
         assert page.status_code == 200
@@ -228,7 +249,9 @@ def picture_generation(owner, status):
     return make_generation(owner, status=status, input_picture=picture)
 
 
-@pytest.mark.parametrize("status", [Generation.Status.SUBMITTING, Generation.Status.SUBMITTED, Generation.Status.RUNNING])
+@pytest.mark.parametrize(
+    "status", [Generation.Status.SUBMITTING, Generation.Status.SUBMITTED, Generation.Status.RUNNING]
+)
 def test_the_picture_url_serves_while_pixapi_may_fetch_it(client, owner, status):
     gen = picture_generation(owner, status)
 
@@ -237,9 +260,16 @@ def test_the_picture_url_serves_while_pixapi_may_fetch_it(client, owner, status)
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
 
 
-@pytest.mark.parametrize("status", [
-    Generation.Status.QUEUED, Generation.Status.DOWNLOADING, Generation.Status.COMPLETED, Generation.Status.FAILED, Generation.Status.CANCELED,
-])
+@pytest.mark.parametrize(
+    "status",
+    [
+        Generation.Status.QUEUED,
+        Generation.Status.DOWNLOADING,
+        Generation.Status.COMPLETED,
+        Generation.Status.FAILED,
+        Generation.Status.CANCELED,
+    ],
+)
 def test_the_picture_url_is_gone_before_submitting_and_once_pixapi_is_done(client, owner, status):
     gen = picture_generation(owner, status)
 

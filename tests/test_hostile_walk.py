@@ -20,9 +20,9 @@ from urllib.parse import quote, urlencode
 import pytest
 from django import forms
 from django.apps import apps
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.contrib.auth.models import update_last_login
 from django.contrib.auth.signals import user_logged_in
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -48,23 +48,96 @@ FIXED_SEED = "HOSTILE_WALK_EXAMPLES" not in os.environ
 # path parameters, so that other values reach the views.
 NUL = ["\x00", "a\x00b"]
 NASTY = [
-    "", " ", "%00", "9" * 5000, "-1", "0", "1" * 25, "1e309", "NaN", "-inf", "2026-13",
-    "99999999999999-01", "0000-00", "../../etc/passwd", "..", ".", "%", "%%", "<script>alert(1)</script>",
-    "' OR '1'='1", "\\", "😀" * 40, "\u202e\u0301", "x" * 20000, "true", "null", "[]", "{}", "\r\n", "on",
-    "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffffff",
+    "",
+    " ",
+    "%00",
+    "9" * 5000,
+    "-1",
+    "0",
+    "1" * 25,
+    "1e309",
+    "NaN",
+    "-inf",
+    "2026-13",
+    "99999999999999-01",
+    "0000-00",
+    "../../etc/passwd",
+    "..",
+    ".",
+    "%",
+    "%%",
+    "<script>alert(1)</script>",
+    "' OR '1'='1",
+    "\\",
+    "😀" * 40,
+    "\u202e\u0301",
+    "x" * 20000,
+    "true",
+    "null",
+    "[]",
+    "{}",
+    "\r\n",
+    "on",
+    "00000000-0000-0000-0000-000000000000",
+    "ffffffff-ffff-ffff-ffff-ffffffffffffff",
 ]
 COMMON_NAMES = [
-    "csrfmiddlewaretoken", "next", "action", "ids", "id", "pk", "q", "sort", "order", "after", "since", "have",
-    "page", "month", "kind", "token", "step", "e", "o", "p", "_selected_action", "select_across", "index",
-    "_save", "_continue", "all", "image", "file", "picture", "motions", "duration", "size", "fit", "model",
+    "csrfmiddlewaretoken",
+    "next",
+    "action",
+    "ids",
+    "id",
+    "pk",
+    "q",
+    "sort",
+    "order",
+    "after",
+    "since",
+    "have",
+    "page",
+    "month",
+    "kind",
+    "token",
+    "step",
+    "e",
+    "o",
+    "p",
+    "_selected_action",
+    "select_across",
+    "index",
+    "_save",
+    "_continue",
+    "all",
+    "image",
+    "file",
+    "picture",
+    "motions",
+    "duration",
+    "size",
+    "fit",
+    "model",
 ]
 RANGES = [
-    "bytes=0-", "bytes=-0", "bytes=0-0", "bytes=5-1", "bytes=" + "9" * 5000 + "-", "bytes=-" + "9" * 5000,
-    "bytes=0-" + "9" * 5000, "bytes=0-1,2-3", "bytes=abc", "items=0-1", "bytes=-", "",
+    "bytes=0-",
+    "bytes=-0",
+    "bytes=0-0",
+    "bytes=5-1",
+    "bytes=" + "9" * 5000 + "-",
+    "bytes=-" + "9" * 5000,
+    "bytes=0-" + "9" * 5000,
+    "bytes=0-1,2-3",
+    "bytes=abc",
+    "items=0-1",
+    "bytes=-",
+    "",
 ]
 METHODS = ["GET", "GET", "POST", "POST", "HEAD", "PUT", "DELETE"]
 SWEEPING = [  # each in turn in every field a view reads
-    "9" * 5000, "99999999999999-01", "-1", "../../etc/passwd", "😀\u202e' OR '1'='1" * 100,
+    "9" * 5000,
+    "99999999999999-01",
+    "-1",
+    "../../etc/passwd",
+    "😀\u202e' OR '1'='1" * 100,
 ]
 
 
@@ -92,8 +165,10 @@ def _request_keys(tree):
         elif isinstance(node, ast.Subscript):
             target, key = node.value, node.slice
         if (
-            isinstance(target, ast.Attribute) and target.attr in {"GET", "POST", "FILES"}
-            and isinstance(key, ast.Constant) and isinstance(key.value, str)
+            isinstance(target, ast.Attribute)
+            and target.attr in {"GET", "POST", "FILES"}
+            and isinstance(key, ast.Constant)
+            and isinstance(key.value, str)
         ):
             yield key.value
 
@@ -146,8 +221,8 @@ def segment(pattern, values):
         )
     route = str(pattern)
     parts = []
-    for name, converter in pattern.converters.items():
-        placeholder = route[route.index("<"):route.index(">") + 1]
+    for _name, converter in pattern.converters.items():
+        placeholder = route[route.index("<") : route.index(">") + 1]
         before, route = route.split(placeholder, 1)
         parts.append(st.just(before))
         parts.append(value_for(converter, values).map(lambda v: quote(v, safe="")))
@@ -164,9 +239,9 @@ def concrete_path(levels, values, i):
                 return None
             continue
         route = str(pattern)
-        for name, converter in pattern.converters.items():
+        for _name, converter in pattern.converters.items():
             kind = {converters.UUIDConverter: "uuid", converters.IntConverter: "int"}.get(type(converter), "str")
-            placeholder = route[route.index("<"):route.index(">") + 1]
+            placeholder = route[route.index("<") : route.index(">") + 1]
             route = route.replace(placeholder, quote(values[kind][i % len(values[kind])], safe=""), 1)
         path += route
     return path
@@ -180,12 +255,20 @@ def explicit_requests(levels, values, names):
         path = concrete_path(levels, values, i)
         if path is not None:
             fields = {name: [value] for name in names}
-            requests.append({
-                "path": path, "method": "GET" if i % 2 else "POST", "query": fields, "form": fields,
-                "encoding": "urlencoded", "headers": {
-                    "range": RANGES[i % len(RANGES)], "hx-request": "true", "x-poller-seen": value[:100],
-                },
-            })
+            requests.append(
+                {
+                    "path": path,
+                    "method": "GET" if i % 2 else "POST",
+                    "query": fields,
+                    "form": fields,
+                    "encoding": "urlencoded",
+                    "headers": {
+                        "range": RANGES[i % len(RANGES)],
+                        "hx-request": "true",
+                        "x-poller-seen": value[:100],
+                    },
+                }
+            )
     return requests
 
 
@@ -222,32 +305,46 @@ def hostile_fields(values, names):
 
 
 def hostile_headers():
-    return st.fixed_dictionaries({}, optional={
-        "range": st.one_of(st.sampled_from(RANGES), latin1(30)),
-        "hx-request": st.sampled_from(["true", "false", ""]),
-        "hx-target": latin1(30),
-        "hx-trigger": latin1(30),
-        "hx-current-url": st.one_of(st.just("http://testserver/" + "a" * 5000), latin1(30)),
-        "hx-history-restore-request": st.sampled_from(["true", "x"]),
-        "x-poller-seen": st.one_of(st.sampled_from(["", "x" * 5000, "a.b.c", "%00"]), latin1(60)),
-        "cookie_junk": st.one_of(st.sampled_from([
-            "sessionid=x", "sessionid=" + "a" * 5000, "csrftoken=" + "b" * 5000, "=;;=", "sessionid=;",
-        ]), latin1(40)),
-        "if-none-match": latin1(20),
-        "if-modified-since": st.sampled_from(["", "junk", "Sat, 01 Jan 99999 00:00:00 GMT"]),
-        "accept-language": st.sampled_from(["", "x" * 500, "*;q=junk", "zz-ZZ"]),
-    })
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "range": st.one_of(st.sampled_from(RANGES), latin1(30)),
+            "hx-request": st.sampled_from(["true", "false", ""]),
+            "hx-target": latin1(30),
+            "hx-trigger": latin1(30),
+            "hx-current-url": st.one_of(st.just("http://testserver/" + "a" * 5000), latin1(30)),
+            "hx-history-restore-request": st.sampled_from(["true", "x"]),
+            "x-poller-seen": st.one_of(st.sampled_from(["", "x" * 5000, "a.b.c", "%00"]), latin1(60)),
+            "cookie_junk": st.one_of(
+                st.sampled_from(
+                    [
+                        "sessionid=x",
+                        "sessionid=" + "a" * 5000,
+                        "csrftoken=" + "b" * 5000,
+                        "=;;=",
+                        "sessionid=;",
+                    ]
+                ),
+                latin1(40),
+            ),
+            "if-none-match": latin1(20),
+            "if-modified-since": st.sampled_from(["", "junk", "Sat, 01 Jan 99999 00:00:00 GMT"]),
+            "accept-language": st.sampled_from(["", "x" * 500, "*;q=junk", "zz-ZZ"]),
+        },
+    )
 
 
 def requests_for(levels, values, names):
-    return st.fixed_dictionaries({
-        "path": st.tuples(*(segment(p, values) for p in levels)).map(lambda parts: "/" + "".join(parts)),
-        "method": st.sampled_from(METHODS),
-        "query": hostile_fields(values, names),
-        "form": hostile_fields(values, names),
-        "headers": hostile_headers(),
-        "encoding": st.sampled_from(["multipart", "urlencoded", "multipart-with-file", "json"]),
-    })
+    return st.fixed_dictionaries(
+        {
+            "path": st.tuples(*(segment(p, values) for p in levels)).map(lambda parts: "/" + "".join(parts)),
+            "method": st.sampled_from(METHODS),
+            "query": hostile_fields(values, names),
+            "form": hostile_fields(values, names),
+            "headers": hostile_headers(),
+            "encoding": st.sampled_from(["multipart", "urlencoded", "multipart-with-file", "json"]),
+        }
+    )
 
 
 def send(client, request):
@@ -329,8 +426,17 @@ def world(owner, outsider, settings, tmp_path, queue):
         "uuid": [str(x.pk) for x in (shared, private, running, picture, draft)],
         "int": [str(x.pk) for x in (saved, collection, owner, outsider)],
         "str": [
-            shared.share_token, owner.username, "thumb", "image", "picture", "motion", "settings", "review",
-            pictures.signed_token(running), "MQ", "set-password",
+            shared.share_token,
+            owner.username,
+            "thumb",
+            "image",
+            "picture",
+            "motion",
+            "settings",
+            "review",
+            pictures.signed_token(running),
+            "MQ",
+            "set-password",
         ],
     }
     user_logged_in.connect(update_last_login, dispatch_uid="update_last_login")
@@ -359,7 +465,7 @@ def walk(client, persona, values, watched, only=""):
                 with transaction.atomic():
                     response = send(client, request)
                     allowed = response.get("Allow", "").split(",")[0].strip()
-                    if response.status_code == 405 and allowed and request in explicit:  # the method it takes
+                    if response.status_code == 405 and allowed and request in explicit:  # the method it takes  # noqa: B023 (called within the same turn of the loop)
                         request = dict(request, method=allowed)
                         response = send(client, request)
             except Exception as error:
@@ -368,7 +474,10 @@ def walk(client, persona, values, watched, only=""):
             assert status < 500, f"{request['method']} {request['path'][:120]} answered {status}"
 
         @settings(
-            max_examples=examples, deadline=None, derandomize=FIXED_SEED, database=None,
+            max_examples=examples,
+            deadline=None,
+            derandomize=FIXED_SEED,
+            database=None,
             phases=[Phase.explicit, Phase.generate, Phase.shrink],
             suppress_health_check=list(HealthCheck),
         )

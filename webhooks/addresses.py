@@ -27,7 +27,7 @@ def check_url(url):
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise Refused("That is not a web address.")
+        raise Refused("That is not a web address.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Refused("Give a full web address starting with https://.")
     if parts.scheme != "https" and https_required():
@@ -43,7 +43,7 @@ def resolve(host, port):
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError):
-        raise Refused(f"{host} could not be found. Check the address.")
+        raise Refused(f"{host} could not be found. Check the address.") from None
     addresses = []
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%")[0])

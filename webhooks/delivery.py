@@ -44,7 +44,9 @@ def send_due(now=None):
     """Due deliveries, one after another, for at most SEND_DUE_SECONDS (well inside the task's time-out):
     what is left is still due at the next run, a minute later."""
     now = now or timezone.now()
-    ids = list(WebhookDelivery.objects.due(now).order_by("next_attempt_at").values_list("pk", flat=True)[:SEND_DUE_BATCH])
+    ids = list(
+        WebhookDelivery.objects.due(now).order_by("next_attempt_at").values_list("pk", flat=True)[:SEND_DUE_BATCH]
+    )
     results = {}
     stop_at = time.monotonic() + SEND_DUE_SECONDS
     for pk in ids:
@@ -98,8 +100,9 @@ def _post(url, headers, body, hostname):
     timeout = httpx.Timeout(settings.WEBHOOKS_TIMEOUT, connect=min(3.0, settings.WEBHOOKS_TIMEOUT))
     with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
         # sni_hostname: TLS is checked against the endpoint's own name, not the address.
-        with client.stream("POST", url, content=body.encode(), headers=headers,
-                           extensions={"sni_hostname": hostname}) as response:
+        with client.stream(
+            "POST", url, content=body.encode(), headers=headers, extensions={"sni_hostname": hostname}
+        ) as response:
             excerpt = b""
             for chunk in response.iter_raw():
                 excerpt += chunk

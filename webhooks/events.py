@@ -53,7 +53,10 @@ def video_data(gen):
     if gen.status == "completed":
         data.update(
             download_url=settings.SITE_URL + reverse("api-v1:download_video", args=[gen.pk]),  # with an API token
-            seconds=gen.video_seconds, width=gen.video_width, height=gen.video_height, bytes=gen.video_bytes,
+            seconds=gen.video_seconds,
+            width=gen.video_width,
+            height=gen.video_height,
+            bytes=gen.video_bytes,
         )
     else:
         data.update(error_code=gen.error_code, error_message=gen.error_message)
@@ -63,10 +66,12 @@ def video_data(gen):
 def emit(endpoints, event, data):
     now = timezone.now()
     body = json.dumps({"type": event, "timestamp": now.isoformat(), "data": data}, separators=(",", ":"))
-    deliveries = WebhookDelivery.objects.bulk_create([
-        WebhookDelivery(endpoint=e, event=event, body=body, next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER)
-        for e in endpoints
-    ])
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(endpoint=e, event=event, body=body, next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER)
+            for e in endpoints
+        ]
+    )
     for delivery in deliveries:
         enqueue(delivery.pk)
     return deliveries

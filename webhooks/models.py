@@ -99,8 +99,14 @@ class WebhookDelivery(models.Model):
         """Takes the row for one try; False when another worker has it or it is not due."""
         now = now or timezone.now()
         lease = now + timedelta(seconds=SEND_LEASE_SECONDS)
-        taken = WebhookDelivery.objects.due(now).filter(pk=self.pk).update(
-            lease_until=lease, attempts=F("attempts") + 1, last_attempt_at=now,
+        taken = (
+            WebhookDelivery.objects.due(now)
+            .filter(pk=self.pk)
+            .update(
+                lease_until=lease,
+                attempts=F("attempts") + 1,
+                last_attempt_at=now,
+            )
         )
         if taken:
             self.refresh_from_db()
@@ -109,8 +115,12 @@ class WebhookDelivery(models.Model):
     def mark_delivered(self, status_code, excerpt):
         now = timezone.now()
         return self._finish_try(
-            status=self.SUCCEEDED, response_status=status_code, response_excerpt=excerpt[:500], error="",
-            delivered_at=now, next_attempt_at=None,
+            status=self.SUCCEEDED,
+            response_status=status_code,
+            response_excerpt=excerpt[:500],
+            error="",
+            delivered_at=now,
+            next_attempt_at=None,
         )
 
     def mark_try_failed(self, error, status_code=None, excerpt=""):
@@ -118,8 +128,11 @@ class WebhookDelivery(models.Model):
         retry_at = (self.last_attempt_at or timezone.now()) + timedelta(seconds=self.retry_gap(self.attempts))
         gave_up = retry_at > self.give_up_at
         return self._finish_try(
-            status=self.FAILED if gave_up else self.PENDING, response_status=status_code,
-            response_excerpt=excerpt[:500], error=error[:300], next_attempt_at=None if gave_up else retry_at,
+            status=self.FAILED if gave_up else self.PENDING,
+            response_status=status_code,
+            response_excerpt=excerpt[:500],
+            error=error[:300],
+            next_attempt_at=None if gave_up else retry_at,
         )
 
     @staticmethod
@@ -140,7 +153,15 @@ class WebhookDelivery(models.Model):
         """Sends it again now, with the same webhook-id (a receiver that saw it may skip it), and a
         fresh day of tries."""
         now = timezone.now()
-        done = WebhookDelivery.objects.filter(pk=self.pk).exclude(status=self.PENDING, lease_until__gt=now).update(
-            status=self.PENDING, next_attempt_at=now, lease_until=None, give_up_at=now + GIVE_UP_AFTER, error="",
+        done = (
+            WebhookDelivery.objects.filter(pk=self.pk)
+            .exclude(status=self.PENDING, lease_until__gt=now)
+            .update(
+                status=self.PENDING,
+                next_attempt_at=now,
+                lease_until=None,
+                give_up_at=now + GIVE_UP_AFTER,
+                error="",
+            )
         )
         return done == 1

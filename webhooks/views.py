@@ -19,7 +19,9 @@ TESTS_PER_MINUTE = 5
 
 class EndpointForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
-        choices=EVENTS, widget=forms.CheckboxSelectMultiple, label="Send these events",
+        choices=EVENTS,
+        widget=forms.CheckboxSelectMultiple,
+        label="Send these events",
         error_messages={"required": "Choose at least one event to send."},
     )
 
@@ -33,7 +35,7 @@ class EndpointForm(forms.ModelForm):
         try:
             addresses.check_url(url)
         except addresses.Refused as e:
-            raise forms.ValidationError(str(e))
+            raise forms.ValidationError(str(e)) from None
         return url
 
 
@@ -54,18 +56,24 @@ def endpoints(request):
             endpoint.save()
             request.session[f"webhook-secret-{endpoint.pk}"] = endpoint.secret  # shown once, on the next page
             return redirect("webhook_endpoint", pk=endpoint.pk)
-    return render(request, "webhooks/endpoints.html", {"form": form, "endpoints": mine, "https": addresses.https_required()})
+    return render(
+        request, "webhooks/endpoints.html", {"form": form, "endpoints": mine, "https": addresses.https_required()}
+    )
 
 
 @login_required
 def endpoint(request, pk):
     endpoint = _get_endpoint_for_user(request, pk)
-    return render(request, "webhooks/endpoint.html", {
-        "endpoint": endpoint,
-        "secret": request.session.pop(f"webhook-secret-{endpoint.pk}", None),
-        "deliveries": endpoint.deliveries.all()[:SHOWN_DELIVERIES],
-        "event_names": dict(EVENTS),
-    })
+    return render(
+        request,
+        "webhooks/endpoint.html",
+        {
+            "endpoint": endpoint,
+            "secret": request.session.pop(f"webhook-secret-{endpoint.pk}", None),
+            "deliveries": endpoint.deliveries.all()[:SHOWN_DELIVERIES],
+            "event_names": dict(EVENTS),
+        },
+    )
 
 
 @require_POST
@@ -74,7 +82,9 @@ def send_test(request, pk):
     endpoint = _get_endpoint_for_user(request, pk)
     recent = endpoint.deliveries.filter(event=TEST, created_at__gte=timezone.now() - timedelta(minutes=1))
     if recent.count() >= TESTS_PER_MINUTE:  # the studio is not a way to flood someone's URL
-        messages.error(request, f"That is {TESTS_PER_MINUTE} test events in the last minute: wait a minute for the next.")
+        messages.error(
+            request, f"That is {TESTS_PER_MINUTE} test events in the last minute: wait a minute for the next."
+        )
     else:
         events.send_test(endpoint)
         messages.success(request, "Test event on its way. Its delivery shows below in a moment.")

@@ -17,9 +17,11 @@ class Migration(migrations.Migration):
             model_name="user",
             name="email_verified_at",
             field=models.DateTimeField(
-                blank=True, null=True, verbose_name="email verified",
+                blank=True,
+                null=True,
+                verbose_name="email verified",
                 help_text="When the creator followed the link mailed to their address. Empty: not verified yet "
-                          "(no credits, no emails about videos).",
+                "(no credits, no emails about videos).",
             ),
         ),
         migrations.RunPython(trust_existing_creators, migrations.RunPython.noop),

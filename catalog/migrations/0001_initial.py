@@ -19,7 +19,6 @@ def move_content_type_back(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -33,21 +32,78 @@ class Migration(migrations.Migration):
                 migrations.CreateModel(
                     name="CatalogModel",
                     fields=[
-                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
                         ("slug", models.SlugField(help_text="The model's id at Pixapi.", max_length=60, unique=True)),
                         ("name", models.CharField(max_length=80)),
-                        ("kind", models.CharField(choices=[("video", "Video"), ("image", "Image")], default="video", max_length=10)),
-                        ("guide", models.TextField(blank=True, help_text="What it is good at, in plain words, shown to creators.")),
+                        (
+                            "kind",
+                            models.CharField(
+                                choices=[("video", "Video"), ("image", "Image")], default="video", max_length=10
+                            ),
+                        ),
+                        (
+                            "guide",
+                            models.TextField(
+                                blank=True, help_text="What it is good at, in plain words, shown to creators."
+                            ),
+                        ),
                         ("text_to_video", models.BooleanField(default=True)),
                         ("image_to_video", models.BooleanField(default=False)),
-                        ("durations", models.JSONField(blank=True, default=list, help_text="Allowed durations in seconds, e.g. [4, 5, 6].")),
-                        ("sizes", models.JSONField(blank=True, default=list, help_text='Allowed sizes, e.g. ["1280x720", "720x1280"].')),
-                        ("credits_per_second", models.DecimalField(decimal_places=2, default=Decimal("1"), max_digits=8)),
-                        ("credits_per_second_hd", models.DecimalField(blank=True, decimal_places=2, help_text="Price at 1080p, when it differs.", max_digits=8, null=True)),
-                        ("credits_per_image", models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=8)),
-                        ("typical_seconds", models.PositiveIntegerField(default=60, help_text="How long a generation usually takes.")),
-                        ("time_limit_seconds", models.PositiveIntegerField(default=900, help_text="A generation still unfinished after this long ends as failed, credits returned.")),
-                        ("learned_seconds", models.FloatField(blank=True, editable=False, help_text="How long it really took lately, learned by the studio.", null=True)),
+                        (
+                            "durations",
+                            models.JSONField(
+                                blank=True, default=list, help_text="Allowed durations in seconds, e.g. [4, 5, 6]."
+                            ),
+                        ),
+                        (
+                            "sizes",
+                            models.JSONField(
+                                blank=True, default=list, help_text='Allowed sizes, e.g. ["1280x720", "720x1280"].'
+                            ),
+                        ),
+                        (
+                            "credits_per_second",
+                            models.DecimalField(decimal_places=2, default=Decimal("1"), max_digits=8),
+                        ),
+                        (
+                            "credits_per_second_hd",
+                            models.DecimalField(
+                                blank=True,
+                                decimal_places=2,
+                                help_text="Price at 1080p, when it differs.",
+                                max_digits=8,
+                                null=True,
+                            ),
+                        ),
+                        (
+                            "credits_per_image",
+                            models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=8),
+                        ),
+                        (
+                            "typical_seconds",
+                            models.PositiveIntegerField(default=60, help_text="How long a generation usually takes."),
+                        ),
+                        (
+                            "time_limit_seconds",
+                            models.PositiveIntegerField(
+                                default=900,
+                                help_text="A generation still unfinished after this long ends as failed, credits returned.",
+                            ),
+                        ),
+                        (
+                            "learned_seconds",
+                            models.FloatField(
+                                blank=True,
+                                editable=False,
+                                help_text="How long it really took lately, learned by the studio.",
+                                null=True,
+                            ),
+                        ),
                         ("enabled", models.BooleanField(default=True)),
                         ("position", models.PositiveSmallIntegerField(default=0)),
                     ],

@@ -8,66 +8,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('generations', '0004_pictures'),
+        ("generations", "0004_pictures"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='generation',
-            name='favourite',
+            model_name="generation",
+            name="favourite",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='generation',
-            name='featured',
+            model_name="generation",
+            name="featured",
             field=models.BooleanField(default=False, help_text="Show it in the studio's featured gallery."),
         ),
         migrations.AddField(
-            model_name='generation',
-            name='in_gallery',
+            model_name="generation",
+            name="in_gallery",
             field=models.BooleanField(default=False, help_text="Show it on the creator's public page."),
         ),
         migrations.AddField(
-            model_name='generation',
-            name='share_prompt',
-            field=models.BooleanField(default=False, help_text='Show the prompt on the shared page.'),
+            model_name="generation",
+            name="share_prompt",
+            field=models.BooleanField(default=False, help_text="Show the prompt on the shared page."),
         ),
         migrations.AddField(
-            model_name='generation',
-            name='share_token',
+            model_name="generation",
+            name="share_token",
             field=models.CharField(blank=True, editable=False, max_length=64, null=True, unique=True),
         ),
         migrations.AddField(
-            model_name='generation',
-            name='shared_at',
+            model_name="generation",
+            name="shared_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name='Collection',
+            name="Collection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='collections', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=60)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="collections",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='generation',
-            name='collection',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='generations', to='generations.collection'),
+            model_name="generation",
+            name="collection",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="generations",
+                to="generations.collection",
+            ),
         ),
         migrations.AddIndex(
-            model_name='generation',
-            index=models.Index(condition=models.Q(('featured', True)), fields=['-created_at'], name='gen_featured'),
+            model_name="generation",
+            index=models.Index(condition=models.Q(("featured", True)), fields=["-created_at"], name="gen_featured"),
         ),
         migrations.AddConstraint(
-            model_name='collection',
-            constraint=models.UniqueConstraint(models.F('user'), django.db.models.functions.text.Lower('name'), name='collection_name_per_user', violation_error_message='You already have a collection with this name.'),
+            model_name="collection",
+            constraint=models.UniqueConstraint(
+                models.F("user"),
+                django.db.models.functions.text.Lower("name"),
+                name="collection_name_per_user",
+                violation_error_message="You already have a collection with this name.",
+            ),
         ),
     ]

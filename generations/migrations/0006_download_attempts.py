@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('generations', '0005_library'),
+        ("generations", "0005_library"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='generation',
-            name='download_attempts',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Times a worker started saving the finished video (a bounded number).'),
+            model_name="generation",
+            name="download_attempts",
+            field=models.PositiveSmallIntegerField(
+                default=0, help_text="Times a worker started saving the finished video (a bounded number)."
+            ),
         ),
     ]

@@ -5,7 +5,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("generations", "0006_download_attempts"),
         ("catalog", "0001_initial"),
@@ -18,12 +17,20 @@ class Migration(migrations.Migration):
                 migrations.AlterField(
                     model_name="generation",
                     name="model",
-                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="generations", to="catalog.catalogmodel"),
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="generations",
+                        to="catalog.catalogmodel",
+                    ),
                 ),
                 migrations.AlterField(
                     model_name="imagerequest",
                     name="model",
-                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="image_requests", to="catalog.catalogmodel"),
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="image_requests",
+                        to="catalog.catalogmodel",
+                    ),
                 ),
                 migrations.DeleteModel(name="CatalogModel"),
             ],

@@ -1,6 +1,6 @@
 # The sweeper runs in each cluster's own process (manage.py cluster): no schedule starts it and no
 # slot table bounds it any more.
-from django.db import migrations, models
+from django.db import migrations
 
 
 def unschedule(apps, schema_editor):

@@ -20,11 +20,22 @@ def studio_summary(context):
     in_flight = [status for status in Generation.ACTIVE if status not in waiting]
     today = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
     url = reverse("admin:generations_generation_changelist")
-    return {"figures": [
-        ("In flight", Generation.objects.filter(status__in=in_flight).count(),
-         f"{url}?status__in={','.join(in_flight)}"),
-        ("Waiting to start", Generation.objects.filter(status__in=waiting).count(),
-         f"{url}?status__in={','.join(waiting)}"),
-        ("Failed today", Generation.objects.filter(status=Generation.Status.FAILED, finished_at__gte=today).count(),
-         f"{url}?status__exact={Generation.Status.FAILED}&finished_at__gte={today.date().isoformat()}"),
-    ]}
+    return {
+        "figures": [
+            (
+                "In flight",
+                Generation.objects.filter(status__in=in_flight).count(),
+                f"{url}?status__in={','.join(in_flight)}",
+            ),
+            (
+                "Waiting to start",
+                Generation.objects.filter(status__in=waiting).count(),
+                f"{url}?status__in={','.join(waiting)}",
+            ),
+            (
+                "Failed today",
+                Generation.objects.filter(status=Generation.Status.FAILED, finished_at__gte=today).count(),
+                f"{url}?status__exact={Generation.Status.FAILED}&finished_at__gte={today.date().isoformat()}",
+            ),
+        ]
+    }

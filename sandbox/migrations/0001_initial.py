@@ -5,35 +5,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='SandboxTask',
+            name="SandboxTask",
             fields=[
-                ('id', models.CharField(max_length=31, primary_key=True, serialize=False)),
-                ('api_key', models.CharField(db_index=True, help_text='The account: each key sees only its tasks.', max_length=200)),
-                ('kind', models.CharField(choices=[('video', 'Video'), ('image', 'Image')], max_length=8)),
-                ('model', models.CharField(max_length=40)),
-                ('prompt', models.TextField()),
-                ('duration', models.PositiveSmallIntegerField(default=0, help_text='Video length in seconds.')),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('n', models.PositiveSmallIntegerField(default=1, help_text='Number of images.')),
-                ('quality', models.CharField(blank=True, max_length=8)),
-                ('input_image', models.BinaryField(blank=True, help_text='The fetched input image, normalised.', null=True)),
-                ('input_image_url', models.TextField(blank=True)),
-                ('seconds', models.FloatField(help_text='How long the task takes, from creation to its end.')),
-                ('faults', models.CharField(blank=True, help_text='Task faults, comma-separated.', max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('status', models.CharField(default='submitted', help_text='The last status a request saw.', max_length=16)),
+                ("id", models.CharField(max_length=31, primary_key=True, serialize=False)),
+                (
+                    "api_key",
+                    models.CharField(
+                        db_index=True, help_text="The account: each key sees only its tasks.", max_length=200
+                    ),
+                ),
+                ("kind", models.CharField(choices=[("video", "Video"), ("image", "Image")], max_length=8)),
+                ("model", models.CharField(max_length=40)),
+                ("prompt", models.TextField()),
+                ("duration", models.PositiveSmallIntegerField(default=0, help_text="Video length in seconds.")),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("n", models.PositiveSmallIntegerField(default=1, help_text="Number of images.")),
+                ("quality", models.CharField(blank=True, max_length=8)),
+                (
+                    "input_image",
+                    models.BinaryField(blank=True, help_text="The fetched input image, normalised.", null=True),
+                ),
+                ("input_image_url", models.TextField(blank=True)),
+                ("seconds", models.FloatField(help_text="How long the task takes, from creation to its end.")),
+                ("faults", models.CharField(blank=True, help_text="Task faults, comma-separated.", max_length=200)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "status",
+                    models.CharField(default="submitted", help_text="The last status a request saw.", max_length=16),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
     ]

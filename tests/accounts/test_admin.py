@@ -20,10 +20,17 @@ USER_ACTIONS = ["grant_credits", "adjust_credits", "assign_plan"]
 def test_an_operator_adds_a_creator_with_an_email_in_the_admin(client, operator):
     client.force_login(operator)
 
-    response = client.post(reverse("admin:accounts_user_add"), {
-        "email": "new@example.com", "username": "new-creator", "display_name": "New Creator",
-        "usable_password": "true", "password1": "a-long-enough-secret-9", "password2": "a-long-enough-secret-9",
-    })
+    response = client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "email": "new@example.com",
+            "username": "new-creator",
+            "display_name": "New Creator",
+            "usable_password": "true",
+            "password1": "a-long-enough-secret-9",
+            "password2": "a-long-enough-secret-9",
+        },
+    )
 
     assert response.status_code == 302, response.content.decode()[:2000]
     user = User.objects.get(email="new@example.com")
@@ -33,8 +40,7 @@ def test_an_operator_adds_a_creator_with_an_email_in_the_admin(client, operator)
 
 def staff_with(*codenames, name="viewer"):
     """A staff member with only the permissions named (no superuser rights)."""
-    user = User.objects.create_user(username=name, email=f"{name}@example.com", password="pw-staff-123",
-                                    is_staff=True)
+    user = User.objects.create_user(username=name, email=f"{name}@example.com", password="pw-staff-123", is_staff=True)
     user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
     return user
 
@@ -67,10 +73,18 @@ def test_view_only_staff_cannot_grant_adjust_or_move_creators(client, viewer, ow
     before, balance = ledger(), credits.balance_of(owner)
     client.force_login(viewer)
 
-    client.post(reverse(USERS), {
-        "action": action, "_selected_action": [str(owner.pk)], "apply": "1",
-        "amount": "50", "reason": "Because I can", "plan": Plan.objects.get(slug="pro").pk, "with_allowance": "on",
-    })
+    client.post(
+        reverse(USERS),
+        {
+            "action": action,
+            "_selected_action": [str(owner.pk)],
+            "apply": "1",
+            "amount": "50",
+            "reason": "Because I can",
+            "plan": Plan.objects.get(slug="pro").pk,
+            "with_allowance": "on",
+        },
+    )
 
     owner.refresh_from_db()
     assert ledger() == before and credits.balance_of(owner) == balance
@@ -81,10 +95,16 @@ def test_view_only_staff_cannot_grant_adjust_or_move_creators(client, viewer, ow
 def test_staff_with_the_change_permission_grant_credits(client, owner):
     balance = credits.balance_of(owner)
     client.force_login(staff_with("view_user", "change_user", name="changer"))
-    client.post(reverse(USERS), {
-        "action": "grant_credits", "_selected_action": [str(owner.pk)], "apply": "1", "amount": "50",
-        "reason": "A thank-you",
-    })
+    client.post(
+        reverse(USERS),
+        {
+            "action": "grant_credits",
+            "_selected_action": [str(owner.pk)],
+            "apply": "1",
+            "amount": "50",
+            "reason": "A thank-you",
+        },
+    )
     assert credits.balance_of(owner) == balance + Decimal("50")
 
 
@@ -113,16 +133,36 @@ def test_the_spending_page_needs_the_view_permission_on_the_ledger(client, viewe
 def creators_things(user, prompt):
     """A finished video with its files, one still being made (its cost held), and an uploaded picture."""
     wan = CatalogModel.objects.get(slug="wan")
-    done = Generation.objects.create(user=user, model=wan, prompt=prompt, full_prompt=prompt, duration=2,
-                                     size="1280x720", status=Generation.Status.COMPLETED, finished_at=timezone.now())
+    done = Generation.objects.create(
+        user=user,
+        model=wan,
+        prompt=prompt,
+        full_prompt=prompt,
+        duration=2,
+        size="1280x720",
+        status=Generation.Status.COMPLETED,
+        finished_at=timezone.now(),
+    )
     done.video = default_storage.save(f"videos/{done.pk}.mp4", ContentFile(b"video"))
     done.poster = default_storage.save(f"posters/{done.pk}.jpg", ContentFile(b"poster"))
     done.save()
-    running = Generation.objects.create(user=user, model=wan, prompt=prompt, full_prompt=prompt, duration=2,
-                                        size="1280x720", status=Generation.Status.RUNNING, cost=10)
+    running = Generation.objects.create(
+        user=user,
+        model=wan,
+        prompt=prompt,
+        full_prompt=prompt,
+        duration=2,
+        size="1280x720",
+        status=Generation.Status.RUNNING,
+        cost=10,
+    )
     credits.hold(user, 10, reference=running.ledger_reference)
     picture = Picture.objects.create(
-        user=user, origin=Picture.UPLOAD, width=10, height=10, from_generation=done,
+        user=user,
+        origin=Picture.UPLOAD,
+        width=10,
+        height=10,
+        from_generation=done,
         image=default_storage.save("pictures/a.jpg", ContentFile(b"picture")),
         thumbnail=default_storage.save("pictures/thumbs/a.jpg", ContentFile(b"thumb")),
     )
@@ -130,8 +170,9 @@ def creators_things(user, prompt):
 
 
 @pytest.mark.django_db
-def test_deleting_a_creator_removes_their_files(client, operator, owner, outsider, media_root,
-                                               django_capture_on_commit_callbacks):
+def test_deleting_a_creator_removes_their_files(
+    client, operator, owner, outsider, media_root, django_capture_on_commit_callbacks
+):
     files = creators_things(owner, "Owner's video")
     others = creators_things(outsider, "Outsider's video")
     assert all(default_storage.exists(name) for name in files + others)
@@ -150,15 +191,21 @@ def test_deleting_a_creator_removes_their_files(client, operator, owner, outside
 
 
 @pytest.mark.django_db
-def test_deleting_creators_in_bulk_removes_their_files(client, operator, owner, outsider, media_root,
-                                                      django_capture_on_commit_callbacks):
+def test_deleting_creators_in_bulk_removes_their_files(
+    client, operator, owner, outsider, media_root, django_capture_on_commit_callbacks
+):
     files = creators_things(owner, "Owner's video") + creators_things(outsider, "Outsider's video")
     client.force_login(operator)
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse(USERS), {
-            "action": "delete_selected", "post": "yes", "_selected_action": [str(owner.pk), str(outsider.pk)],
-        })
+        client.post(
+            reverse(USERS),
+            {
+                "action": "delete_selected",
+                "post": "yes",
+                "_selected_action": [str(owner.pk), str(outsider.pk)],
+            },
+        )
 
     assert not User.objects.filter(pk__in=[owner.pk, outsider.pk]).exists()
     assert not Generation.objects.exists() and not Picture.objects.exists()

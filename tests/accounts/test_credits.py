@@ -8,7 +8,9 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.models import Sum
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from accounts import credits, words
 from accounts.models import CreditAccount, CreditEntry, Plan, User
@@ -126,7 +128,10 @@ def test_a_queued_generation_holds_its_price(creator, monkeypatch):
     assert gen.cost == veo.price(5, "1920x1080") == 12
     hold = CreditEntry.objects.get(kind=CreditEntry.Kind.HOLD)
     assert (hold.amount, hold.reference, hold.model, hold.description) == (
-        -12, f"generation:{gen.pk}", veo, "A whale breaching"
+        -12,
+        f"generation:{gen.pk}",
+        veo,
+        "A whale breaching",
     )
     assert credits.balance_of(creator) == 88
 
@@ -134,8 +139,9 @@ def test_a_queued_generation_holds_its_price(creator, monkeypatch):
 def test_marking_failed_twice_returns_the_hold_once(creator, monkeypatch):
     monkeypatch.setattr("generations.taskqueue.enqueue", lambda *a: None)
     credits.grant(creator, 10)
-    gen, _ = start_generation(creator, model=CatalogModel.objects.get(slug="wan"), prompt="Rain", duration=2,
-                              size="1280x720")
+    gen, _ = start_generation(
+        creator, model=CatalogModel.objects.get(slug="wan"), prompt="Rain", duration=2, size="1280x720"
+    )
     assert gen.mark_failed("operator", "Stopped")
     assert not Generation.objects.get(pk=gen.pk).mark_failed("operator", "Stopped again")
     assert credits.balance_of(creator) == 10
@@ -143,8 +149,15 @@ def test_marking_failed_twice_returns_the_hold_once(creator, monkeypatch):
 
 
 def test_a_generation_from_before_credits_settles_quietly(creator):
-    gen = Generation.objects.create(user=creator, model=CatalogModel.objects.get(slug="wan"), prompt="Old",
-                                    full_prompt="Old", duration=2, size="1280x720", status=Generation.Status.RUNNING)
+    gen = Generation.objects.create(
+        user=creator,
+        model=CatalogModel.objects.get(slug="wan"),
+        prompt="Old",
+        full_prompt="Old",
+        duration=2,
+        size="1280x720",
+        status=Generation.Status.RUNNING,
+    )
     assert gen.mark_failed("lost", "Lost")
     assert not CreditEntry.objects.exists()
 

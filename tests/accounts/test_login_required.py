@@ -6,24 +6,35 @@ import pytest
 from django.urls import URLPattern, URLResolver, converters, get_resolver, reverse
 
 PUBLIC = {
-    "login", "signup", "logout",
-    "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
+    "login",
+    "signup",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
     # The link mailed to verify an address may be opened anywhere: the signed token is the permission
     # (tests/accounts/test_verification.py).
-    "signup_sent", "verify_email",
+    "signup_sent",
+    "verify_email",
     "healthz",
     # The front door (a creator logged in gets their dashboard there: tests/studio/test_front_door.py) and the
     # plans; asking for another plan (upgrade_request) needs an account.
-    "dashboard", "pricing",
+    "dashboard",
+    "pricing",
     # Public on purpose: tests/generations/test_public_routes.py checks they show nothing private.
-    "shared_video", "shared_video_file", "shared_poster", "gallery", "featured",
+    "shared_video",
+    "shared_video_file",
+    "shared_poster",
+    "gallery",
+    "featured",
     # For Pixapi to fetch a picture: the signed, expiring token is the permission (tests/studio/test_wizard.py).
     "picture_for_pixapi",
 }
 SKIPPED_NAMESPACES = {
-    "admin",            # Django admin sends visitors to its own login page
-    "pixapi_sandbox",   # the sandbox is an API that checks its own key
-    "api-v1",           # the creator API answers 401 without a token (tests/api/test_tokens.py)
+    "admin",  # Django admin sends visitors to its own login page
+    "pixapi_sandbox",  # the sandbox is an API that checks its own key
+    "api-v1",  # the creator API answers 401 without a token (tests/api/test_tokens.py)
 }
 EXAMPLES = {
     converters.UUIDConverter: uuid.uuid4,

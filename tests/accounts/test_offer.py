@@ -16,8 +16,9 @@ from tests.studio.test_wizard import at_settings, image_file, step_url
 
 @pytest.fixture
 def fern(client, db, media_root):
-    user = with_credits(User.objects.create_user(username="fern", email="fern@example.com", password="x"), 100,
-                        plan="free")
+    user = with_credits(
+        User.objects.create_user(username="fern", email="fern@example.com", password="x"), 100, plan="free"
+    )
     client.force_login(user)
     return user
 
@@ -52,8 +53,10 @@ def test_a_plan_changed_in_admin_changes_the_form_the_wizard_and_the_server_toge
 
     draft = at_settings(client, image_file(1920, 1080))
     settings = client.get(step_url(draft, "settings")).content.decode()
-    assert '<input type="radio" name="model" value="kling"' in settings and "disabled" not in settings.split(
-        'value="kling"')[1].split(">")[0]
+    assert (
+        '<input type="radio" name="model" value="kling"' in settings
+        and "disabled" not in settings.split('value="kling"')[1].split(">")[0]
+    )
     assert '<option value="10">10 seconds</option>' in settings
     assert '<option value="1920x1080">Landscape 1080p</option>' in settings  # 1080p no longer locked
 

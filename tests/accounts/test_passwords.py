@@ -13,14 +13,24 @@ NEW = "a-brand-new-secret-77"
 def test_password_change(client, owner):
     client.force_login(owner)
 
-    response = client.post(reverse("password_change"), {
-        "old_password": "wrong", "new_password1": NEW, "new_password2": NEW,
-    })
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "wrong",
+            "new_password1": NEW,
+            "new_password2": NEW,
+        },
+    )
     assert "That is not your current password" in response.content.decode()
 
-    response = client.post(reverse("password_change"), {
-        "old_password": "pw-owner-123", "new_password1": NEW, "new_password2": NEW,
-    })
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "pw-owner-123",
+            "new_password1": NEW,
+            "new_password2": NEW,
+        },
+    )
     assert response.url == reverse("password_change_done")
     assert get_user(client) == owner  # still logged in
     owner.refresh_from_db()
@@ -32,9 +42,14 @@ def test_password_change(client, owner):
 def test_password_change_refuses_a_weak_new_password(client, owner):
     client.force_login(owner)
 
-    response = client.post(reverse("password_change"), {
-        "old_password": "pw-owner-123", "new_password1": "12345678", "new_password2": "12345678",
-    })
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "pw-owner-123",
+            "new_password1": "12345678",
+            "new_password2": "12345678",
+        },
+    )
 
     assert "This password is too common" in response.content.decode()
     owner.refresh_from_db()

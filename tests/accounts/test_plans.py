@@ -19,12 +19,11 @@ from generations.starting import start_generation
 from tests.conftest import verification_link, verified
 
 
-
-
 @pytest.fixture
 def free_creator(db, client):
-    user = User.objects.create_user(username="fern", email="fern@example.com", password="x", display_name="Fern",
-                                    **verified())
+    user = User.objects.create_user(
+        username="fern", email="fern@example.com", password="x", display_name="Fern", **verified()
+    )
     credits.welcome(user)  # the Free plan and its 100 credits, as when the address is verified
     client.force_login(user)
     return user
@@ -35,21 +34,34 @@ def model(slug):
 
 
 def post_create(client, **fields):
-    data = {"prompt": "A kite over the dunes", "model": "wan", "duration": "4", "size": "1280x720",
-            "client_token": str(uuid.uuid4()), **fields}
+    data = {
+        "prompt": "A kite over the dunes",
+        "model": "wan",
+        "duration": "4",
+        "size": "1280x720",
+        "client_token": str(uuid.uuid4()),
+        **fields,
+    }
     return client.post(reverse("create"), data, headers={"hx-request": "true"}).content.decode()
 
 
 @pytest.mark.parametrize(
     "slug, duration, size, words",
     [
-        ("veo", 4, "1280x720", "Veo is not part of your Free plan, which includes Wan. Pick Wan, or ask the "
-                                "studio team about a plan with more models."),
+        (
+            "veo",
+            4,
+            "1280x720",
+            "Veo is not part of your Free plan, which includes Wan. Pick Wan, or ask the "
+            "studio team about a plan with more models.",
+        ),
         ("wan", 10, "1280x720", "Your Free plan makes videos of up to 8 seconds. Pick a shorter length."),
         ("wan", 4, "1920x1080", "Your Free plan makes 720p videos. Pick a 720p shape."),
     ],
 )
-def test_the_server_refuses_what_the_plan_leaves_out_and_takes_nothing(free_creator, queue, slug, duration, size, words):
+def test_the_server_refuses_what_the_plan_leaves_out_and_takes_nothing(
+    free_creator, queue, slug, duration, size, words
+):
     with pytest.raises(plans.PlanLimit) as refusal:
         start_generation(free_creator, model=model(slug), prompt="A kite", duration=duration, size=size)
     assert accounts_words.refusal(refusal.value, free_creator) == words
@@ -90,10 +102,15 @@ def test_videos_at_once_are_limited_on_the_server_and_said_plainly(free_creator,
 
 def test_an_operator_moving_a_creator_to_pro_opens_every_model(free_creator, operator, client, queue):
     client.force_login(operator)
-    client.post(reverse("admin:accounts_user_changelist"), {
-        "action": "assign_plan", "_selected_action": [free_creator.pk], "plan": Plan.objects.get(slug="pro").pk,
-        "apply": "1",
-    })
+    client.post(
+        reverse("admin:accounts_user_changelist"),
+        {
+            "action": "assign_plan",
+            "_selected_action": [free_creator.pk],
+            "plan": Plan.objects.get(slug="pro").pk,
+            "apply": "1",
+        },
+    )
     free_creator.refresh_from_db()
     assert free_creator.plan.slug == "pro"
     gen, _ = start_generation(free_creator, model=model("veo"), prompt="A whale", duration=8, size="1920x1080")
@@ -118,7 +135,11 @@ def test_the_allowance_job_run_twice_in_a_month_grants_once():
     assert credits.grant_allowances(day=date(2026, 12, 2)) == 2  # a new month
     assert (credits.balance_of(ada), credits.balance_of(bob)) == (10000, 200)
     entry = CreditEntry.objects.filter(user=bob).first()
-    assert (entry.kind, entry.reference, entry.description) == ("allowance", "allowance:2026-12", "Free plan, December 2026")
+    assert (entry.kind, entry.reference, entry.description) == (
+        "allowance",
+        "allowance:2026-12",
+        "Free plan, December 2026",
+    )
 
 
 @pytest.mark.django_db
@@ -126,7 +147,9 @@ def test_the_allowance_runs_on_a_daily_django_q_schedule():
     """Daily, so a cluster that was down on the 1st still grants the month; the key makes it once."""
     schedule = Schedule.objects.get(name="monthly-allowance")
     assert (schedule.func, schedule.schedule_type, schedule.repeats) == (
-        "accounts.tasks.grant_allowances", Schedule.DAILY, -1
+        "accounts.tasks.grant_allowances",
+        Schedule.DAILY,
+        -1,
     )
     User.objects.create_user(username="cy", email="cy@example.com", password="x", **verified())
     assert grant_allowances() == 1 and grant_allowances() == 0
@@ -134,8 +157,15 @@ def test_the_allowance_runs_on_a_daily_django_q_schedule():
 
 @pytest.mark.django_db
 def test_a_new_creator_starts_on_free_with_this_months_allowance(client, mailoutbox):
-    client.post(reverse("signup"), {"display_name": "Nia New", "email": "nia@example.com",
-                                    "password1": "moving-pictures-1895", "password2": "moving-pictures-1895"})
+    client.post(
+        reverse("signup"),
+        {
+            "display_name": "Nia New",
+            "email": "nia@example.com",
+            "password1": "moving-pictures-1895",
+            "password2": "moving-pictures-1895",
+        },
+    )
     client.get(verification_link(mailoutbox, "nia@example.com"))  # the credits come with a verified address
     client.login(username="nia@example.com", password="moving-pictures-1895")
     nia = User.objects.get(email="nia@example.com")
@@ -148,9 +178,15 @@ def test_a_new_creator_starts_on_free_with_this_months_allowance(client, mailout
 @pytest.mark.django_db
 def test_an_operator_adding_a_creator_gives_them_the_starting_credits_once_verified(client, operator, mailoutbox):
     client.force_login(operator)
-    client.post(reverse("admin:accounts_user_add"), {
-        "email": "added@example.com", "username": "added", "display_name": "Added", "usable_password": "false",
-    })
+    client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "email": "added@example.com",
+            "username": "added",
+            "display_name": "Added",
+            "usable_password": "false",
+        },
+    )
     added = User.objects.get(email="added@example.com")
     assert credits.balance_of(added) == 0 and added.plan.slug == "free"
     client.get(verification_link(mailoutbox, "added@example.com"))
@@ -189,7 +225,11 @@ def test_pictures_in_progress_count_in_the_plans_at_once_and_are_named(free_crea
     plans.check_running(free_creator, 0, 1)
     with pytest.raises(plans.PlanLimit) as refusal:
         plans.check_running(free_creator, 0, 2)
-    assert accounts_words.refusal(refusal.value, free_creator).startswith("You have 2 picture requests in progress, as many as your Free plan")
+    assert accounts_words.refusal(refusal.value, free_creator).startswith(
+        "You have 2 picture requests in progress, as many as your Free plan"
+    )
     with pytest.raises(plans.PlanLimit) as refusal:
         plans.check_running(free_creator, 2)
-    assert accounts_words.refusal(refusal.value, free_creator).startswith("You have 2 videos in progress, as many as your Free plan")
+    assert accounts_words.refusal(refusal.value, free_creator).startswith(
+        "You have 2 videos in progress, as many as your Free plan"
+    )

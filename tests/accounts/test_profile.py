@@ -28,16 +28,25 @@ def test_the_profile_shows_the_creators_details(client, owner):
 def test_editing_the_profile_saves_for_the_logged_in_creator_only(client, owner, outsider):
     client.force_login(owner)
 
-    response = client.post(reverse("profile"), profile_data(
-        owner, display_name="  Olive   Green ", username="Olive-Green", notify_by_email="on",
-    ), follow=True)
+    response = client.post(
+        reverse("profile"),
+        profile_data(
+            owner,
+            display_name="  Olive   Green ",
+            username="Olive-Green",
+            notify_by_email="on",
+        ),
+        follow=True,
+    )
 
     assert "Your profile is saved." in response.content.decode()
     owner.refresh_from_db()
     assert (owner.display_name, owner.username, owner.notify_by_email) == ("Olive Green", "olive-green", True)
     outsider.refresh_from_db()
     assert (outsider.display_name, outsider.username, outsider.notify_by_email) == (
-        "Oscar Outsider", "outsider", False,
+        "Oscar Outsider",
+        "outsider",
+        False,
     )
 
 
@@ -53,13 +62,16 @@ def test_unticking_the_email_setting_turns_it_off(client, owner):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("handle", "message"), [
-    ("OUTSIDER", "Someone already has that handle"),
-    ("no spaces", "Use 2 to 30 lowercase letters, numbers or hyphens"),
-    ("-edge-", "Use 2 to 30 lowercase letters, numbers or hyphens"),
-    ("x", "Use 2 to 30 lowercase letters, numbers or hyphens"),
-    ("admin", "kept for the studio itself"),
-])
+@pytest.mark.parametrize(
+    ("handle", "message"),
+    [
+        ("OUTSIDER", "Someone already has that handle"),
+        ("no spaces", "Use 2 to 30 lowercase letters, numbers or hyphens"),
+        ("-edge-", "Use 2 to 30 lowercase letters, numbers or hyphens"),
+        ("x", "Use 2 to 30 lowercase letters, numbers or hyphens"),
+        ("admin", "kept for the studio itself"),
+    ],
+)
 def test_a_handle_that_cannot_be_used_is_explained(client, owner, outsider, handle, message):
     client.force_login(owner)
 
@@ -99,9 +111,14 @@ def test_changing_the_email_needs_the_current_password(client, owner):
 def test_an_email_another_creator_uses_is_refused_in_any_case(client, owner, outsider):
     client.force_login(owner)
 
-    response = client.post(reverse("profile"), profile_data(
-        owner, email="OUTSIDER@example.com", current_password="pw-owner-123",
-    ))
+    response = client.post(
+        reverse("profile"),
+        profile_data(
+            owner,
+            email="OUTSIDER@example.com",
+            current_password="pw-owner-123",
+        ),
+    )
 
     assert "Another account already uses this email address." in response.content.decode()
     owner.refresh_from_db()

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from accounts import alerts, credits
 from accounts.models import CreditEntry, OperatorAlert
-from generations import lifecycle, sweeper
 from catalog.models import CatalogModel
+from generations import lifecycle, sweeper
 from generations.models import Generation
 from tests.generations.test_lifecycle import drive, fast_sandbox, make, run_queue  # noqa: F401 (a fixture)
 
@@ -33,7 +33,10 @@ def test_a_stored_video_is_charged_once(owner, fast_sandbox, queue):
     assert entries_of(gen) == [("charge", -4), ("hold", -4), ("release", 4)]
     assert credits.balance_of(owner) == START - 4
     lifecycle.download(gen.pk)  # a download task run again changes nothing
-    assert gen.mark_completed("videos/x.mp4", "posters/x.jpg", {"bytes": 1, "width": 1, "height": 1, "seconds": 1}) is False
+    assert (
+        gen.mark_completed("videos/x.mp4", "posters/x.jpg", {"bytes": 1, "width": 1, "height": 1, "seconds": 1})
+        is False
+    )
     assert len(entries_of(gen)) == 3
 
 
@@ -96,8 +99,10 @@ def test_an_operator_stopping_a_video_returns_the_hold(owner, operator, fast_san
     drive(gen, queue, until=[Generation.Status.RUNNING])
     client.force_login(operator)
     for _ in range(2):  # an operator clicking twice
-        client.post(reverse("admin:generations_generation_changelist"),
-                    {"action": "mark_failed", "_selected_action": [str(gen.pk)]})
+        client.post(
+            reverse("admin:generations_generation_changelist"),
+            {"action": "mark_failed", "_selected_action": [str(gen.pk)]},
+        )
     assert Generation.objects.get(pk=gen.pk).status == Generation.Status.FAILED
     assert entries_of(gen) == [("hold", -4), ("release", 4)]
 
@@ -128,8 +133,9 @@ def test_an_operator_refunds_a_ready_video_once(owner, operator, fast_sandbox, q
     gen = drive(make(owner), queue)
     client.force_login(operator)
     for _ in range(2):
-        client.post(reverse("admin:generations_generation_changelist"),
-                    {"action": "refund", "_selected_action": [str(gen.pk)]})
+        client.post(
+            reverse("admin:generations_generation_changelist"), {"action": "refund", "_selected_action": [str(gen.pk)]}
+        )
     assert entries_of(gen) == [("charge", -4), ("hold", -4), ("refund", 4), ("release", 4)]
     assert credits.balance_of(owner) == START
     refund = CreditEntry.objects.get(kind=CreditEntry.Kind.REFUND)
@@ -138,11 +144,21 @@ def test_an_operator_refunds_a_ready_video_once(owner, operator, fast_sandbox, q
 
 @pytest.mark.django_db
 def test_an_operators_retry_for_a_creator_short_of_credits_says_why(owner, operator, client, queue):
-    gen = Generation.objects.create(user=owner, model=CatalogModel.objects.get(slug="wan"), prompt="Retry me",
-                                    full_prompt="Retry me", duration=2, size="1280x720", status=Generation.Status.FAILED)
+    gen = Generation.objects.create(
+        user=owner,
+        model=CatalogModel.objects.get(slug="wan"),
+        prompt="Retry me",
+        full_prompt="Retry me",
+        duration=2,
+        size="1280x720",
+        status=Generation.Status.FAILED,
+    )
     credits.adjust(owner, -START, reason="Test")
     client.force_login(operator)
-    html = client.post(reverse("admin:generations_generation_changelist"),
-                       {"action": "retry", "_selected_action": [str(gen.pk)]}, follow=True).content.decode()
+    html = client.post(
+        reverse("admin:generations_generation_changelist"),
+        {"action": "retry", "_selected_action": [str(gen.pk)]},
+        follow=True,
+    ).content.decode()
     assert "Not retried for Olive Owner: This video costs 4 credits and you have no credits left." in html
     assert Generation.objects.count() == 1

@@ -12,9 +12,15 @@ GOOD_PASSWORD = "analytical-engine-1843"
 
 
 def sign_up(client, name="Ada Lovelace", email="ada@example.com", password=GOOD_PASSWORD, again=None):
-    return client.post(reverse("signup"), {
-        "display_name": name, "email": email, "password1": password, "password2": again or password,
-    })
+    return client.post(
+        reverse("signup"),
+        {
+            "display_name": name,
+            "email": email,
+            "password1": password,
+            "password2": again or password,
+        },
+    )
 
 
 @pytest.mark.django_db
@@ -40,14 +46,17 @@ def test_sign_up_asks_to_check_the_mail_and_the_link_leads_into_the_studio(clien
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "email", "handle"), [
-    ("Ada Lovelace", "ada@example.com", "ada-lovelace"),
-    ("  Zoë   O'Neil! ", "zoe@example.com", "zoe-oneil"),
-    ("李小龙", "bruce.lee_1940@example.com", "bruce-lee-1940"),
-    ("Admin", "grace.hopper@example.com", "grace-hopper"),
-    ("!!", "x@example.com", "creator"),
-    ("A name far, far longer than any handle should ever be", "long@example.com", "a-name-far-far-longer-than"),
-])
+@pytest.mark.parametrize(
+    ("name", "email", "handle"),
+    [
+        ("Ada Lovelace", "ada@example.com", "ada-lovelace"),
+        ("  Zoë   O'Neil! ", "zoe@example.com", "zoe-oneil"),
+        ("李小龙", "bruce.lee_1940@example.com", "bruce-lee-1940"),
+        ("Admin", "grace.hopper@example.com", "grace-hopper"),
+        ("!!", "x@example.com", "creator"),
+        ("A name far, far longer than any handle should ever be", "long@example.com", "a-name-far-far-longer-than"),
+    ],
+)
 def test_the_handle_comes_from_the_name_or_the_email(client, name, email, handle):
     sign_up(client, name=name, email=email)
 
@@ -63,7 +72,9 @@ def test_handles_stay_unique(client, owner):
         sign_up(client, name="Ada Lovelace", email=email)
 
     assert list(User.objects.exclude(pk=owner.pk).order_by("pk").values_list("username", flat=True)) == [
-        "ada-lovelace", "ada-lovelace-2", "ada-lovelace-3",
+        "ada-lovelace",
+        "ada-lovelace-2",
+        "ada-lovelace-3",
     ]
     assert handles.unique_handle("Owner", "someone@example.com") == "owner-2"
     User.objects.create_user(username="Grace", email="grace@example.com", password="x")
@@ -73,7 +84,10 @@ def test_handles_stay_unique(client, owner):
 @pytest.mark.django_db
 @pytest.mark.parametrize("typed", ["owner@example.com", "OWNER@example.com", "Owner@Example.Com"])
 def test_an_email_already_in_use_in_any_case_makes_no_second_account_and_tells_only_its_owner(
-    client, owner, typed, mailoutbox,
+    client,
+    owner,
+    typed,
+    mailoutbox,
 ):
     response = sign_up(client, name="Olive Again", email=typed)
 
@@ -84,12 +98,15 @@ def test_an_email_already_in_use_in_any_case_makes_no_second_account_and_tells_o
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("password", "message"), [
-    ("short1", "This password is too short"),
-    ("password123", "This password is too common"),
-    ("83920174651", "This password is entirely numeric"),
-    ("ada@example.com", "too similar to the email address"),
-])
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("short1", "This password is too short"),
+        ("password123", "This password is too common"),
+        ("83920174651", "This password is entirely numeric"),
+        ("ada@example.com", "too similar to the email address"),
+    ],
+)
 def test_a_weak_password_is_refused_with_a_reason(client, password, message):
     response = sign_up(client, password=password)
 
@@ -132,8 +149,12 @@ def test_a_logged_in_creator_is_sent_on_from_the_sign_up_page(client, owner):
 def test_the_sign_up_page_has_a_label_for_every_field(client):
     html = client.get(reverse("signup")).content.decode()
 
-    for field_id, label in [("id_display_name", "Your name"), ("id_email", "Email address"),
-                            ("id_password1", "Password"), ("id_password2", "Password again")]:
+    for field_id, label in [
+        ("id_display_name", "Your name"),
+        ("id_email", "Email address"),
+        ("id_password1", "Password"),
+        ("id_password2", "Password again"),
+    ]:
         assert f'<label for="{field_id}">{label}</label>' in html
 
 

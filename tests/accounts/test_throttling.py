@@ -110,9 +110,16 @@ def test_the_address_behind_proxies(settings):
 
 def sign_up(client, email, ip="10.0.0.1"):
     password = "moving-pictures-1895"
-    return client.post(reverse("signup"), {
-        "display_name": "Nia", "email": email, "password1": password, "password2": password,
-    }, REMOTE_ADDR=ip)
+    return client.post(
+        reverse("signup"),
+        {
+            "display_name": "Nia",
+            "email": email,
+            "password1": password,
+            "password2": password,
+        },
+        REMOTE_ADDR=ip,
+    )
 
 
 @pytest.mark.django_db

@@ -16,8 +16,6 @@ from generations.models import Generation
 from generations.starting import start_generation
 
 
-
-
 @pytest.fixture
 def creator(client, owner):
     client.force_login(owner)
@@ -25,8 +23,9 @@ def creator(client, owner):
 
 
 def start(user, prompt, slug="wan", duration=2, size="1280x720"):
-    return start_generation(user, model=CatalogModel.objects.get(slug=slug), prompt=prompt, duration=duration,
-                            size=size)[0]
+    return start_generation(
+        user, model=CatalogModel.objects.get(slug=slug), prompt=prompt, duration=duration, size=size
+    )[0]
 
 
 def finish(gen, succeeded=True):
@@ -42,8 +41,14 @@ def usage_page(client, **params):
 
 
 def create(client, **fields):
-    data = {"prompt": "A hot air balloon over green hills", "model": "wan", "duration": "3", "size": "1280x720",
-            "client_token": str(uuid.uuid4()), **fields}
+    data = {
+        "prompt": "A hot air balloon over green hills",
+        "model": "wan",
+        "duration": "3",
+        "size": "1280x720",
+        "client_token": str(uuid.uuid4()),
+        **fields,
+    }
     return client.post(reverse("create"), data, headers={"hx-request": "true"})
 
 
@@ -52,7 +57,9 @@ def create(client, **fields):
 
 def test_the_form_shows_the_cost_and_the_balance_after_it(client, creator):
     html = client.get(reverse("form_options"), {"model": "veo", "duration": "5", "size": "1920x1080"}).content.decode()
-    assert "This video costs <strong>12 credits</strong>. You have 1,000, so <strong>988</strong> left after it." in html
+    assert (
+        "This video costs <strong>12 credits</strong>. You have 1,000, so <strong>988</strong> left after it." in html
+    )
 
 
 def test_when_credits_run_short_the_form_says_so_and_what_to_do(client, creator):
@@ -138,7 +145,7 @@ def test_the_chart_shows_todays_spending(client, creator, queue):
     assert f'data-day="{today:%Y-%m-%d}" data-credits="16"' in html
     assert f'data-day="{today - timedelta(days=7):%Y-%m-%d}" data-credits="4"' in html
     assert f'data-day="{today - timedelta(days=1):%Y-%m-%d}" data-credits="0"' in html
-    wide = html[html.index("day-chart-wide"):html.index("day-chart-narrow")]
+    wide = html[html.index("day-chart-wide") : html.index("day-chart-narrow")]
     assert wide.count('<rect class="bar') == 30 and wide.count("bar-today") == 1
     assert "Last 30 days: <strong>20</strong> credits" in html
 
@@ -149,9 +156,11 @@ def test_spending_by_model(client, creator, queue):
     start(creator, "Still going", slug="kling", duration=5)  # held, not spent
 
     html = usage_page(client)
-    table = html[html.index('id="models-heading"'):html.index('id="ledger"')]
+    table = html[html.index('id="models-heading"') : html.index('id="ledger"')]
 
-    rows = re.findall(r'<th scope="row">(\w+)</th>\s*<td class="num">(\d+)</td>\s*<td class="num">([\d,.]+)</td>', table)
+    rows = re.findall(
+        r'<th scope="row">(\w+)</th>\s*<td class="num">(\d+)</td>\s*<td class="num">([\d,.]+)</td>', table
+    )
     assert rows == [("Kling", "1", "22"), ("Wan", "1", "10")]
 
 
@@ -164,8 +173,8 @@ def test_the_ledger_filters_by_kind_and_month(client, creator, queue):
     spent = ledger(usage_page(client, kind="spent"))
     assert "Kept" in spent and "Broke" not in spent and "Test credits" not in spent
     returned = ledger(usage_page(client, kind="returned"))
-    assert "Returned in full: it failed, nothing spent</span> <span class=\"ledger-what\">Broke" in returned
-    assert "Hold turned into the charge</span> <span class=\"ledger-what\">Kept" in returned
+    assert 'Returned in full: it failed, nothing spent</span> <span class="ledger-what">Broke' in returned
+    assert 'Hold turned into the charge</span> <span class="ledger-what">Kept' in returned
     assert "Spent</span>" not in returned
     page = usage_page(client, kind="added", month=f"{last_month:%Y-%m}")
     added = ledger(page)
@@ -175,7 +184,7 @@ def test_the_ledger_filters_by_kind_and_month(client, creator, queue):
 
 
 def ledger(html):
-    return html[html.index('id="ledger"'):html.index('id="budget-heading"')]
+    return html[html.index('id="ledger"') : html.index('id="budget-heading"')]
 
 
 def test_the_ledger_pages_and_shows_only_ones_own_entries(client, creator, outsider, queue):
@@ -214,12 +223,37 @@ def test_operators_grant_and_adjust_with_a_reason(client, operator, owner):
     page = client.post(url, {"action": "grant_credits", "_selected_action": [owner.pk]}).content.decode()
     assert "Reason" in page and "owner@example.com" in page  # the form asks first
 
-    client.post(url, {"action": "grant_credits", "_selected_action": [owner.pk], "amount": "50",
-                      "reason": "Sorry about the outage", "apply": "1"})
-    client.post(url, {"action": "adjust_credits", "_selected_action": [owner.pk], "amount": "-30",
-                      "reason": "Duplicate grant", "apply": "1"})
-    refused = client.post(url, {"action": "adjust_credits", "_selected_action": [owner.pk], "amount": "-5000",
-                                "reason": "Too much", "apply": "1"}, follow=True).content.decode()
+    client.post(
+        url,
+        {
+            "action": "grant_credits",
+            "_selected_action": [owner.pk],
+            "amount": "50",
+            "reason": "Sorry about the outage",
+            "apply": "1",
+        },
+    )
+    client.post(
+        url,
+        {
+            "action": "adjust_credits",
+            "_selected_action": [owner.pk],
+            "amount": "-30",
+            "reason": "Duplicate grant",
+            "apply": "1",
+        },
+    )
+    refused = client.post(
+        url,
+        {
+            "action": "adjust_credits",
+            "_selected_action": [owner.pk],
+            "amount": "-5000",
+            "reason": "Too much",
+            "apply": "1",
+        },
+        follow=True,
+    ).content.decode()
 
     assert credits.balance_of(owner) == 1020
     grant, adjustment = CreditEntry.objects.filter(user=owner, created_by=operator).order_by("id")
@@ -233,9 +267,16 @@ def test_operators_grant_and_adjust_with_a_reason(client, operator, owner):
 
 def test_an_adjustment_needs_a_reason(client, operator, owner):
     client.force_login(operator)
-    html = client.post(reverse("admin:accounts_user_changelist"), {
-        "action": "adjust_credits", "_selected_action": [owner.pk], "amount": "10", "reason": "", "apply": "1",
-    }).content.decode()
+    html = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {
+            "action": "adjust_credits",
+            "_selected_action": [owner.pk],
+            "amount": "10",
+            "reason": "",
+            "apply": "1",
+        },
+    ).content.decode()
     assert "This field is required." in html
     assert credits.balance_of(owner) == 1000
 
@@ -259,7 +300,9 @@ def test_the_ledger_in_admin_cannot_be_edited(client, operator, owner):
     client.force_login(operator)
     entry = CreditEntry.objects.get(user=owner)
     assert client.get(reverse("admin:accounts_creditentry_add")).status_code == 403
-    assert client.post(reverse("admin:accounts_creditentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(reverse("admin:accounts_creditentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
+    )
     assert CreditEntry.objects.filter(pk=entry.pk).exists()
 
 

@@ -22,9 +22,16 @@ PASSWORD = "moving-pictures-1895"
 
 
 def sign_up(client, email="nia@example.com", name="Nia New", password=PASSWORD, **extra):
-    return client.post(reverse("signup"), {
-        "display_name": name, "email": email, "password1": password, "password2": password,
-    }, **extra)
+    return client.post(
+        reverse("signup"),
+        {
+            "display_name": name,
+            "email": email,
+            "password1": password,
+            "password2": password,
+        },
+        **extra,
+    )
 
 
 def log_in(client, email="nia@example.com", password=PASSWORD):
@@ -108,7 +115,9 @@ def test_an_expired_link_is_refused_in_plain_words(client, mailoutbox, monkeypat
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("token", ["nope", "x" * 3000, "1.sx1ab3.AAAAAA.forged-signature-aaaaa", "zzzzzzzzzzzzzzzz.1.a.b", "a%20b"])
+@pytest.mark.parametrize(
+    "token", ["nope", "x" * 3000, "1.sx1ab3.AAAAAA.forged-signature-aaaaa", "zzzzzzzzzzzzzzzz.1.a.b", "a%20b"]
+)
 def test_a_broken_or_forged_link_is_refused_in_plain_words(client, token):
     response = client.get(f"/accounts/verify/{token}/")
     assert response.status_code == 400
@@ -120,10 +129,15 @@ def test_a_changed_address_is_verified_again(client, owner, mailoutbox):
     old_link = verification.link_for(owner).removeprefix("http://127.0.0.1:8000")  # sent to the old address
     client.force_login(owner)
 
-    client.post(reverse("profile"), {
-        "display_name": owner.display_name, "username": owner.username, "email": "olive@example.com",
-        "current_password": "pw-owner-123",
-    })
+    client.post(
+        reverse("profile"),
+        {
+            "display_name": owner.display_name,
+            "username": owner.username,
+            "email": "olive@example.com",
+            "current_password": "pw-owner-123",
+        },
+    )
     owner.refresh_from_db()
     assert owner.email == "olive@example.com" and not owner.email_verified
     assert "follow the link we sent to olive@example.com" in client.get(reverse("dashboard")).content.decode()
@@ -149,9 +163,14 @@ def test_a_changed_address_is_verified_again(client, owner, mailoutbox):
 @pytest.mark.django_db
 def test_a_profile_saved_without_a_new_address_stays_verified(client, owner):
     client.force_login(owner)
-    client.post(reverse("profile"), {
-        "display_name": "Olive Green", "username": owner.username, "email": "OWNER@example.com",
-    })
+    client.post(
+        reverse("profile"),
+        {
+            "display_name": "Olive Green",
+            "username": owner.username,
+            "email": "OWNER@example.com",
+        },
+    )
     owner.refresh_from_db()
     assert owner.display_name == "Olive Green" and owner.email_verified
 

@@ -71,8 +71,13 @@ def test_twenty_concurrent_creates_with_one_key_make_one_video_and_one_hold(live
     def send():
         start.wait()
         with httpx.Client(timeout=60) as http:
-            answers.append(http.post(f"{live_server.url}/api/v1/videos", json=body,
-                                     headers={"Authorization": f"Bearer {secret}", "Idempotency-Key": key}))
+            answers.append(
+                http.post(
+                    f"{live_server.url}/api/v1/videos",
+                    json=body,
+                    headers={"Authorization": f"Bearer {secret}", "Idempotency-Key": key},
+                )
+            )
 
     threads = [threading.Thread(target=send) for _ in range(20)]
     for thread in threads:

@@ -4,11 +4,15 @@ answer (status, content type, headers, body) is one the schema describes."""
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings as hypothesis_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
-    content_type_conformance, ignored_auth, response_headers_conformance, response_schema_conformance,
+    content_type_conformance,
+    ignored_auth,
+    response_headers_conformance,
+    response_schema_conformance,
     status_code_conformance,
 )
 
@@ -17,8 +21,14 @@ from generations.models import Generation
 from tests.api.helpers import token_for
 from tests.generations.videos import make_generation, make_video
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          response_headers_conformance, ignored_auth]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+    ignored_auth,
+]
 
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
@@ -49,8 +59,11 @@ def test_answers_about_real_videos_match_the_schema(live_server, owner, media_ro
     one, download = schema["/api/v1/videos/{video_id}"]["GET"], schema["/api/v1/videos/{video_id}/download"]["GET"]
     seen = set()
     for operation, gen, extra, status in [
-        (one, ready, {}, 200), (one, running, {}, 200), (download, ready, {}, 200),
-        (download, ready, {"Range": "bytes=0-99"}, 206), (download, ready, {"Range": "bytes=999999999-"}, 416),
+        (one, ready, {}, 200),
+        (one, running, {}, 200),
+        (download, ready, {}, 200),
+        (download, ready, {"Range": "bytes=0-99"}, 206),
+        (download, ready, {"Range": "bytes=999999999-"}, 416),
         (download, running, {}, 409),
     ]:
         case = operation.Case(path_parameters={"video_id": str(gen.pk)}, headers=extra)
@@ -65,6 +78,8 @@ def test_a_429_matches_the_schema_with_its_retry_after(live_server, owner, setti
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "api": "1/m"}
     headers = {"Authorization": f"Bearer {token_for(owner)}"}
     balance = schema["/api/v1/balance"]["GET"]
-    statuses = [balance.Case().call_and_validate(base_url=live_server.url, headers=headers, checks=CHECKS).status_code
-                for _ in range(2)]
+    statuses = [
+        balance.Case().call_and_validate(base_url=live_server.url, headers=headers, checks=CHECKS).status_code
+        for _ in range(2)
+    ]
     assert statuses == [200, 429]

@@ -131,7 +131,9 @@ def test_staff_with_the_change_permission_may_revoke_a_token_in_admin(client, ow
     token = Token.objects.get(user=owner)
     client.force_login(operator)
     page = client.get(reverse("admin:api_token_changelist"))
-    assert page.status_code == 200 and token.prefix in page.content.decode() and token.digest not in page.content.decode()
+    assert (
+        page.status_code == 200 and token.prefix in page.content.decode() and token.digest not in page.content.decode()
+    )
     client.post(reverse("admin:api_token_changelist"), {"action": "revoke", "_selected_action": [token.pk]})
     client.logout()
     assert client.get("/api/v1/balance", **auth(secret)).status_code == 401
@@ -150,11 +152,15 @@ def test_a_token_needs_no_csrf_token_and_a_session_alone_is_not_enough(owner, qu
 
 
 def test_every_operation_answers_401_to_nobody_and_only_the_reference_is_public(client, db):
-    from tests.accounts.test_login_required import EXAMPLES
     from django.urls import get_resolver
 
-    api_urls = next(e for e in get_resolver().url_patterns if getattr(e, "url_patterns", None)
-                    and any(getattr(p, "namespace", None) == "api-v1" for p in e.url_patterns))
+    from tests.accounts.test_login_required import EXAMPLES
+
+    api_urls = next(
+        e
+        for e in get_resolver().url_patterns
+        if getattr(e, "url_patterns", None) and any(getattr(p, "namespace", None) == "api-v1" for p in e.url_patterns)
+    )
     ninja = next(p for p in api_urls.url_patterns if getattr(p, "namespace", None) == "api-v1")
     answers = {}
     for entry in ninja.url_patterns:

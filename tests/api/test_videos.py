@@ -47,8 +47,7 @@ def test_a_video_from_an_uploaded_picture(client, owner, secret, queue, media_ro
 def test_a_file_that_is_not_a_picture_is_refused_in_words(client, owner, secret, media_root):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    answer = client.post("/api/v1/pictures", {"picture": SimpleUploadedFile("a.jpg", b"not a picture")},
-                         **auth(secret))
+    answer = client.post("/api/v1/pictures", {"picture": SimpleUploadedFile("a.jpg", b"not a picture")}, **auth(secret))
     assert answer.status_code == 422
     assert answer.json()["error"] == {"code": "picture_refused", "message": answer.json()["error"]["message"]}
     assert "not a picture we can read" in answer.json()["error"]["message"]
@@ -91,15 +90,18 @@ def test_past_the_monthly_budget_is_402_until_confirmed(client, owner, secret, q
     assert create(client, secret, confirm_budget=True).status_code == 201
 
 
-@pytest.mark.parametrize("change, words", [
-    ({"model": "nope"}, "There is no video model “nope”"),
-    ({"model": "gemini-2.5-flash-image"}, "There is no video model"),
-    ({"duration": 3}, "Veo makes videos of 4, 5, 6, 7 or 8 seconds"),
-    ({"size": "640x480"}, "Veo makes the sizes"),
-    ({"prompt": "   "}, "Describe the video"),
-    ({"duration": "five"}, "duration"),
-    ({"style": "baroque"}, "style"),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ({"model": "nope"}, "There is no video model “nope”"),
+        ({"model": "gemini-2.5-flash-image"}, "There is no video model"),
+        ({"duration": 3}, "Veo makes videos of 4, 5, 6, 7 or 8 seconds"),
+        ({"size": "640x480"}, "Veo makes the sizes"),
+        ({"prompt": "   "}, "Describe the video"),
+        ({"duration": "five"}, "duration"),
+        ({"style": "baroque"}, "style"),
+    ],
+)
 def test_requests_that_are_not_valid_are_422_in_words(client, owner, secret, queue, change, words):
     answer = create(client, secret, **change)
     assert answer.status_code == 422
@@ -125,8 +127,9 @@ def test_one_video_with_its_status_and_progress(client, owner, secret):
     body = client.get(f"/api/v1/videos/{gen.pk}", **auth(secret)).json()
     assert body["status"] == "running" and body["progress"] == 40 and body["status_words"] == "Generating"
     assert body["model"] == "wan" and body["error"] is None
-    failed = make_generation(owner, status=Generation.Status.FAILED, error_code="rejected",
-                             error_message="Pixapi turned this prompt down.")
+    failed = make_generation(
+        owner, status=Generation.Status.FAILED, error_code="rejected", error_message="Pixapi turned this prompt down."
+    )
     body = client.get(f"/api/v1/videos/{failed.pk}", **auth(secret)).json()
     assert body["error"] == {"code": "rejected", "message": "Pixapi turned this prompt down."}
 

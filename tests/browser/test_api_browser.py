@@ -21,8 +21,11 @@ def test_make_use_and_revoke_a_token(live_server, page, log_in, owner, queue, ar
     assert page.console_errors == []
 
     headers = {"Authorization": f"Bearer {secret}"}
-    made = httpx.post(f"{live_server.url}/api/v1/videos", headers=headers, json={
-        "prompt": "A red fox in fresh snow", "model": "veo", "duration": 5, "size": "1280x720"})
+    made = httpx.post(
+        f"{live_server.url}/api/v1/videos",
+        headers=headers,
+        json={"prompt": "A red fox in fresh snow", "model": "veo", "duration": 5, "size": "1280x720"},
+    )
     assert made.status_code == 201, made.text
 
     page.goto(f"{live_server.url}/api/tokens/")  # shown once: not any more

@@ -33,8 +33,9 @@ def generate(page, prompt):
     page.get_by_role("button", name="Generate video").click()
 
 
-def test_a_new_creator_sees_every_cost_and_a_failure_costs_nothing(live_server, cluster, page, phone_page, log_in,
-                                                                    settings, artifacts, mailoutbox):
+def test_a_new_creator_sees_every_cost_and_a_failure_costs_nothing(
+    live_server, cluster, page, phone_page, log_in, settings, artifacts, mailoutbox
+):
     settings.PIXAPI_SANDBOX_SECONDS = 2
     sign_up_and_verify(page, live_server, mailoutbox, "Lin Wu", "lin@example.com", "frames-per-second-24")
 

@@ -30,8 +30,9 @@ def test_export_the_library_as_a_zip(live_server, page, log_in, owner, media_roo
     assert page.console_errors == []
 
 
-def test_register_an_endpoint_and_send_it_a_test_event(live_server, page, log_in, owner, settings, monkeypatch,
-                                                       artifacts):
+def test_register_an_endpoint_and_send_it_a_test_event(
+    live_server, page, log_in, owner, settings, monkeypatch, artifacts
+):
     settings.WEBHOOKS_ALLOW_LOOPBACK = True
     monkeypatch.setattr(events, "_send", delivery.deliver)  # the cluster's part, done at once
     receiver = Receiver()

@@ -125,11 +125,18 @@ def test_a_missing_page_is_styled(live_server, page, phone_page, artifacts, size
 def test_the_admin_lists_fit_a_laptop(live_server, page, log_in, owner, operator, artifacts):
     Status = Generation.Status
     for status in (Status.RUNNING, Status.QUEUED, Status.FAILED, Status.COMPLETED):
-        make_generation(owner, status=status, prompt="A very long prompt about a lighthouse at dusk " * 6,
-                        error_message="The model turned this prompt down." if status == Status.FAILED else "")
+        make_generation(
+            owner,
+            status=status,
+            prompt="A very long prompt about a lighthouse at dusk " * 6,
+            error_message="The model turned this prompt down." if status == Status.FAILED else "",
+        )
     log_in(page, operator)
-    for name, path in [("admin-index", "/admin/"), ("admin-generations", "/admin/generations/generation/"),
-                       ("admin-users", "/admin/accounts/user/")]:
+    for name, path in [
+        ("admin-index", "/admin/"),
+        ("admin-generations", "/admin/generations/generation/"),
+        ("admin-users", "/admin/accounts/user/"),
+    ]:
         page.goto(f"{live_server.url}{path}")
         shoot(page, artifacts, f"{name}-laptop")
         assert fits_the_screen(page), f"{path} scrolls sideways at 1280 px"

@@ -17,9 +17,13 @@ def test_sign_up_generate_and_watch_it_play(live_server, cluster, page, settings
     settings.PIXAPI_SANDBOX_SECONDS = 4
     stats.reset()
     polls = []
-    page.on("response", lambda r: "/generations/poll/" in r.url and polls.append(
-        (r.status, r.request.headers.get("x-poller-seen", ""), r.url)
-    ))
+    page.on(
+        "response",
+        lambda r: (
+            "/generations/poll/" in r.url
+            and polls.append((r.status, r.request.headers.get("x-poller-seen", ""), r.url))
+        ),
+    )
     sign_up_and_verify(page, live_server, mailoutbox, "Grace Hopper", "grace@example.com", "compile-the-future-1952")
 
     expect(page.get_by_text("Your videos will appear here")).to_be_visible()
@@ -43,9 +47,7 @@ def test_sign_up_generate_and_watch_it_play(live_server, cluster, page, settings
 
     video = card.locator("video")
     expect(video).to_be_visible(timeout=60_000)
-    page.wait_for_function(
-        "v => v.readyState >= 2 && v.duration > 0", arg=video.element_handle(), timeout=20_000
-    )
+    page.wait_for_function("v => v.readyState >= 2 && v.duration > 0", arg=video.element_handle(), timeout=20_000)
     duration = video.evaluate("v => v.duration")
     assert abs(duration - 2) <= 0.2
     size = video.evaluate("v => [v.videoWidth, v.videoHeight]")

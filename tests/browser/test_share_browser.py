@@ -23,15 +23,20 @@ def library(owner, media_root, live_server, settings):
     week_ago = timezone.now() - timedelta(days=7)
     make_video(owner, prompt="A red fox trotting through fresh snow at sunrise")
     make_video(owner, prompt="Steam rising from a cup of coffee by a rainy window", favourite=True)
-    make_generation(owner, prompt="A kite over the dunes", status=Generation.Status.FAILED,
-                    error_message="The model turned this prompt down. Nothing was charged.")
+    make_generation(
+        owner,
+        prompt="A kite over the dunes",
+        status=Generation.Status.FAILED,
+        error_message="The model turned this prompt down. Nothing was charged.",
+    )
     make_generation(owner, prompt="Lanterns floating on a river", status=Generation.Status.RUNNING, progress=40)
     return make_video(owner, prompt="Waves breaking below a lighthouse at dusk", created_at=week_ago)
 
 
 def playing(page, video, seconds=0.2):
     page.wait_for_function(
-        "([v, t]) => v.readyState >= 2 && !v.paused && v.currentTime > t", arg=[video.element_handle(), seconds],
+        "([v, t]) => v.readyState >= 2 && !v.paused && v.currentTime > t",
+        arg=[video.element_handle(), seconds],
         timeout=15_000,
     )
 
@@ -154,8 +159,12 @@ def test_public_pages_look_right(live_server, page, owner, library, artifacts):
 
 def test_scrolling_down_brings_the_next_page(live_server, page, log_in, owner, media_root):
     for i in range(30):
-        make_generation(owner, prompt=f"Draft number {i}", status=Generation.Status.FAILED,
-                        created_at=timezone.now() - timedelta(minutes=i))
+        make_generation(
+            owner,
+            prompt=f"Draft number {i}",
+            status=Generation.Status.FAILED,
+            created_at=timezone.now() - timedelta(minutes=i),
+        )
     log_in(page, owner)
     page.goto(f"{live_server.url}/library/")
     expect(page.get_by_role("article")).to_have_count(24)

@@ -4,9 +4,8 @@ cluster and the sandbox over HTTP."""
 import re
 
 import pytest
-from playwright.sync_api import expect
-
 from PIL import Image, ImageDraw
+from playwright.sync_api import expect
 
 from generations.models import Generation
 from tests.browser.conftest import fits_the_screen
@@ -41,8 +40,9 @@ def frame_colour(page, video):
     }""")
 
 
-def test_upload_a_photo_and_watch_it_come_to_life(live_server, cluster, page, log_in, owner, settings, tmp_path,
-                                                   artifacts):
+def test_upload_a_photo_and_watch_it_come_to_life(
+    live_server, cluster, page, log_in, owner, settings, tmp_path, artifacts
+):
     settings.PIXAPI_SANDBOX_SECONDS = 2
     log_in(page, owner)
     page.goto(f"{live_server.url}/")

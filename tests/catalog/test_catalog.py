@@ -54,7 +54,8 @@ def test_the_catalog_keeps_its_table_and_the_plans_their_links(db):
     assert Plan.allowed_models.through._meta.db_table == "accounts_plan_allowed_models"
     assert "generations_catalogmodel" in connection.introspection.table_names()
     assert set(Plan.objects.get(slug="free").allowed_models.values_list("slug", flat=True)) == {
-        "wan", "gemini-2.5-flash-image"
+        "wan",
+        "gemini-2.5-flash-image",
     }
     out = StringIO()
     call_command("makemigrations", "--check", "--dry-run", stdout=out)  # the models and migrations agree

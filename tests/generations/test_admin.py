@@ -11,21 +11,27 @@ from django.utils import timezone
 
 from accounts import credits
 from accounts.models import CreditEntry, User
+from catalog.models import CatalogModel
 from generations import sharing
 from generations.admin import GenerationAdmin
-from catalog.models import CatalogModel
 from generations.models import Generation
 
 CHANGELIST = "admin:generations_generation_changelist"
 ACTIONS = ["retry", "mark_failed", "refund", "feature", "unfeature"]
 
 
-
 def make(user, status, prompt="A harbour at dawn", task_id=None):
     wan = CatalogModel.objects.get(slug="wan")
     return Generation.objects.create(
-        user=user, model=wan, prompt=prompt, full_prompt=prompt, duration=2, size="1280x720", status=status,
-        pixapi_task_id=task_id, error_message="It failed." if status == Generation.Status.FAILED else "",
+        user=user,
+        model=wan,
+        prompt=prompt,
+        full_prompt=prompt,
+        duration=2,
+        size="1280x720",
+        status=status,
+        pixapi_task_id=task_id,
+        error_message="It failed." if status == Generation.Status.FAILED else "",
     )
 
 
@@ -59,9 +65,13 @@ def test_retry_starts_a_new_generation_from_a_failed_one(client, operator, owner
     failed = make(owner, Generation.Status.FAILED, prompt="Try me again")
     make(owner, Generation.Status.COMPLETED, prompt="Leave me be")
     client.force_login(operator)
-    client.post(reverse("admin:generations_generation_changelist"), {
-        "action": "retry", "_selected_action": [str(g.pk) for g in Generation.objects.all()],
-    })
+    client.post(
+        reverse("admin:generations_generation_changelist"),
+        {
+            "action": "retry",
+            "_selected_action": [str(g.pk) for g in Generation.objects.all()],
+        },
+    )
     new = Generation.objects.get(source=failed)
     assert new.status == Generation.Status.QUEUED and new.user == owner and new.prompt == "Try me again"
     assert queue == [("submit_generation", (str(new.pk),))]
@@ -72,9 +82,13 @@ def test_mark_failed_ends_only_active_ones(client, operator, owner):
     running = make(owner, Generation.Status.RUNNING, prompt="Stuck")
     done = make(owner, Generation.Status.COMPLETED, prompt="Done")
     client.force_login(operator)
-    client.post(reverse("admin:generations_generation_changelist"), {
-        "action": "mark_failed", "_selected_action": [str(running.pk), str(done.pk)],
-    })
+    client.post(
+        reverse("admin:generations_generation_changelist"),
+        {
+            "action": "mark_failed",
+            "_selected_action": [str(running.pk), str(done.pk)],
+        },
+    )
     running.refresh_from_db()
     done.refresh_from_db()
     assert running.status == Generation.Status.FAILED and running.error_code == "operator"
@@ -91,8 +105,7 @@ def test_catalog_is_editable(client, operator):
 
 def staff_with(*codenames, name="viewer"):
     """A staff member with only the permissions named (no superuser rights)."""
-    user = User.objects.create_user(username=name, email=f"{name}@example.com", password="pw-staff-123",
-                                    is_staff=True)
+    user = User.objects.create_user(username=name, email=f"{name}@example.com", password="pw-staff-123", is_staff=True)
     user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
     return user
 
@@ -153,9 +166,13 @@ def test_view_only_staff_cannot_run_an_action(client, viewer, owner, queue, medi
     before, balance = snapshot(), credits.balance_of(owner)
     client.force_login(viewer)
 
-    client.post(reverse(CHANGELIST), {
-        "action": action, "_selected_action": [str(pk) for pk in Generation.objects.values_list("pk", flat=True)],
-    })
+    client.post(
+        reverse(CHANGELIST),
+        {
+            "action": action,
+            "_selected_action": [str(pk) for pk in Generation.objects.values_list("pk", flat=True)],
+        },
+    )
 
     assert snapshot() == before and credits.balance_of(owner) == balance
     assert queue == []
@@ -191,8 +208,7 @@ def test_deleting_an_in_flight_generation_ends_it_and_returns_its_hold(client, o
     assert credits.balance_of(owner) == before - 10
     client.force_login(operator)
 
-    response = client.post(reverse("admin:generations_generation_delete", args=[gen.pk]), {"post": "yes"},
-                           follow=True)
+    response = client.post(reverse("admin:generations_generation_delete", args=[gen.pk]), {"post": "yes"}, follow=True)
 
     assert not Generation.objects.filter(pk=gen.pk).exists()
     assert credits.balance_of(owner) == before
@@ -200,8 +216,9 @@ def test_deleting_an_in_flight_generation_ends_it_and_returns_its_hold(client, o
     assert "ended first and their held credits returned" in response.content.decode()
 
 
-def test_deleting_generations_removes_their_files(client, operator, owner, media_root,
-                                                  django_capture_on_commit_callbacks):
+def test_deleting_generations_removes_their_files(
+    client, operator, owner, media_root, django_capture_on_commit_callbacks
+):
     one = with_files(held(owner, Generation.Status.COMPLETED, prompt="One"))
     two = with_files(held(owner, Generation.Status.COMPLETED, prompt="Two"))
     running = held(owner, Generation.Status.RUNNING, prompt="Three")
@@ -213,9 +230,14 @@ def test_deleting_generations_removes_their_files(client, operator, owner, media
     assert not default_storage.exists(one.video.name) and not default_storage.exists(one.poster.name)
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse(CHANGELIST), {
-            "action": "delete_selected", "post": "yes", "_selected_action": [str(two.pk), str(running.pk)],
-        })
+        client.post(
+            reverse(CHANGELIST),
+            {
+                "action": "delete_selected",
+                "post": "yes",
+                "_selected_action": [str(two.pk), str(running.pk)],
+            },
+        )
     assert not Generation.objects.filter(pk__in=[one.pk, two.pk, running.pk]).exists()
     assert not default_storage.exists(two.video.name) and not default_storage.exists(two.poster.name)
     assert default_storage.exists(kept.video.name) and default_storage.exists(kept.poster.name)
@@ -255,8 +277,16 @@ def test_tracking_fields_are_read_only_on_the_change_form(client, operator, owne
     gen = held(owner, Generation.Status.RUNNING)
     client.force_login(operator)
     html = client.get(reverse("admin:generations_generation_change", args=[gen.pk])).content.decode()
-    for field in ["status", "progress", "lease_until", "next_poll_at", "pixapi_task_id", "model", "duration",
-                  "error_message"]:
+    for field in [
+        "status",
+        "progress",
+        "lease_until",
+        "next_poll_at",
+        "pixapi_task_id",
+        "model",
+        "duration",
+        "error_message",
+    ]:
         assert f'name="{field}"' not in html
 
 
@@ -281,7 +311,12 @@ def test_saving_the_change_form_keeps_what_a_worker_changed_meanwhile(client, op
     lease = timezone.now() + timedelta(minutes=2)
     Generation.objects.filter(pk=gen.pk).update(progress=40)  # while the operator reads the page
     worker_moves_while_the_form_is_saved(
-        monkeypatch, gen, status=Generation.Status.DOWNLOADING, progress=100, lease_until=lease, polls=7,
+        monkeypatch,
+        gen,
+        status=Generation.Status.DOWNLOADING,
+        progress=100,
+        lease_until=lease,
+        polls=7,
     )
 
     response = client.post(url, change_form(gen, status="failed", progress="0"))
@@ -298,8 +333,12 @@ def test_featuring_from_the_change_form_keeps_the_creators_sharing_choices(clien
     client.force_login(operator)
     worker_moves_while_the_form_is_saved(monkeypatch, gen, share_prompt=True, in_gallery=True)
 
-    assert client.post(reverse("admin:generations_generation_change", args=[gen.pk]),
-                       change_form(gen, featured=True)).status_code == 302
+    assert (
+        client.post(
+            reverse("admin:generations_generation_change", args=[gen.pk]), change_form(gen, featured=True)
+        ).status_code
+        == 302
+    )
 
     gen.refresh_from_db()
     assert gen.featured and gen.share_prompt and gen.in_gallery

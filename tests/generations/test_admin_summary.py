@@ -71,8 +71,9 @@ def test_the_figures_link_to_the_videos_they_count(client, operator, videos):
 
 @pytest.mark.django_db
 def test_staff_who_may_not_see_videos_see_no_figures(client, videos):
-    staff = User.objects.create_user(username="clerk", email="clerk@example.com", password="pw-clerk-123",
-                                     is_staff=True, **verified())
+    staff = User.objects.create_user(
+        username="clerk", email="clerk@example.com", password="pw-clerk-123", is_staff=True, **verified()
+    )
     staff.user_permissions.add(Permission.objects.get(codename="view_upgraderequest"))
     client.force_login(staff)
 

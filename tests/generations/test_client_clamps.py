@@ -11,9 +11,7 @@ from pixapi.errors import MAX_RETRY_AFTER
 from tests.generations.test_client_unit import error, make_client, ok, task_body
 
 
-@pytest.mark.parametrize(
-    "header", ["99999999999999", "1e400", "inf", "Fri, 31 Dec 9999 23:59:59 GMT", "9" * 5000]
-)
+@pytest.mark.parametrize("header", ["99999999999999", "1e400", "inf", "Fri, 31 Dec 9999 23:59:59 GMT", "9" * 5000])
 def test_a_huge_retry_after_is_clamped(header):
     client, _, _ = make_client(error(429, {}, headers={"Retry-After": header}), read_retries=0)
     with pytest.raises(pixapi.RateLimited) as info:

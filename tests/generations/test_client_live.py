@@ -66,7 +66,11 @@ def probe(path):
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         frames = sum(1 for _ in container.decode(stream))
-        duration = float(container.duration / av.time_base) if container.duration else float(stream.duration * stream.time_base)
+        duration = (
+            float(container.duration / av.time_base)
+            if container.duration
+            else float(stream.duration * stream.time_base)
+        )
         return stream.codec_context.width, stream.codec_context.height, duration, frames
 
 
@@ -75,10 +79,15 @@ def probe(path):
 
 def test_a_video_goes_through_every_status_and_downloads_as_a_real_mp4(sandbox, tmp_path):
     client = Client(sandbox)
-    submitted = client.submit_video(model="wan", prompt="A lighthouse at dusk [sandbox:seconds=3]", duration=2,
-                                    size="720x1280")
+    submitted = client.submit_video(
+        model="wan", prompt="A lighthouse at dusk [sandbox:seconds=3]", duration=2, size="720x1280"
+    )
     assert (submitted.status, submitted.raw_status, submitted.progress, submitted.model) == (
-        "queued", "submitted", 0, "wan")
+        "queued",
+        "submitted",
+        0,
+        "wan",
+    )
     assert submitted.id.startswith("task_") and len(submitted.id) == 31
     assert submitted.created_at is not None
 
@@ -189,8 +198,9 @@ def test_images_by_url_and_as_b64(sandbox, tmp_path):
     client.download(by_url[0].url, tmp_path / "fox.png")
     assert Image.open(tmp_path / "fox.png").size == (1024, 1024)
 
-    inline = client.generate_images(model="gpt-image-2", prompt="A red fox", size="1536x1024", quality="low",
-                                    response_format="b64_json")
+    inline = client.generate_images(
+        model="gpt-image-2", prompt="A red fox", size="1536x1024", quality="low", response_format="b64_json"
+    )
     assert len(inline) == 1 and inline[0].url is None
     assert Image.open(io.BytesIO(inline[0].data)).size == (1536, 1024)
 
@@ -213,8 +223,7 @@ def test_an_input_image_as_a_data_url(sandbox, tmp_path):
     Image.new("RGB", (640, 480), (200, 40, 40)).save(buf, format="PNG")
     data_url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
     client = Client(sandbox)
-    task = client.submit_video(model="wan", prompt="Zoom in slowly", duration=2, size="720x1280",
-                               input_image=data_url)
+    task = client.submit_video(model="wan", prompt="Zoom in slowly", duration=2, size="720x1280", input_image=data_url)
     done = wait_for(client, task.id)[-1]
     client.download(done.video_url, tmp_path / "v.mp4")
     assert probe(tmp_path / "v.mp4")[:2] == (720, 1280)

@@ -40,9 +40,7 @@ class Recorder:
 def make_client(*answers, **kwargs):
     recorder = Recorder(*answers)
     sleeps = []
-    client = pixapi.PixapiClient(
-        BASE, KEY, transport=httpx.MockTransport(recorder), sleep=sleeps.append, **kwargs
-    )
+    client = pixapi.PixapiClient(BASE, KEY, transport=httpx.MockTransport(recorder), sleep=sleeps.append, **kwargs)
     return client, recorder, sleeps
 
 
@@ -51,8 +49,14 @@ def ok(body, status=200, **kwargs):
 
 
 def task_body(**fields):
-    return {"id": "task_01KPQ7J7DWB7QZ3WCEK3YVPBRA", "status": "in_progress", "progress": 40,
-            "created_at": 1703884800, "model": "veo", **fields}
+    return {
+        "id": "task_01KPQ7J7DWB7QZ3WCEK3YVPBRA",
+        "status": "in_progress",
+        "progress": 40,
+        "created_at": 1703884800,
+        "model": "veo",
+        **fields,
+    }
 
 
 def error(status, body=None, **kwargs):
@@ -73,12 +77,24 @@ def timeout(kind=httpx.ReadTimeout):
 @pytest.mark.parametrize(
     "raw, status",
     [
-        ("submitted", "queued"), ("queued", "queued"), ("pending", "queued"), ("QUEUED", "queued"),
-        ("in_progress", "running"), ("running", "running"), ("processing", "running"),
-        ("warming-up", "running"), ("something_new", "running"),
-        ("completed", "completed"), ("succeeded", "completed"), ("success", "completed"),
-        ("succeed", "completed"), ("Completed", "completed"),
-        ("failed", "failed"), ("canceled", "failed"), ("cancelled", "failed"), ("expired", "failed"),
+        ("submitted", "queued"),
+        ("queued", "queued"),
+        ("pending", "queued"),
+        ("QUEUED", "queued"),
+        ("in_progress", "running"),
+        ("running", "running"),
+        ("processing", "running"),
+        ("warming-up", "running"),
+        ("something_new", "running"),
+        ("completed", "completed"),
+        ("succeeded", "completed"),
+        ("success", "completed"),
+        ("succeed", "completed"),
+        ("Completed", "completed"),
+        ("failed", "failed"),
+        ("canceled", "failed"),
+        ("cancelled", "failed"),
+        ("expired", "failed"),
         ("error", "failed"),
     ],
 )
@@ -93,9 +109,18 @@ def test_status_is_normalised(raw, status):
 @pytest.mark.parametrize(
     "progress, status, expected",
     [
-        (None, "in_progress", 0), (40, "in_progress", 40), (-5, "in_progress", 0), (150, "queued", 100),
-        (33.7, "in_progress", 33), ("45", "running", 45), ("45%", "running", 45), ("lots", "running", 0),
-        (None, "completed", 100), (60, "succeeded", 100), (None, "failed", 0), (70, "failed", 70),
+        (None, "in_progress", 0),
+        (40, "in_progress", 40),
+        (-5, "in_progress", 0),
+        (150, "queued", 100),
+        (33.7, "in_progress", 33),
+        ("45", "running", 45),
+        ("45%", "running", 45),
+        ("lots", "running", 0),
+        (None, "completed", 100),
+        (60, "succeeded", 100),
+        (None, "failed", 0),
+        (70, "failed", 70),
     ],
 )
 def test_progress_is_clamped_and_defaulted(progress, status, expected):
@@ -108,16 +133,26 @@ def test_progress_is_clamped_and_defaulted(progress, status, expected):
 
 
 def test_a_completed_task_carries_its_urls_and_fields():
-    body = task_body(status="completed", completed_at=1703884900, result={
-        "created": 1703884900,
-        "data": [{"url": "https://cdn.pixapi.test/a.mp4"}, {"url": "https://cdn.pixapi.test/b.mp4"}],
-    })
+    body = task_body(
+        status="completed",
+        completed_at=1703884900,
+        result={
+            "created": 1703884900,
+            "data": [{"url": "https://cdn.pixapi.test/a.mp4"}, {"url": "https://cdn.pixapi.test/b.mp4"}],
+        },
+    )
     client, _, _ = make_client(ok(body))
     task = client.get_task("task_01KPQ7J7DWB7QZ3WCEK3YVPBRA")
     assert task == pixapi.Task(
-        id="task_01KPQ7J7DWB7QZ3WCEK3YVPBRA", status="completed", progress=100,
-        video_url="https://cdn.pixapi.test/a.mp4", error_code=None, error_message=None, raw_status="completed",
-        model="veo", created_at=datetime(2023, 12, 29, 21, 20, tzinfo=UTC),
+        id="task_01KPQ7J7DWB7QZ3WCEK3YVPBRA",
+        status="completed",
+        progress=100,
+        video_url="https://cdn.pixapi.test/a.mp4",
+        error_code=None,
+        error_message=None,
+        raw_status="completed",
+        model="veo",
+        created_at=datetime(2023, 12, 29, 21, 20, tzinfo=UTC),
         result_urls=("https://cdn.pixapi.test/a.mp4", "https://cdn.pixapi.test/b.mp4"),
     )
 
@@ -158,8 +193,11 @@ def test_a_running_task_has_no_url_even_if_a_result_is_present():
 @pytest.mark.parametrize(
     "fields, code, message",
     [
-        ({"error": {"code": "prompt_rejected", "message": "Rejected by moderation."}},
-         "prompt_rejected", "Rejected by moderation."),
+        (
+            {"error": {"code": "prompt_rejected", "message": "Rejected by moderation."}},
+            "prompt_rejected",
+            "Rejected by moderation.",
+        ),
         ({"error": {"code": 422, "type": "prompt_rejected", "message": "No."}}, "prompt_rejected", "No."),
         ({"error": {"code": 500, "message": "Boom."}}, "500", "Boom."),
         ({"error": "GPU fell over"}, None, "GPU fell over"),
@@ -229,22 +267,35 @@ def test_a_body_that_is_not_a_task_is_malformed(body):
 
 
 def test_submit_video_sends_the_documented_request():
-    answer = {"status": "submitted", "id": "task_01KPQ7J7DWB7QZ3WCEK3YVPBRA", "progress": 0,
-              "created_at": 1703884800, "model": "veo"}
+    answer = {
+        "status": "submitted",
+        "id": "task_01KPQ7J7DWB7QZ3WCEK3YVPBRA",
+        "progress": 0,
+        "created_at": 1703884800,
+        "model": "veo",
+    }
     client, recorder, _ = make_client(ok(answer))
-    task = client.submit_video(model="veo", prompt="a cat", duration=5, size="1280x720",
-                               input_image="https://studio.test/i/1.png")
+    task = client.submit_video(
+        model="veo", prompt="a cat", duration=5, size="1280x720", input_image="https://studio.test/i/1.png"
+    )
     request = recorder.requests[0]
     assert (request.method, str(request.url)) == ("POST", f"{BASE}/v1/async/videos/generations")
     assert json.loads(request.content) == {
-        "model": "veo", "prompt": "a cat", "duration": 5, "size": "1280x720",
+        "model": "veo",
+        "prompt": "a cat",
+        "duration": 5,
+        "size": "1280x720",
         "input_image": "https://studio.test/i/1.png",
     }
     assert request.headers["authorization"] == f"Bearer {KEY}"
     assert request.headers["user-agent"].startswith("studio/")
     assert request.headers["content-type"] == "application/json"
     assert (task.id, task.status, task.raw_status, task.progress) == (
-        "task_01KPQ7J7DWB7QZ3WCEK3YVPBRA", "queued", "submitted", 0)
+        "task_01KPQ7J7DWB7QZ3WCEK3YVPBRA",
+        "queued",
+        "submitted",
+        0,
+    )
 
 
 def test_submit_video_leaves_out_what_is_not_given():
@@ -289,15 +340,25 @@ def test_submit_image_and_list_models_paths():
     assert task.status == "queued"
     assert client.list_models() == [{"id": "veo"}]
     assert [(r.method, r.url.path) for r in recorder.requests] == [
-        ("POST", "/v1/async/images/generations"), ("GET", "/v1/models")]
+        ("POST", "/v1/async/images/generations"),
+        ("GET", "/v1/models"),
+    ]
     assert json.loads(recorder.requests[0].content) == {
-        "model": "gpt-image-2", "prompt": "a fox", "n": 2, "size": "1024x1024", "quality": "high"}
+        "model": "gpt-image-2",
+        "prompt": "a fox",
+        "n": 2,
+        "size": "1024x1024",
+        "quality": "high",
+    }
 
 
 @pytest.mark.parametrize(
     "body, expected",
     [
-        ({"data": [{"id": "veo", "owned_by": "google"}, {"id": "wan"}]}, [{"id": "veo", "owned_by": "google"}, {"id": "wan"}]),
+        (
+            {"data": [{"id": "veo", "owned_by": "google"}, {"id": "wan"}]},
+            [{"id": "veo", "owned_by": "google"}, {"id": "wan"}],
+        ),
         ([{"id": "veo"}], [{"id": "veo"}]),
         (["veo", "kling"], [{"id": "veo"}, {"id": "kling"}]),
         ({"models": [{"id": "veo"}]}, [{"id": "veo"}]),
@@ -328,14 +389,18 @@ def test_generate_images_decodes_b64_and_keeps_urls():
     png = b"\x89PNG\r\n\x1a\nfake"
     import base64
 
-    answer = {"created": 1, "data": [
-        {"b64_json": base64.b64encode(png).decode()},
-        {"url": "https://cdn.pixapi.test/i.png"},
-        {"b64_json": "data:image/png;base64," + base64.b64encode(b"two").decode()},
-    ]}
+    answer = {
+        "created": 1,
+        "data": [
+            {"b64_json": base64.b64encode(png).decode()},
+            {"url": "https://cdn.pixapi.test/i.png"},
+            {"b64_json": "data:image/png;base64," + base64.b64encode(b"two").decode()},
+        ],
+    }
     client, recorder, _ = make_client(ok(answer))
-    images = client.generate_images(model="gemini-2.5-flash-image", prompt="a fox", n=3, size="1024x1024",
-                                    quality="low", response_format="b64_json")
+    images = client.generate_images(
+        model="gemini-2.5-flash-image", prompt="a fox", n=3, size="1024x1024", quality="low", response_format="b64_json"
+    )
     assert images == [
         pixapi.GeneratedImage(url=None, data=png),
         pixapi.GeneratedImage(url="https://cdn.pixapi.test/i.png", data=None),
@@ -344,8 +409,13 @@ def test_generate_images_decodes_b64_and_keeps_urls():
     request = recorder.requests[0]
     assert (request.method, request.url.path) == ("POST", "/v1/images/generations")
     assert json.loads(request.content) == {
-        "model": "gemini-2.5-flash-image", "prompt": "a fox", "n": 3, "size": "1024x1024", "quality": "low",
-        "response_format": "b64_json"}
+        "model": "gemini-2.5-flash-image",
+        "prompt": "a fox",
+        "n": 3,
+        "size": "1024x1024",
+        "quality": "low",
+        "response_format": "b64_json",
+    }
 
 
 def test_generate_images_accepts_a_bare_list_of_urls():
@@ -426,10 +496,18 @@ def test_the_contract_status_table_on_reads(status, type_, kind, retryable, shap
 @pytest.mark.parametrize(
     "status, kind, retryable",
     [
-        (400, pixapi.InvalidRequest, False), (401, pixapi.AuthError, False), (402, pixapi.InsufficientCredits, False),
-        (403, pixapi.AuthError, False), (404, pixapi.NotFound, False), (408, pixapi.Unavailable, True),
-        (409, pixapi.PixapiError, False), (422, pixapi.PromptRejected, False), (429, pixapi.RateLimited, True),
-        (500, pixapi.Unavailable, True), (502, pixapi.Unavailable, True), (503, pixapi.Unavailable, True),
+        (400, pixapi.InvalidRequest, False),
+        (401, pixapi.AuthError, False),
+        (402, pixapi.InsufficientCredits, False),
+        (403, pixapi.AuthError, False),
+        (404, pixapi.NotFound, False),
+        (408, pixapi.Unavailable, True),
+        (409, pixapi.PixapiError, False),
+        (422, pixapi.PromptRejected, False),
+        (429, pixapi.RateLimited, True),
+        (500, pixapi.Unavailable, True),
+        (502, pixapi.Unavailable, True),
+        (503, pixapi.Unavailable, True),
         (504, pixapi.Unavailable, True),
     ],
 )
@@ -454,16 +532,33 @@ def test_a_short_plain_text_body_becomes_the_message():
     "body, kind, code, message",
     [
         # type first, then a string code
-        ({"error": {"type": "rate_limited", "code": "slow_down", "message": "m"}}, pixapi.RateLimited, "rate_limited", "m"),
+        (
+            {"error": {"type": "rate_limited", "code": "slow_down", "message": "m"}},
+            pixapi.RateLimited,
+            "rate_limited",
+            "m",
+        ),
         # a broad type with a specific code that agrees with the status: the specific one wins
-        ({"error": {"type": "invalid_request_error", "code": "model_not_found", "message": "m"}}, pixapi.NotFound,
-         "invalid_request_error", "m"),
+        (
+            {"error": {"type": "invalid_request_error", "code": "model_not_found", "message": "m"}},
+            pixapi.NotFound,
+            "invalid_request_error",
+            "m",
+        ),
         # unknown names fall back to the status
         ({"error": {"type": "weird", "code": "stranger", "message": "m"}}, pixapi.NotFound, "weird", "m"),
-        ({"error": {"code": "content_policy_violation", "message": "m"}}, pixapi.PromptRejected,
-         "content_policy_violation", "m"),
-        ({"error": {"code": "safety-filter-tripped"}}, pixapi.PromptRejected, "safety-filter-tripped",
-         "Pixapi turned the prompt down."),
+        (
+            {"error": {"code": "content_policy_violation", "message": "m"}},
+            pixapi.PromptRejected,
+            "content_policy_violation",
+            "m",
+        ),
+        (
+            {"error": {"code": "safety-filter-tripped"}},
+            pixapi.PromptRejected,
+            "safety-filter-tripped",
+            "Pixapi turned the prompt down.",
+        ),
         ({"error": "Just words."}, pixapi.NotFound, None, "Just words."),
         ({"detail": "Not here."}, pixapi.NotFound, None, "Not here."),
         ({"message": "Top message.", "code": 40401}, pixapi.NotFound, "40401", "Top message."),
@@ -484,8 +579,13 @@ def test_the_type_decides_over_the_status():
 
 
 def test_request_id_from_the_body_beats_the_header():
-    client, _, _ = make_client(error(401, {"error": {"code": "unauthorized", "message": "Invalid API key.",
-                                                     "request_id": "req_body"}}, headers={"x-request-id": "req_h"}))
+    client, _, _ = make_client(
+        error(
+            401,
+            {"error": {"code": "unauthorized", "message": "Invalid API key.", "request_id": "req_body"}},
+            headers={"x-request-id": "req_h"},
+        )
+    )
     with pytest.raises(pixapi.AuthError) as info:
         client.list_models()
     assert info.value.request_id == "req_body"
@@ -541,8 +641,9 @@ def test_a_retry_after_longer_than_a_worker_should_sleep_goes_to_the_caller():
 
 
 def test_backoff_values_then_the_last_error():
-    client, recorder, sleeps = make_client(error(503, {"error": {"code": "model_unavailable", "message": "Busy."}}),
-                                           read_retries=5)
+    client, recorder, sleeps = make_client(
+        error(503, {"error": {"code": "model_unavailable", "message": "Busy."}}), read_retries=5
+    )
     with pytest.raises(pixapi.Unavailable, match="Busy."):
         client.get_task("t")
     assert len(recorder.requests) == 6
@@ -627,7 +728,7 @@ def test_models_are_retried_like_tasks():
         timeout(httpx.WriteTimeout),
         lambda r: httpx.RemoteProtocolError("Server disconnected without sending a response.", request=r),
         lambda r: httpx.ReadError("connection reset", request=r),
-        httpx.Response(200, text="{\"id\": \"task_1\", \"sta"),
+        httpx.Response(200, text='{"id": "task_1", "sta'),
         ok({"status": "submitted"}),
         ok(["task_1"]),
     ],
@@ -644,7 +745,9 @@ def test_a_submit_with_a_lost_answer_is_an_unknown_outcome_asked_once(answer, ro
 
 
 def test_an_unknown_outcome_keeps_what_pixapi_said():
-    client, _, _ = make_client(error(500, {"error": {"code": "internal_error", "message": "Boom.", "request_id": "req_9"}}))
+    client, _, _ = make_client(
+        error(500, {"error": {"code": "internal_error", "message": "Boom.", "request_id": "req_9"}})
+    )
     with pytest.raises(pixapi.OutcomeUnknown) as info:
         client.submit_video(model="veo", prompt="p")
     e = info.value
@@ -664,14 +767,18 @@ def test_a_submit_that_never_left_is_unavailable_not_unknown(exc):
 @pytest.mark.parametrize(
     "status, code, kind",
     [
-        (400, "invalid_request_error", pixapi.InvalidRequest), (401, "unauthorized", pixapi.AuthError),
-        (402, "insufficient_credits", pixapi.InsufficientCredits), (404, "model_not_found", pixapi.NotFound),
-        (422, "prompt_rejected", pixapi.PromptRejected), (429, "rate_limited", pixapi.RateLimited),
+        (400, "invalid_request_error", pixapi.InvalidRequest),
+        (401, "unauthorized", pixapi.AuthError),
+        (402, "insufficient_credits", pixapi.InsufficientCredits),
+        (404, "model_not_found", pixapi.NotFound),
+        (422, "prompt_rejected", pixapi.PromptRejected),
+        (429, "rate_limited", pixapi.RateLimited),
     ],
 )
 def test_a_submit_refused_up_front_says_why_and_is_asked_once(status, code, kind):
-    client, recorder, sleeps = make_client(error(status, {"error": {"code": code, "message": "Why."}},
-                                                 headers={"Retry-After": "2"}))
+    client, recorder, sleeps = make_client(
+        error(status, {"error": {"code": code, "message": "Why."}}, headers={"Retry-After": "2"})
+    )
     with pytest.raises(kind) as info:
         client.submit_video(model="veo", prompt="p")
     assert type(info.value) is kind

@@ -5,8 +5,8 @@ import pytest
 
 from catalog.models import CatalogModel
 from generations.models import Generation
-from sandbox import stats
 from generations.starting import start_generation
+from sandbox import stats
 from tests.conftest import wait_for
 
 
@@ -20,7 +20,10 @@ def test_a_real_cluster_takes_a_generation_to_completed(owner, cluster, settings
     settings.PIXAPI_SANDBOX_SECONDS = 2
     stats.reset()
     gen, _ = start_generation(
-        owner, model=CatalogModel.objects.get(slug="wan"), prompt="Paper boats on a pond", duration=2,
+        owner,
+        model=CatalogModel.objects.get(slug="wan"),
+        prompt="Paper boats on a pond",
+        duration=2,
         size="1280x720",
     )
     wait_for(lambda: status_of(gen) in Generation.FINISHED, timeout=90, message=f"completion\n{cluster.log()}")
@@ -39,7 +42,8 @@ def test_killing_the_cluster_mid_generation_loses_nothing_and_submits_once(owner
         for i in range(3)
     ]
     wait_for(
-        lambda: all(status_of(g) == Generation.Status.RUNNING for g in gens), timeout=60,
+        lambda: all(status_of(g) == Generation.Status.RUNNING for g in gens),
+        timeout=60,
         message=f"all running\n{cluster.log()}",
     )
 
@@ -47,7 +51,8 @@ def test_killing_the_cluster_mid_generation_loses_nothing_and_submits_once(owner
     cluster.start()
 
     wait_for(
-        lambda: all(status_of(g) in Generation.FINISHED for g in gens), timeout=120,
+        lambda: all(status_of(g) in Generation.FINISHED for g in gens),
+        timeout=120,
         message=f"all finished after the restart\n{cluster.log()}",
     )
     assert [g.status for g in gens] == [Generation.Status.COMPLETED] * 3

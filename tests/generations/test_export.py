@@ -35,8 +35,9 @@ def _picture(user):
     buffer = io.BytesIO()
     Image.new("RGB", (64, 36), (200, 80, 40)).save(buffer, "JPEG")
     image = default_storage.save("pictures/test/in.jpg", ContentFile(buffer.getvalue()))
-    return Picture.objects.create(user=user, origin=Picture.UPLOAD, image=image, thumbnail=image, width=64,
-                                  height=36, name="kite.jpg")
+    return Picture.objects.create(
+        user=user, origin=Picture.UPLOAD, image=image, thumbnail=image, width=64, height=36, name="kite.jpg"
+    )
 
 
 def _seconds(data):
@@ -48,16 +49,26 @@ def _seconds(data):
 def test_library_export_streams_every_video_with_a_sidecar_that_matches_it(client, owner):
     picture = _picture(owner)
     videos = [make_video(owner, prompt=f"Lighthouse number {i} at dusk") for i in range(18)]
-    animated = make_video(owner, prompt="The kite rises", start=Generation.Start.IMAGE, input_picture=picture,
-                          source=videos[0])
+    animated = make_video(
+        owner, prompt="The kite rises", start=Generation.Start.IMAGE, input_picture=picture, source=videos[0]
+    )
     credits.hold(owner, animated.cost, reference=animated.ledger_reference)
     credits.charge(owner, animated.ledger_reference)
-    failed = make_generation(owner, prompt="A storm that never came", status=Generation.Status.FAILED,
-                             error_code="rejected", error_message="The model would not make this.",
-                             finished_at=timezone.now())
+    failed = make_generation(
+        owner,
+        prompt="A storm that never came",
+        status=Generation.Status.FAILED,
+        error_code="rejected",
+        error_message="The model would not make this.",
+        finished_at=timezone.now(),
+    )
     make_generation(owner, prompt="Still being made")  # running: not exported yet
-    make_video(Generation.objects.first().user.__class__.objects.create_user(
-        username="else", email="else@example.com", password="pw-else-12345"), prompt="Someone else's")
+    make_video(
+        Generation.objects.first().user.__class__.objects.create_user(
+            username="else", email="else@example.com", password="pw-else-12345"
+        ),
+        prompt="Someone else's",
+    )
     client.force_login(owner)
 
     response = client.post(reverse("library_export"))

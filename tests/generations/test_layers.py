@@ -88,8 +88,14 @@ def test_no_page_reaches_the_pixapi_client_even_through_another_module(page):
 
 def test_the_web_side_reaches_no_worker_module():
     modules = project_modules()
-    worker = {"generations.tasks", "generations.lifecycle", "generations.sweeper", "generations.picture_worker",
-              "webhooks.tasks", "webhooks.delivery"}
+    worker = {
+        "generations.tasks",
+        "generations.lifecycle",
+        "generations.sweeper",
+        "generations.picture_worker",
+        "webhooks.tasks",
+        "webhooks.delivery",
+    }
     for start in [*pages(modules), "generations.starting", "generations.taskqueue"]:
         assert not reachable(start, modules)[0] & worker, start
 
@@ -105,6 +111,9 @@ def test_every_task_name_the_web_side_enqueues_is_a_worker_task_function(task):
 def test_every_task_function_has_its_name_in_the_queue():
     from generations import tasks
 
-    functions = {f"generations.tasks.{name}" for name, f in inspect.getmembers(tasks, inspect.isfunction)
-                 if f.__module__ == "generations.tasks"}
+    functions = {
+        f"generations.tasks.{name}"
+        for name, f in inspect.getmembers(tasks, inspect.isfunction)
+        if f.__module__ == "generations.tasks"
+    }
     assert functions == set(taskqueue.TASKS)

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from generations import library
 from catalog.models import CatalogModel
+from generations import library
 from generations.models import Collection, Generation, Picture
 from tests.generations.videos import make_generation, make_video
 
@@ -29,8 +29,17 @@ def many(user, count, start=None, **extra):
     start = start or timezone.now() - timedelta(days=30)
     wan = CatalogModel.objects.get(slug="wan")
     rows = [
-        Generation(user=user, model=wan, prompt=f"Clip number {i}", full_prompt=f"Clip number {i}", duration=2,
-                   size="1280x720", status=Generation.Status.COMPLETED, created_at=start + timedelta(minutes=i), **extra)
+        Generation(
+            user=user,
+            model=wan,
+            prompt=f"Clip number {i}",
+            full_prompt=f"Clip number {i}",
+            duration=2,
+            size="1280x720",
+            status=Generation.Status.COMPLETED,
+            created_at=start + timedelta(minutes=i),
+            **extra,
+        )
         for i in range(count)
     ]
     return Generation.objects.bulk_create(rows)
@@ -64,8 +73,9 @@ def test_an_empty_library_says_where_videos_come_from(logged_in):
 
 def test_search_finds_last_weeks_video_by_a_word_of_its_prompt(logged_in, owner):
     make_generation(owner, prompt="A red fox in the snow", created_at=timezone.now() - timedelta(days=6))
-    lighthouse = make_generation(owner, prompt="Waves against a LIGHTHOUSE at dusk",
-                                 created_at=timezone.now() - timedelta(days=7))
+    lighthouse = make_generation(
+        owner, prompt="Waves against a LIGHTHOUSE at dusk", created_at=timezone.now() - timedelta(days=7)
+    )
 
     response = logged_in.get(reverse("library"), {"q": "lighthouse"})
 
@@ -101,10 +111,15 @@ def test_each_filter_narrows_the_library(logged_in, owner, params, expected):
         "veo": make_generation(owner, model="veo", status=Generation.Status.QUEUED),
         "picture": make_generation(owner, start=Generation.Start.IMAGE, status=Generation.Status.QUEUED),
         "old": make_generation(owner, status=Generation.Status.QUEUED, created_at=timezone.now() - timedelta(days=40)),
-        "favourite": make_generation(owner, status=Generation.Status.QUEUED, favourite=True,
-                                     created_at=timezone.now() - timedelta(days=41)),
-        "shared": make_generation(owner, status=Generation.Status.COMPLETED, share_token="t" * 43,
-                                  created_at=timezone.now() - timedelta(days=42)),
+        "favourite": make_generation(
+            owner, status=Generation.Status.QUEUED, favourite=True, created_at=timezone.now() - timedelta(days=41)
+        ),
+        "shared": make_generation(
+            owner,
+            status=Generation.Status.COMPLETED,
+            share_token="t" * 43,
+            created_at=timezone.now() - timedelta(days=42),
+        ),
     }
     ids = set(shown(logged_in.get(reverse("library"), params)))
     assert ids == {str(made[name].pk) for name in expected}
@@ -146,10 +161,20 @@ def test_someone_elses_collection_shows_nothing_of_theirs(logged_in, owner, outs
 def test_keyset_pages_cover_every_video_once_even_with_equal_times(logged_in, owner):
     same_moment = timezone.now() - timedelta(hours=1)
     wan = CatalogModel.objects.get(slug="wan")
-    Generation.objects.bulk_create([
-        Generation(user=owner, model=wan, prompt=f"Tie {i}", full_prompt="x", duration=2, size="1280x720",
-                   created_at=same_moment) for i in range(30)
-    ])
+    Generation.objects.bulk_create(
+        [
+            Generation(
+                user=owner,
+                model=wan,
+                prompt=f"Tie {i}",
+                full_prompt="x",
+                duration=2,
+                size="1280x720",
+                created_at=same_moment,
+            )
+            for i in range(30)
+        ]
+    )
     many(owner, 40)
 
     seen, after = [], None
@@ -165,8 +190,9 @@ def test_keyset_pages_cover_every_video_once_even_with_equal_times(logged_in, ow
         after = match.group(1)
 
     assert len(seen) == 70 == len(set(seen))
-    assert seen == [str(pk) for pk in Generation.objects.for_user(owner).order_by("-created_at", "-pk")
-                    .values_list("pk", flat=True)]
+    assert seen == [
+        str(pk) for pk in Generation.objects.for_user(owner).order_by("-created_at", "-pk").values_list("pk", flat=True)
+    ]
 
 
 def test_the_next_page_is_asked_for_as_it_scrolls_into_view(logged_in, owner):
@@ -322,8 +348,10 @@ def test_collections_an_account_keeps_are_limited_with_words(logged_in, owner, o
     for name in ["Trips", "Pets"]:
         logged_in.post(reverse("collection_create"), {"name": name})
     response = logged_in.post(reverse("collection_create"), {"name": "Food"}, follow=True)
-    assert ("You have 2 collections, as many as one account keeps. Remove one you no longer use (its videos stay "
-            "in your library), then make a new one.") in response.content.decode()
+    assert (
+        "You have 2 collections, as many as one account keeps. Remove one you no longer use (its videos stay "
+        "in your library), then make a new one."
+    ) in response.content.decode()
     assert sorted(Collection.objects.filter(user=owner).values_list("name", flat=True)) == ["Pets", "Trips"]
     pets = Collection.objects.get(name="Pets")
     logged_in.post(reverse("collection_rename", args=[pets.pk]), {"name": "Dogs"})  # renaming is not adding
@@ -368,9 +396,19 @@ def test_a_videos_page_shows_what_it_was_made_from_and_what_was_made_from_it(log
 
 def test_lineage_follows_a_frame_that_was_animated(logged_in, owner):
     gen = make_generation(owner, prompt="A harbour at noon", status=Generation.Status.COMPLETED)
-    frame = Picture.objects.create(user=owner, origin=Picture.FRAME, from_generation=gen, width=1280, height=720,
-                                   image="pictures/frame.jpg", thumbnail="pictures/thumbs/frame.jpg", name="Harbour frame")
-    animated = make_generation(owner, prompt="The boats start to sway", start=Generation.Start.IMAGE, input_picture=frame)
+    frame = Picture.objects.create(
+        user=owner,
+        origin=Picture.FRAME,
+        from_generation=gen,
+        width=1280,
+        height=720,
+        image="pictures/frame.jpg",
+        thumbnail="pictures/thumbs/frame.jpg",
+        name="Harbour frame",
+    )
+    animated = make_generation(
+        owner, prompt="The boats start to sway", start=Generation.Start.IMAGE, input_picture=frame
+    )
 
     page = logged_in.get(reverse("generation_detail", args=[gen.pk])).content.decode()
     assert "Animated from a frame of it" in page and reverse("generation_detail", args=[animated.pk]) in page
@@ -392,16 +430,27 @@ def test_moving_one_video_from_its_page(logged_in, owner):
 def test_deleting_from_a_videos_page_comes_back_to_the_library(logged_in, owner):
     gen = make_generation(owner, status=Generation.Status.COMPLETED)
     detail = reverse("generation_detail", args=[gen.pk])
-    response = logged_in.post(reverse("library_bulk"), {
-        "ids": [gen.pk], "action": "delete", "confirm": "yes", "next": detail,
-    })
+    response = logged_in.post(
+        reverse("library_bulk"),
+        {
+            "ids": [gen.pk],
+            "action": "delete",
+            "confirm": "yes",
+            "next": detail,
+        },
+    )
     assert response.url == reverse("library")
     assert not Generation.objects.exists()
 
 
 def test_a_next_address_elsewhere_is_not_followed(logged_in, owner):
     gen = make_generation(owner)
-    response = logged_in.post(reverse("library_bulk"), {
-        "ids": [gen.pk], "action": "favourite", "next": "https://evil.example/",
-    })
+    response = logged_in.post(
+        reverse("library_bulk"),
+        {
+            "ids": [gen.pk],
+            "action": "favourite",
+            "next": "https://evil.example/",
+        },
+    )
     assert response.url == reverse("library")

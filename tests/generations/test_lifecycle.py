@@ -11,13 +11,11 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from generations import lifecycle, media, sweeper
 from catalog.models import CatalogModel
+from generations import lifecycle, media, sweeper
 from generations.models import Generation
-from sandbox import stats
 from generations.starting import start_generation
-
-
+from sandbox import stats
 
 
 @pytest.fixture
@@ -58,7 +56,11 @@ def drive(gen, queue, until=Generation.FINISHED, timeout=30):
 
 def make(user, prompt="A lighthouse at dusk, waves rolling in", model="wan", duration=2, size="720x1280"):
     gen, created = start_generation(
-        user, model=CatalogModel.objects.get(slug=model), prompt=prompt, duration=duration, size=size,
+        user,
+        model=CatalogModel.objects.get(slug=model),
+        prompt=prompt,
+        duration=duration,
+        size=size,
     )
     assert created
     return gen

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from accounts import credits
 from accounts.models import CreditEntry, OperatorAlert
-from generations import lifecycle, sweeper, taskqueue
 from catalog.models import CatalogModel
+from generations import lifecycle, sweeper, taskqueue
 from generations.models import Generation
 from pixapi import client as pixapi
 from sandbox import stats

@@ -5,10 +5,9 @@ import pytest
 
 from accounts import credits, plans, words
 from accounts.models import CreditEntry, User
-from generations.starting import request_pictures
 from catalog.models import CatalogModel
 from generations.models import Generation, ImageRequest, Picture
-from generations.starting import start_generation
+from generations.starting import request_pictures, start_generation
 from tests.conftest import with_credits
 from tests.generations.videos import make_generation
 
@@ -30,7 +29,9 @@ def ask(user, slug="gemini-2.5-flash-image", **extra):
 
 def nothing_taken(user, before=100):
     assert credits.balance_of(user) == before
-    assert not CreditEntry.objects.filter(user=user, kind=CreditEntry.Kind.HOLD, reference__startswith="imagerequest").exists()
+    assert not CreditEntry.objects.filter(
+        user=user, kind=CreditEntry.Kind.HOLD, reference__startswith="imagerequest"
+    ).exists()
 
 
 def test_an_image_model_outside_the_plan_is_refused_and_nothing_is_taken(fern, queue):

@@ -98,14 +98,17 @@ def world(owner, outsider, media_root):
     # Flags that mean nothing without a share link: none of these may show anywhere public.
     flags = {"in_gallery": True, "featured": True, "share_prompt": True}
     private = make_video(owner, prompt="Private: never on a public page", **flags)
-    make_generation(owner, prompt="Private: still being made", status=Generation.Status.RUNNING, share_token="x" * 43, **flags)
+    make_generation(
+        owner, prompt="Private: still being made", status=Generation.Status.RUNNING, share_token="x" * 43, **flags
+    )
     make_generation(owner, prompt="Private: it failed", status=Generation.Status.FAILED, share_token="y" * 43, **flags)
     revoked = make_video(owner, prompt="Private: no longer shared")
     sharing.share(revoked, show_prompt=True, in_gallery=True)
     old_token = revoked.share_token
     sharing.stop_sharing(revoked)
     return {
-        "shared": Generation.objects.get(pk=shared.pk), "private": private,
+        "shared": Generation.objects.get(pk=shared.pk),
+        "private": private,
         "collection": Collection.objects.create(user=owner, name="Trips"),
         "tokens": {"revoked": old_token, "guessed": sharing.new_token()},
     }
@@ -114,8 +117,14 @@ def world(owner, outsider, media_root):
 def url_for(name, world, who, owner):
     token = world["tokens"].get(who, world["shared"].share_token)
     kwargs = {
-        "library": {}, "library_bulk": {}, "library_export": {}, "collection_create": {}, "featured": {}, "generation_poll": {},
-        "collection_rename": {"pk": world["collection"].pk}, "collection_delete": {"pk": world["collection"].pk},
+        "library": {},
+        "library_bulk": {},
+        "library_export": {},
+        "collection_create": {},
+        "featured": {},
+        "generation_poll": {},
+        "collection_rename": {"pk": world["collection"].pk},
+        "collection_delete": {"pk": world["collection"].pk},
         "gallery": {"handle": owner.username.upper()},  # handles are found in any case
     }.get(name)
     if kwargs is None:
@@ -135,8 +144,10 @@ def post_data(name, world):
 
 
 def snapshot(user):
-    rows = Generation.objects.filter(user=user).order_by("pk").values_list(
-        "pk", "favourite", "collection", "share_token", "share_prompt", "in_gallery", "featured"
+    rows = (
+        Generation.objects.filter(user=user)
+        .order_by("pk")
+        .values_list("pk", "favourite", "collection", "share_token", "share_prompt", "in_gallery", "featured")
     )
     return list(rows), list(Collection.objects.filter(user=user).values_list("pk", "name"))
 
@@ -149,7 +160,8 @@ def text_of(response):
 
 def test_the_table_covers_every_route_of_the_library_and_the_public_pages():
     names = {
-        entry.name for entry in get_resolver().url_patterns + _included_patterns()
+        entry.name
+        for entry in get_resolver().url_patterns + _included_patterns()
         if getattr(entry, "name", None) and (entry.name.startswith(PREFIXES) or entry.name in ("gallery", "featured"))
     }
     covered = {name for name, *_ in CASES}

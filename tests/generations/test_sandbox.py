@@ -112,8 +112,16 @@ def close(colour, expected, tolerance=25):
 
 @pytest.mark.parametrize(
     "authorization",
-    [None, "Bearer", "Bearer sk_live_123", f"Basic {KEY}", KEY, f"Bearer {KEY[:-1]}", f"Bearer {OTHER_KEY}",
-     "Bearer sk_sandbox_local"],
+    [
+        None,
+        "Bearer",
+        "Bearer sk_live_123",
+        f"Basic {KEY}",
+        KEY,
+        f"Bearer {KEY[:-1]}",
+        f"Bearer {OTHER_KEY}",
+        "Bearer sk_sandbox_local",
+    ],
 )
 def test_a_missing_or_wrong_key_is_401(sandbox, authorization):
     headers = {"Authorization": authorization} if authorization is not None else {}
@@ -144,15 +152,25 @@ def test_a_request_without_the_key_meets_no_fault_no_fetch_and_no_render(sandbox
     monkeypatch.setattr(httpx, "Client", lambda *a, **kw: fetched.append(kw) or real_client(*a, **kw))
     monkeypatch.setattr(render, "render_video", lambda *a, **kw: renders.append(1))
     done = SandboxTask.objects.create(
-        id=new_task_id(), api_key=KEY, kind="video", model="wan", prompt="p", duration=2, width=1280, height=720,
+        id=new_task_id(),
+        api_key=KEY,
+        kind="video",
+        model="wan",
+        prompt="p",
+        duration=2,
+        width=1280,
+        height=720,
         seconds=0,
     )
     [file_url] = done.result_urls(lambda name: f"{sandbox.base_url}files/{name}")
     slow = {"X-Sandbox-Fault": "slow,drop,malformed-json"}
     started = time.monotonic()
     answers = [
-        stranger.post("v1/async/videos/generations", headers=slow, json={
-            "model": "wan", "prompt": "x [sandbox:slow]", "input_image": "http://127.0.0.1:9/p/x.jpg"}),
+        stranger.post(
+            "v1/async/videos/generations",
+            headers=slow,
+            json={"model": "wan", "prompt": "x [sandbox:slow]", "input_image": "http://127.0.0.1:9/p/x.jpg"},
+        ),
         stranger.get("v1/models", headers=slow),
         httpx.get(f"{sandbox.base_url}v1/models", headers=slow),  # no key at all
         httpx.get(_with_query(file_url, sig="0" * 64), headers=slow),  # a file URL with a forged signature
@@ -277,15 +295,23 @@ def closed_port():
 
 def picture_link(owner, status="submitted"):
     """The studio's own signed link to a picture of a generation waiting for Pixapi, as its client sends it."""
-    from generations import pictures
     from catalog.models import CatalogModel
+    from generations import pictures
     from generations.models import Generation, Picture
 
     wan = CatalogModel.objects.get(slug="wan")
     picture = pictures.keep(owner, Image.new("RGB", (300, 200), (30, 160, 90)), Picture.UPLOAD)
     gen = Generation.objects.create(
-        user=owner, model=wan, prompt="p", full_prompt="p", duration=2, size="720x1280", status=status,
-        cost=wan.price(2, "720x1280"), start=Generation.Start.IMAGE, input_picture=picture,
+        user=owner,
+        model=wan,
+        prompt="p",
+        full_prompt="p",
+        duration=2,
+        size="720x1280",
+        status=status,
+        cost=wan.price(2, "720x1280"),
+        start=Generation.Start.IMAGE,
+        input_picture=picture,
     )
     return pictures.input_image_for(gen)
 
@@ -355,7 +381,9 @@ def test_async_in_the_query_and_a_non_json_body_are_refused(sandbox):
     assert_error(sandbox.post("v1/async/videos/generations?async=true", json=body), 400, "invalid_request_error")
     response = sandbox.post("v1/async/videos/generations", data={"model": "wan", "prompt": "x"})
     assert "application/json" in assert_error(response, 400, "invalid_request_error")["message"]
-    response = sandbox.post("v1/async/videos/generations", content=b"{nope", headers={"Content-Type": "application/json"})
+    response = sandbox.post(
+        "v1/async/videos/generations", content=b"{nope", headers={"Content-Type": "application/json"}
+    )
     assert_error(response, 400, "invalid_request_error")
 
 
@@ -398,8 +426,13 @@ def test_status_runs_submitted_queued_in_progress_completed(sandbox, settings):
 
 @pytest.mark.parametrize(
     "elapsed, status, progress",
-    [(0.5, "submitted", 0), (6, "queued", 0), (50, "in_progress", 50), (99.5, "in_progress", 99),
-     (100.5, "completed", 100)],
+    [
+        (0.5, "submitted", 0),
+        (6, "queued", 0),
+        (50, "in_progress", 50),
+        (99.5, "in_progress", 99),
+        (100.5, "completed", 100),
+    ],
 )
 def test_the_clock_decides_the_status(sandbox, elapsed, status, progress):
     task_id = submit(sandbox, prompt="A slow one [sandbox:seconds=100]").json()["id"]
@@ -516,8 +549,9 @@ def test_rendered_files_are_bounded_in_number_and_age(sandbox, settings):
         urls.append(wait_for(sandbox, task_id)["result"]["data"][0]["url"])
         assert httpx.get(urls[-1], timeout=20).content[4:8] == b"ftyp"
     kept = sorted(p.name for p in folder.iterdir())
-    assert kept == sorted([urlsplit(urls[1]).path.rsplit("/", 1)[1], urlsplit(urls[2]).path.rsplit("/", 1)[1],
-                           "notes.txt"])
+    assert kept == sorted(
+        [urlsplit(urls[1]).path.rsplit("/", 1)[1], urlsplit(urls[2]).path.rsplit("/", 1)[1], "notes.txt"]
+    )
     assert httpx.get(urls[0], timeout=20).content[4:8] == b"ftyp"  # pruned, so rendered again when asked
     assert len([p for p in folder.iterdir() if p.suffix == ".mp4"]) == 2
 
@@ -525,7 +559,14 @@ def test_rendered_files_are_bounded_in_number_and_age(sandbox, settings):
 def test_a_render_stays_within_the_contracts_length_and_size(sandbox):
     # Submits are refused beyond them already; the renderer holds to them whatever a row says.
     task = SandboxTask.objects.create(
-        id=new_task_id(), api_key=KEY, kind="video", model="wan", prompt="p", duration=600, width=7680, height=128,
+        id=new_task_id(),
+        api_key=KEY,
+        kind="video",
+        model="wan",
+        prompt="p",
+        duration=600,
+        width=7680,
+        height=128,
         seconds=0,
     )
     [url] = task.result_urls(lambda name: f"{sandbox.base_url}files/{name}")
@@ -576,8 +617,13 @@ def test_sync_images_are_real_distinct_pngs(sandbox):
 
 
 def test_sync_images_as_base64(sandbox):
-    body = {"model": "gemini-2.5-flash-image", "prompt": "Lemons", "n": 2, "size": "1536x1024",
-            "response_format": "b64_json"}
+    body = {
+        "model": "gemini-2.5-flash-image",
+        "prompt": "Lemons",
+        "n": 2,
+        "size": "1536x1024",
+        "response_format": "b64_json",
+    }
     payload = sandbox.post("v1/images/generations", json=body).json()
     images = [Image.open(io.BytesIO(base64.b64decode(item["b64_json"]))) for item in payload["data"]]
     assert [(i.format, i.size) for i in images] == [("PNG", (1536, 1024))] * 2
@@ -618,8 +664,13 @@ def test_async_images_complete_with_image_urls(sandbox):
 def test_models_lists_video_and_image_models(sandbox):
     data = sandbox.get("v1/models").json()["data"]
     kinds = {model["id"]: model["type"] for model in data}
-    assert kinds == {"veo": "video", "wan": "video", "kling": "video",
-                     "gemini-2.5-flash-image": "image", "gpt-image-2": "image"}
+    assert kinds == {
+        "veo": "video",
+        "wan": "video",
+        "kling": "video",
+        "gemini-2.5-flash-image": "image",
+        "gpt-image-2": "image",
+    }
     durations = {model["id"]: model["durations"] for model in data if model["type"] == "video"}
     assert durations["kling"] == [5, 10] and durations["veo"] == [4, 5, 6, 7, 8]
 
@@ -774,9 +825,9 @@ def test_an_unscoped_run_fault_hits_every_route(sandbox, settings):
 def test_unknown_fault_names_are_refused_loudly(sandbox, settings):
     error = assert_error(submit(sandbox, headers={"X-Sandbox-Fault": "explode"}), 400, "invalid_request_error")
     assert "explode" in error["message"] and "rate-limited" in error["message"]
-    assert "explode" in assert_error(submit(sandbox, prompt="[sandbox:explode]"), 400, "invalid_request_error")[
-        "message"
-    ]
+    assert (
+        "explode" in assert_error(submit(sandbox, prompt="[sandbox:explode]"), 400, "invalid_request_error")["message"]
+    )
     settings.PIXAPI_SANDBOX_FAULTS = "submit:explode"
     assert "PIXAPI_SANDBOX_FAULTS" in assert_error(submit(sandbox), 500, "internal_error")["message"]
 
@@ -895,7 +946,13 @@ def test_the_counter_counts_routes_and_keys(sandbox):
     httpx.get(f"{sandbox.base_url}v1/models")  # no key
     snapshot = stats.snapshot()
     assert snapshot["routes"] == {
-        "submit_video": 2, "get_task": 3, "images": 0, "submit_image": 1, "models": 2, "file": 0, "retired_sync": 0,
+        "submit_video": 2,
+        "get_task": 3,
+        "images": 0,
+        "submit_image": 1,
+        "models": 2,
+        "file": 0,
+        "retired_sync": 0,
     }
     assert snapshot["keys"] == {KEY: 6, "(invalid key)": 2}
     assert snapshot["total"] == 8

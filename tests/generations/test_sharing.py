@@ -164,7 +164,7 @@ def test_a_creator_without_a_display_name_is_named_by_handle_not_email(client, o
     gen = make_video(owner)
     sharing.share(gen, show_prompt=False, in_gallery=False)
     page = client.get(reverse("shared_video", args=[gen.share_token])).content.decode()
-    assert "A video by <a href=\"/@owner/\">owner</a>" in page
+    assert 'A video by <a href="/@owner/">owner</a>' in page
     assert "owner@example.com" not in page
 
 
@@ -217,8 +217,9 @@ def test_an_unknown_handle_is_a_polite_404(client, db):
 
 def test_galleries_page_by_keyset_too(client, owner, media_root):
     for i in range(30):
-        gen = make_generation(owner, prompt=f"Gallery clip {i}", status=Generation.Status.COMPLETED, share_prompt=True,
-                              in_gallery=True)
+        gen = make_generation(
+            owner, prompt=f"Gallery clip {i}", status=Generation.Status.COMPLETED, share_prompt=True, in_gallery=True
+        )
         Generation.objects.filter(pk=gen.pk).update(share_token=sharing.new_token())
 
     first = client.get(reverse("gallery", args=["owner"])).content.decode()

@@ -20,9 +20,17 @@ pytestmark = pytest.mark.django_db
 def in_flight(user, **extra):
     wan = CatalogModel.objects.get(slug="wan")
     return Generation.objects.create(
-        user=user, model=wan, prompt="A heron", full_prompt="A heron", duration=2, size="1280x720",
-        status=Generation.Status.RUNNING, pixapi_task_id=f"task_{Generation.objects.count()}",
-        submitted_at=timezone.now() - timedelta(seconds=20), next_poll_at=timezone.now(), **extra,
+        user=user,
+        model=wan,
+        prompt="A heron",
+        full_prompt="A heron",
+        duration=2,
+        size="1280x720",
+        status=Generation.Status.RUNNING,
+        pixapi_task_id=f"task_{Generation.objects.count()}",
+        submitted_at=timezone.now() - timedelta(seconds=20),
+        next_poll_at=timezone.now(),
+        **extra,
     )
 
 
@@ -39,18 +47,24 @@ def test_a_round_records_every_answer_and_sends_download_messages_after_its_comm
     gens = [in_flight(owner) for _ in range(3)]
     answers = {
         gens[0].pixapi_task_id: Task(gens[0].pixapi_task_id, "running", 40, None, None, None, "in_progress"),
-        gens[1].pixapi_task_id: Task(gens[1].pixapi_task_id, "completed", 100, "https://cdn.example/1.mp4", None,
-                                     None, "completed"),
-        gens[2].pixapi_task_id: Task(gens[2].pixapi_task_id, "completed", 100, "https://cdn.example/2.mp4", None,
-                                     None, "completed"),
+        gens[1].pixapi_task_id: Task(
+            gens[1].pixapi_task_id, "completed", 100, "https://cdn.example/1.mp4", None, None, "completed"
+        ),
+        gens[2].pixapi_task_id: Task(
+            gens[2].pixapi_task_id, "completed", 100, "https://cdn.example/2.mp4", None, None, "completed"
+        ),
     }
     monkeypatch.setattr(lifecycle, "fetch_task", answers.get)
 
     assert sweeper.poll_once(InLine(), 10) == 3
     statuses = dict(Generation.objects.values_list("pk", "status"))
     assert statuses == {gens[0].pk: "running", gens[1].pk: "downloading", gens[2].pk: "downloading"}
-    assert sorted(sent) == sorted([("generations.tasks.download_result", (str(gens[1].pk),)),
-                                   ("generations.tasks.download_result", (str(gens[2].pk),))])
+    assert sorted(sent) == sorted(
+        [
+            ("generations.tasks.download_result", (str(gens[1].pk),)),
+            ("generations.tasks.download_result", (str(gens[2].pk),)),
+        ]
+    )
     assert all(polls == 1 for polls in Generation.objects.values_list("polls", flat=True))
 
 

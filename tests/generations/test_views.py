@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from generations import updates
 from catalog.models import CatalogModel
+from generations import updates
 from generations.models import Generation
 
 VIDEO_BYTES = bytes(range(256)) * 40  # 10,240 bytes, each position recognisable
@@ -27,8 +27,15 @@ def media(settings, tmp_path):
 def make_generation(user, status=Generation.Status.RUNNING, prompt="A windmill turning slowly", **extra):
     wan = CatalogModel.objects.get(slug="wan")
     return Generation.objects.create(
-        user=user, model=wan, prompt=prompt, full_prompt=prompt, duration=2, size="1280x720", status=status,
-        cost=wan.price(2, "1280x720"), **extra,
+        user=user,
+        model=wan,
+        prompt=prompt,
+        full_prompt=prompt,
+        duration=2,
+        size="1280x720",
+        status=status,
+        cost=wan.price(2, "1280x720"),
+        **extra,
     )
 
 
@@ -56,8 +63,13 @@ def test_whole_video_says_it_accepts_ranges(client, owner, media):
 
 @pytest.mark.parametrize(
     "header, start, end",
-    [("bytes=0-1", 0, 1), ("bytes=100-199", 100, 199), ("bytes=10000-", 10000, 10239), ("bytes=-40", 10200, 10239),
-     ("bytes=10200-99999", 10200, 10239)],
+    [
+        ("bytes=0-1", 0, 1),
+        ("bytes=100-199", 100, 199),
+        ("bytes=10000-", 10000, 10239),
+        ("bytes=-40", 10200, 10239),
+        ("bytes=10200-99999", 10200, 10239),
+    ],
 )
 def test_range_requests_answer_206_with_exactly_those_bytes(client, owner, media, header, start, end):
     gen = make_completed(owner)
@@ -66,7 +78,7 @@ def test_range_requests_answer_206_with_exactly_those_bytes(client, owner, media
     assert response.status_code == 206
     assert response["Content-Range"] == f"bytes {start}-{end}/{len(VIDEO_BYTES)}"
     assert int(response["Content-Length"]) == end - start + 1
-    assert b"".join(response.streaming_content) == VIDEO_BYTES[start:end + 1]
+    assert b"".join(response.streaming_content) == VIDEO_BYTES[start : end + 1]
 
 
 def test_a_range_past_the_end_is_416(client, owner, media):
@@ -146,7 +158,8 @@ def test_admin_video_needs_staff(client, owner, operator, media):
 
 def poll(client, since, have=(), seen=""):
     return client.get(
-        reverse("generation_poll"), {"since": since, "have": ",".join(map(str, have))},
+        reverse("generation_poll"),
+        {"since": since, "have": ",".join(map(str, have))},
         headers={"hx-request": "true", "x-poller-seen": seen},
     )
 
@@ -236,7 +249,7 @@ def test_poll_sends_changed_cards_and_a_poller_that_stops_when_all_are_done(clie
 
 def test_poll_inserts_cards_the_page_does_not_have(client, owner):
     before = updates.token(timezone.now() - timedelta(seconds=5))
-    gen = make_generation(owner, prompt="Made in another tab")
+    make_generation(owner, prompt="Made in another tab")
     client.force_login(owner)
     html = poll(client, before, have=[]).content.decode()
     assert 'hx-swap-oob="afterbegin:#cards"' in html and "Made in another tab" in html

@@ -11,8 +11,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from generations import media
 from catalog.models import CatalogModel
+from generations import media
 from generations.models import Generation
 from sandbox import render
 
@@ -30,20 +30,31 @@ def clip():
 def make_generation(user, prompt="A windmill turning slowly", status=Generation.Status.RUNNING, model="wan", **extra):
     catalog = CatalogModel.objects.get(slug=model)
     return Generation.objects.create(
-        user=user, model=catalog, prompt=prompt, full_prompt=prompt, duration=2, size="1280x720", status=status,
-        cost=catalog.price(2, "1280x720"), **extra,
+        user=user,
+        model=catalog,
+        prompt=prompt,
+        full_prompt=prompt,
+        duration=2,
+        size="1280x720",
+        status=status,
+        cost=catalog.price(2, "1280x720"),
+        **extra,
     )
 
 
 def make_video(user, prompt="A lighthouse at dusk, waves rolling in", **extra):
     """A completed generation with its real video and poster in storage."""
     data, poster, info = clip()
-    gen = make_generation(user, prompt=prompt, status=Generation.Status.COMPLETED, progress=100,
-                          finished_at=timezone.now(), **extra)
+    gen = make_generation(
+        user, prompt=prompt, status=Generation.Status.COMPLETED, progress=100, finished_at=timezone.now(), **extra
+    )
     gen.video = default_storage.save(f"videos/test/{gen.pk}.mp4", ContentFile(data))
     gen.poster = default_storage.save(f"posters/test/{gen.pk}.jpg", ContentFile(poster))
     gen.video_bytes, gen.video_width, gen.video_height, gen.video_seconds = (
-        info["bytes"], info["width"], info["height"], info["seconds"]
+        info["bytes"],
+        info["width"],
+        info["height"],
+        info["seconds"],
     )
     gen.save()
     return gen

@@ -60,7 +60,9 @@ def s3_server(tmp_path_factory):
     log = open(tmp_path_factory.mktemp("moto") / "moto.log", "ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -85,7 +87,10 @@ def s3_bucket(s3_server):
 
     name = f"media-{uuid.uuid4().hex[:12]}"
     client = boto3.client(
-        "s3", endpoint_url=s3_server, region_name=S3_REGION, aws_access_key_id=S3_KEY,
+        "s3",
+        endpoint_url=s3_server,
+        region_name=S3_REGION,
+        aws_access_key_id=S3_KEY,
         aws_secret_access_key=S3_SECRET,
     )
     client.create_bucket(Bucket=name)
@@ -116,7 +121,12 @@ def storage_settings_from(env):
         "print(json.dumps(settings.STORAGES['default']))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, check=True,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(result.stdout)
 

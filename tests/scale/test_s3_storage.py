@@ -11,8 +11,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from generations import lifecycle, media, sweeper
 from catalog.models import CatalogModel
+from generations import lifecycle, media, sweeper
 from generations.models import Generation
 from generations.s3 import MediaS3Storage
 from generations.starting import start_generation
@@ -46,7 +46,11 @@ def test_a_finished_video_is_stored_in_the_bucket_and_plays_with_seeking(
     settings.PIXAPI_SANDBOX_SECONDS = 1.5
     settings.PIXAPI_SANDBOX_DIR = tmp_path / "sandbox"
     gen, _ = start_generation(
-        owner, model=CatalogModel.objects.get(slug="wan"), prompt="A kite over the dunes", duration=2, size="1280x720",
+        owner,
+        model=CatalogModel.objects.get(slug="wan"),
+        prompt="A kite over the dunes",
+        duration=2,
+        size="1280x720",
     )
     gen = drive(gen, queue)
     assert gen.status == Generation.Status.COMPLETED, gen.error_detail
@@ -117,8 +121,11 @@ def test_a_second_file_of_the_same_name_never_overwrites_the_first(s3_media):
 
 def start_with(**env):
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env={**os.environ, **env},
-        capture_output=True, text=True,
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
     )
 
 
@@ -136,6 +143,12 @@ def test_a_key_without_its_secret_is_refused():
 
 def test_without_a_bucket_media_stays_on_disk():
     code = "import django; django.setup(); from django.conf import settings; print(settings.STORAGES['default'])"
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "MEDIA_S3_BUCKET": ""},
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "MEDIA_S3_BUCKET": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "FileSystemStorage" in result.stdout

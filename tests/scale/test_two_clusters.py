@@ -17,9 +17,9 @@ from django.utils import timezone
 from accounts.models import User
 from catalog.models import CatalogModel
 from generations.models import Generation
+from generations.starting import start_generation
 from pixapi import client as pixapi
 from sandbox import render, stats
-from generations.starting import start_generation
 from tests.conftest import Cluster, cache_env, database_url, wait_for, with_credits
 from tests.scale.conftest import bucket_keys
 
@@ -81,8 +81,13 @@ def start_many(count, seconds):
     wan = CatalogModel.objects.get(slug="wan")
     makers = creators(count // 10)  # the Pro plan makes 10 at once
     return [
-        start_generation(makers[i % len(makers)], model=wan, prompt=f"Swallows over a barn, take {i} "
-                         f"[sandbox:seconds={seconds}]", duration=2, size="1280x720")[0]
+        start_generation(
+            makers[i % len(makers)],
+            model=wan,
+            prompt=f"Swallows over a barn, take {i} [sandbox:seconds={seconds}]",
+            duration=2,
+            size="1280x720",
+        )[0]
         for i in range(count)
     ]
 
@@ -107,8 +112,12 @@ def polls_by(cluster, since=0.0):
     """The status calls this cluster's sweeper made (after `since`, a Unix time), from its timing lines."""
     if not cluster.timing_log.exists():
         return 0
-    times = [float(part.removeprefix("at=")) for line in cluster.timing_log.read_text().splitlines()
-             for part in line.split() if part.startswith("at=")]
+    times = [
+        float(part.removeprefix("at="))
+        for line in cluster.timing_log.read_text().splitlines()
+        for part in line.split()
+        if part.startswith("at=")
+    ]
     return sum(1 for t in times if t > since)
 
 
@@ -177,15 +186,22 @@ def test_messages_the_redis_broker_lost_are_made_good_by_the_database(start_clus
     finished = wait_for(lambda: (t := pixapi.get_client().get_task(task.id)).status == "completed" and t, timeout=20)
     Generation.objects.filter(pk=never_submitted.pk).update(created_at=long_ago)
     Generation.objects.filter(pk=never_saved.pk).update(
-        status=Generation.Status.DOWNLOADING, pixapi_task_id=task.id, result_url=finished.video_url, progress=100,
-        submitted_at=long_ago, pixapi_done_at=long_ago, next_poll_at=long_ago, created_at=long_ago,
+        status=Generation.Status.DOWNLOADING,
+        pixapi_task_id=task.id,
+        result_url=finished.video_url,
+        progress=100,
+        submitted_at=long_ago,
+        pixapi_done_at=long_ago,
+        next_poll_at=long_ago,
+        created_at=long_ago,
     )
     assert get_broker().queue_size() == 0
 
     clusters = start_clusters(1)
 
-    wait_with_logs(lambda: counts([never_submitted, never_saved])["completed"] == 2, clusters, "both completed",
-                   timeout=60)
+    wait_with_logs(
+        lambda: counts([never_submitted, never_saved])["completed"] == 2, clusters, "both completed", timeout=60
+    )
     never_submitted.refresh_from_db()
     never_saved.refresh_from_db()
     assert never_submitted.pixapi_task_id and never_submitted.video

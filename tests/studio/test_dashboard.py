@@ -10,8 +10,6 @@ from generations.models import Generation
 from studio.models import SavedPrompt
 
 
-
-
 @pytest.fixture
 def creator(client, owner):
     client.force_login(owner)
@@ -19,8 +17,15 @@ def creator(client, owner):
 
 
 def create(client, htmx=True, **fields):
-    data = {"prompt": "A hot air balloon over green hills", "model": "wan", "duration": "3", "size": "1280x720",
-            "style": "", "camera": "", "client_token": str(uuid.uuid4())}
+    data = {
+        "prompt": "A hot air balloon over green hills",
+        "model": "wan",
+        "duration": "3",
+        "size": "1280x720",
+        "style": "",
+        "camera": "",
+        "client_token": str(uuid.uuid4()),
+    }
     data.update(fields)
     headers = {"hx-request": "true"} if htmx else {}
     return client.post(reverse("create"), data, headers=headers)
@@ -120,8 +125,11 @@ def test_generate_again_fills_the_form_from_an_earlier_generation(client, creato
 
 
 def test_saving_reusing_and_removing_a_prompt(client, creator, outsider):
-    response = client.post(reverse("save_prompt"), {"prompt": "  A koi pond in the rain  ", "style": "watercolor"},
-                           headers={"hx-request": "true"})
+    response = client.post(
+        reverse("save_prompt"),
+        {"prompt": "  A koi pond in the rain  ", "style": "watercolor"},
+        headers={"hx-request": "true"},
+    )
     assert "A koi pond in the rain" in response.content.decode()
     saved = SavedPrompt.objects.get()
     assert saved.user == creator and saved.text == "A koi pond in the rain" and saved.style == "watercolor"

@@ -26,7 +26,7 @@ def test_a_visitor_meets_the_front_door_with_samples_plans_and_sign_up(client):
 
     assert SENTENCE in page
     for sample in SAMPLES:
-        assert f'src="{static(f"samples/{sample["name"]}.mp4")}"' in page
+        assert f'src="{static(f"samples/{sample['name']}.mp4")}"' in page
         assert f"Sample clip: {sample['prompt']}" in page
     assert page.count('class="badge">Sample</span>') == 3
     for plan in Plan.objects.all():
@@ -81,7 +81,9 @@ def test_the_sample_clips_are_small_playable_videos_of_their_length_with_posters
         with av.open(str(video)) as container:
             stream = container.streams.video[0]
             assert (stream.codec_context.name, stream.width, stream.height) == (
-                "h264", sample["width"], sample["height"]
+                "h264",
+                sample["width"],
+                sample["height"],
             )
             assert container.duration / 1_000_000 == pytest.approx(sample["duration"], abs=0.1)
 
@@ -108,12 +110,16 @@ def test_a_creator_asks_for_another_plan_and_operators_have_it(client, owner):
 
     form_page = client.get(reverse("pricing")).content.decode()
     assert f'<option value="{free.pk}"' not in form_page  # not the plan they are on
-    response = client.post(reverse("upgrade_request"), {"plan": creator.pk, "message": "For a film festival"},
-                           follow=True)
+    response = client.post(
+        reverse("upgrade_request"), {"plan": creator.pk, "message": "For a film festival"}, follow=True
+    )
 
     request = UpgradeRequest.objects.get()
     assert (request.user, request.plan, request.current_plan, request.message) == (
-        owner, creator, free, "For a film festival"
+        owner,
+        creator,
+        free,
+        "For a film festival",
     )
     assert request.resolved_at is None
     assert "the studio team has your request for the Creator plan" in response.content.decode()
@@ -174,8 +180,9 @@ def test_operators_filter_and_resolve_requests_with_the_change_permission(client
 
 @pytest.mark.django_db
 def test_staff_with_only_the_view_permission_cannot_resolve(client, owner):
-    viewer = User.objects.create_user(username="viewer", email="viewer@example.com", password="pw-viewer-123",
-                                      is_staff=True, **verified())
+    viewer = User.objects.create_user(
+        username="viewer", email="viewer@example.com", password="pw-viewer-123", is_staff=True, **verified()
+    )
     viewer.user_permissions.add(Permission.objects.get(codename="view_upgraderequest"))
     request = UpgradeRequest.objects.create(user=owner, plan=Plan.objects.get(slug="creator"))
     url = reverse("admin:accounts_upgraderequest_changelist")
@@ -203,9 +210,14 @@ def test_the_pricing_page_says_what_a_video_costs_from_the_catalog(client):
 
     page = client.get(reverse("pricing")).content.decode()
 
-    assert "<th scope=\"row\">Wan</th>\n            <td>2 to 15 seconds</td>\n            <td>24 credits for 8 s</td>" in page
-    assert "<th scope=\"row\">Veo</th>\n            <td>4 to 8 seconds</td>\n            <td>16 credits for 8 s</td>\n" \
-           "            <td>19 credits for 8 s</td>" in page
+    assert (
+        '<th scope="row">Wan</th>\n            <td>2 to 15 seconds</td>\n            <td>24 credits for 8 s</td>'
+        in page
+    )
+    assert (
+        '<th scope="row">Veo</th>\n            <td>4 to 8 seconds</td>\n            <td>16 credits for 8 s</td>\n'
+        "            <td>19 credits for 8 s</td>" in page
+    )
     assert "<td>5 or 10 seconds</td>" in page  # Kling
 
 

@@ -21,15 +21,26 @@ CLOSED_PORT = "redis://127.0.0.1:1/0"
 
 @pytest.fixture
 def redis_down(settings):
-    settings.CACHES = {"default": {
-        "BACKEND": "studio.redis_cache.RedisCache", "LOCATION": CLOSED_PORT, "KEY_PREFIX": "down",
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-    }}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "studio.redis_cache.RedisCache",
+            "LOCATION": CLOSED_PORT,
+            "KEY_PREFIX": "down",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 
 
 def create(client):
-    data = {"prompt": "A paper plane over a city", "model": "wan", "duration": "3", "size": "1280x720",
-            "style": "", "camera": "", "client_token": str(uuid.uuid4())}
+    data = {
+        "prompt": "A paper plane over a city",
+        "model": "wan",
+        "duration": "3",
+        "size": "1280x720",
+        "style": "",
+        "camera": "",
+        "client_token": str(uuid.uuid4()),
+    }
     return client.post(reverse("create"), data, headers={"hx-request": "true"})
 
 

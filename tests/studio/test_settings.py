@@ -11,7 +11,10 @@ def start_with(**env):
     full_env = {**os.environ, **env}
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
-        cwd=ROOT, env=full_env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
     )
 
 
@@ -49,9 +52,17 @@ def test_bad_pixapi_url_names_the_variable():
 
 def cache_backend(**env):
     result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
-         "print(settings.CACHES['default']['BACKEND'])"],
-        cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.CACHES['default']['BACKEND'])",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return result.stdout.strip()
 
@@ -60,10 +71,14 @@ def test_the_cache_is_one_that_web_servers_and_clusters_share():
     sqlite, postgres = "sqlite:///var/x.sqlite3", "postgres://studio@db.internal:5432/studio"
     assert cache_backend(DATABASE_URL=sqlite, REDIS_URL="").endswith("FileBasedCache")  # one machine
     assert cache_backend(DATABASE_URL=postgres, REDIS_URL="").endswith("DatabaseCache")  # several, no Redis
-    assert cache_backend(DATABASE_URL=postgres, REDIS_URL="redis://cache.internal:6379/0") == "studio.redis_cache.RedisCache"
+    assert (
+        cache_backend(DATABASE_URL=postgres, REDIS_URL="redis://cache.internal:6379/0")
+        == "studio.redis_cache.RedisCache"
+    )
 
 
 # Production: what the README tells every machine to get, and what happens when some of it is missing.
+
 
 def readme_production_environment():
     """The variables of the README's production block, with its <placeholders> filled in."""
@@ -85,10 +100,12 @@ def start_in_production(*args, drop=(), **env):
     """manage.py <args> (or only the settings) in a fresh interpreter with the README's production
     environment, outside any test run (no PYTEST_VERSION) and without the development variables."""
     full_env = {
-        name: value for name, value in os.environ.items()
+        name: value
+        for name, value in os.environ.items()
         if name not in ("PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE")  # the browser tests set the latter
-        and not name.startswith(("PIXAPI_", "EMAIL_", "SECURE_", "DEBUG", "SECRET_KEY",
-                                                           "REQUIRE_SECRET_KEY", "FAST_PASSWORD_HASHER"))
+        and not name.startswith(
+            ("PIXAPI_", "EMAIL_", "SECURE_", "DEBUG", "SECRET_KEY", "REQUIRE_SECRET_KEY", "FAST_PASSWORD_HASHER")
+        )
     }
     full_env.update(readme_production_environment())
     for name in drop:
@@ -105,11 +122,18 @@ def test_check_deploy_passes_with_the_readme_production_environment():
 
 
 def test_check_deploy_names_what_production_lacks():
-    result = start_in_production("check", "--deploy", drop=["SECRET_KEY", "EMAIL_HOST", "PIXAPI_API_KEY"],
-                                 DEBUG="1", PIXAPI_SANDBOX="1")
+    result = start_in_production(
+        "check", "--deploy", drop=["SECRET_KEY", "EMAIL_HOST", "PIXAPI_API_KEY"], DEBUG="1", PIXAPI_SANDBOX="1"
+    )
     assert result.returncode != 0
-    for words in ("studio.E001", "SECRET_KEY is the development key", "studio.E002", "sandbox is on",
-                  "studio.W001", "E-mail is not sent"):
+    for words in (
+        "studio.E001",
+        "SECRET_KEY is the development key",
+        "studio.E002",
+        "sandbox is on",
+        "studio.W001",
+        "E-mail is not sent",
+    ):
         assert words in result.stderr, result.stderr
 
 
@@ -133,9 +157,11 @@ def test_production_without_a_pixapi_key_refuses_to_start_and_names_both_variabl
 
 
 def sandbox_mounted(**env):
-    code = ("import django; django.setup(); from django.conf import settings; from django.urls import resolve, "
-            "Resolver404\ntry:\n    resolve('/pixapi-sandbox/v1/models'); routed = True\nexcept Resolver404:\n"
-            "    routed = False\nprint('sandbox' in settings.INSTALLED_APPS, routed)")
+    code = (
+        "import django; django.setup(); from django.conf import settings; from django.urls import resolve, "
+        "Resolver404\ntry:\n    resolve('/pixapi-sandbox/v1/models'); routed = True\nexcept Resolver404:\n"
+        "    routed = False\nprint('sandbox' in settings.INSTALLED_APPS, routed)"
+    )
     result = start_in_production("shell", "-c", code, **env)
     assert result.returncode == 0, result.stderr
     return result.stdout.split()[-2:]
@@ -161,11 +187,17 @@ def test_the_fast_password_hasher_is_refused_outside_the_tests():
 
 
 def test_mail_goes_over_smtp_when_a_host_is_given():
-    code = ("import django; django.setup(); from django.conf import settings; m = settings.MAILERS['default']; "
-            "print(m['BACKEND'], m['OPTIONS']['host'], m['OPTIONS']['port'], m['OPTIONS']['use_tls'])")
+    code = (
+        "import django; django.setup(); from django.conf import settings; m = settings.MAILERS['default']; "
+        "print(m['BACKEND'], m['OPTIONS']['host'], m['OPTIONS']['port'], m['OPTIONS']['use_tls'])"
+    )
     result = start_in_production("shell", "-c", code, EMAIL_HOST="smtp.example.com")
-    assert result.stdout.split()[-4:] == ["django.core.mail.backends.smtp.EmailBackend", "smtp.example.com", "587",
-                                          "True"]
+    assert result.stdout.split()[-4:] == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.com",
+        "587",
+        "True",
+    ]
 
 
 def test_an_empty_yes_no_variable_means_its_default():

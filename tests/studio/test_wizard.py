@@ -22,8 +22,6 @@ from tests.conftest import ROOT
 from tests.generations.test_lifecycle import drive, run_queue
 
 
-
-
 @pytest.fixture
 def creator(client, owner, media_root):
     client.force_login(owner)
@@ -39,10 +37,14 @@ def image_file(width=640, height=480, colour=(200, 30, 30), fmt="JPEG", name=Non
 
 def png_header_only(width, height):
     """A tiny PNG that claims enormous dimensions: the shape of a decompression bomb."""
+
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    )
 
 
 def new_draft(client):
@@ -104,17 +106,27 @@ def test_exif_orientation_is_applied_and_metadata_stripped(client, creator):
 @pytest.mark.parametrize(
     "make_file, message",
     [
-        (lambda: SimpleUploadedFile("notes.txt", b"just some words", content_type="text/plain"),
-         "That file is not a picture we can read"),
-        (lambda: SimpleUploadedFile("holiday.jpg", b"%PDF-1.4 renamed document" * 20, content_type="image/jpeg"),
-         "That file is not a picture we can read, whatever its name says"),
+        (
+            lambda: SimpleUploadedFile("notes.txt", b"just some words", content_type="text/plain"),
+            "That file is not a picture we can read",
+        ),
+        (
+            lambda: SimpleUploadedFile("holiday.jpg", b"%PDF-1.4 renamed document" * 20, content_type="image/jpeg"),
+            "That file is not a picture we can read, whatever its name says",
+        ),
         (lambda: image_file(fmt="GIF"), "That is a GIF picture; the studio takes JPEG, PNG, WebP and HEIC"),
-        (lambda: SimpleUploadedFile("bomb.png", png_header_only(100_000, 100_000), content_type="image/png"),
-         "far more pixels than the studio takes"),
-        (lambda: SimpleUploadedFile("big.png", png_header_only(8000, 6000), content_type="image/png"),
-         "That picture is 8,000 × 6,000 pixels, more than the studio takes (40 megapixels)"),
-        (lambda: SimpleUploadedFile("cut.jpg", image_file(800, 600).read()[:3000], content_type="image/jpeg"),
-         "That picture seems to be cut off or damaged"),
+        (
+            lambda: SimpleUploadedFile("bomb.png", png_header_only(100_000, 100_000), content_type="image/png"),
+            "far more pixels than the studio takes",
+        ),
+        (
+            lambda: SimpleUploadedFile("big.png", png_header_only(8000, 6000), content_type="image/png"),
+            "That picture is 8,000 × 6,000 pixels, more than the studio takes (40 megapixels)",
+        ),
+        (
+            lambda: SimpleUploadedFile("cut.jpg", image_file(800, 600).read()[:3000], content_type="image/jpeg"),
+            "That picture seems to be cut off or damaged",
+        ),
         (lambda: SimpleUploadedFile("empty.jpg", b"", content_type="image/jpeg"), "That file is empty"),
         (lambda: image_file(40, 40), "Choose one at least 64 pixels on each side"),
     ],
@@ -161,8 +173,9 @@ print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
 def peak_memory(path):
     """Opens the picture as an upload in a fresh interpreter: (what came of it, the peak extra bytes)."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "studio.settings"}
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(path)], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(path)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     result, extra = done.stdout.strip().splitlines()[-2:]
     return result, int(extra)
@@ -196,8 +209,10 @@ def test_a_huge_png_is_refused_in_words_and_nothing_is_kept(client, creator, tmp
     Image.new("RGBA", (8000, 5000), (200, 30, 30, 128)).save(buffer, "PNG")
     assert len(buffer.getvalue()) < 200_000
     html = upload(client, new_draft(client), SimpleUploadedFile("flat.png", buffer.getvalue())).content.decode()
-    assert ("That picture is 8,000 × 5,000 pixels, more than the studio can open as a PNG (up to about 32 "
-            "megapixels). Save it smaller, or as a JPEG, and try again.") in html
+    assert (
+        "That picture is 8,000 × 5,000 pixels, more than the studio can open as a PNG (up to about 32 "
+        "megapixels). Save it smaller, or as a JPEG, and try again."
+    ) in html
     assert Picture.objects.count() == 0
 
 
@@ -224,7 +239,11 @@ def jpeg_with_metadata():
     buffer = io.BytesIO()
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     Image.new("RGB", (640, 480), (10, 120, 200)).save(
-        buffer, "JPEG", exif=exif.tobytes(), comment=b"SecretComment", icc_profile=icc,
+        buffer,
+        "JPEG",
+        exif=exif.tobytes(),
+        comment=b"SecretComment",
+        icc_profile=icc,
         xmp=b"<x:xmpmeta>SecretXMP</x:xmpmeta>",
     )
     return buffer.getvalue()
@@ -264,8 +283,10 @@ def test_pictures_an_account_keeps_are_limited_with_words_and_nothing_kept_past_
     upload(client, draft, image_file())
     upload(client, draft, image_file())
     html = upload(client, draft, image_file()).content.decode()
-    assert ("You keep 2 pictures, and the studio holds up to 2 for one account. Delete some you no longer need "
-            "(the Delete button under each picture), then try again.") in html
+    assert (
+        "You keep 2 pictures, and the studio holds up to 2 for one account. Delete some you no longer need "
+        "(the Delete button under each picture), then try again."
+    ) in html
     assert Picture.objects.count() == 2
 
 
@@ -277,13 +298,15 @@ def test_unfinished_drafts_are_limited_with_words(client, creator, settings):
     response = client.post(reverse("wizard_new"))
     assert response.status_code == 200
     assert "You have 2 unfinished pictures to animate, as many as the studio keeps for one account." in (
-        response.content.decode())
+        response.content.decode()
+    )
     assert Draft.objects.count() == 2
 
 
 def delete_picture(client, draft, picture):
-    return client.post(reverse("wizard_delete_picture", args=[draft.pk]), {"picture": str(picture.pk)},
-                       headers={"hx-request": "true"})
+    return client.post(
+        reverse("wizard_delete_picture", args=[draft.pk]), {"picture": str(picture.pk)}, headers={"hx-request": "true"}
+    )
 
 
 def test_a_creator_deletes_their_own_picture_and_its_files(client, creator, django_capture_on_commit_callbacks):
@@ -377,8 +400,10 @@ def test_settings_offer_only_image_to_video_models_and_the_pictures_own_shape(cl
     assert 'value="veo"' in html and 'value="gemini-2.5-flash-image"' not in html
     assert '<option value="720x1280" selected>' in html
     assert "frame-portrait" in html
-    preview = client.get(reverse("wizard_settings_preview", args=[draft.pk]),
-                         {"model": "kling", "duration": "10", "size": "1280x720", "fit": "letterbox"}).content.decode()
+    preview = client.get(
+        reverse("wizard_settings_preview", args=[draft.pk]),
+        {"model": "kling", "duration": "10", "size": "1280x720", "fit": "letterbox"},
+    ).content.decode()
     assert "frame-landscape fit-letterbox" in preview and "black bars fill the sides" in preview
     assert '<option value="4"' not in preview  # Kling makes 5 or 10 seconds
     assert "This video costs <strong>22" in preview  # 10 s at 2.24 credits a second
@@ -389,8 +414,9 @@ def test_settings_the_model_cannot_make_are_refused_on_the_server(client, creato
     upload(client, draft, image_file())
     client.post(step_url(draft, "picture"))
     client.post(step_url(draft, "motion"), {"motions": ["orbit"]})
-    html = client.post(step_url(draft, "settings"), {"model": "kling", "duration": "7", "size": "1280x720",
-                                                     "fit": "crop"}).content.decode()
+    html = client.post(
+        step_url(draft, "settings"), {"model": "kling", "duration": "7", "size": "1280x720", "fit": "crop"}
+    ).content.decode()
     assert "Kling cannot make that" in html
     draft.refresh_from_db()
     assert draft.step == "settings" and draft.duration == 5
@@ -426,8 +452,9 @@ def free_creator(client, db, media_root):
     from accounts.models import User
     from tests.conftest import with_credits
 
-    user = with_credits(User.objects.create_user(username="fern", email="fern@example.com", password="x"), 100,
-                        plan="free")
+    user = with_credits(
+        User.objects.create_user(username="fern", email="fern@example.com", password="x"), 100, plan="free"
+    )
     client.force_login(user)
     return user
 
@@ -480,8 +507,11 @@ def test_the_make_box_offers_the_plans_image_models_and_refuses_others(client, f
     html = client.get(step_url(draft, "picture")).content.decode()
     assert '<option value="gemini-2.5-flash-image">Nano Banana · 3 pictures for 2 credits each</option>' in html
     assert '<option value="gpt-image-2" disabled>GPT Image · comes with the Creator plan</option>' in html
-    html = client.post(reverse("wizard_make", args=[draft.pk]), {"prompt": "A kite", "model": "gpt-image-2"},
-                       headers={"hx-request": "true"}).content.decode()
+    html = client.post(
+        reverse("wizard_make", args=[draft.pk]),
+        {"prompt": "A kite", "model": "gpt-image-2"},
+        headers={"hx-request": "true"},
+    ).content.decode()
     assert "GPT Image is not part of your Free plan, which includes Nano Banana." in html
     assert not ImageRequest.objects.exists() and queue == []
 
@@ -575,9 +605,11 @@ def test_an_uploaded_picture_becomes_a_clip_that_shows_it(client, owner, sandbox
 def test_make_pictures_first_then_pick_one(client, owner, sandbox_url, media_root, queue):
     client.force_login(owner)
     draft = new_draft(client)
-    html = client.post(reverse("wizard_make", args=[draft.pk]),
-                       {"prompt": "A lighthouse at golden hour", "model": "gemini-2.5-flash-image"},
-                       headers={"hx-request": "true"}).content.decode()
+    html = client.post(
+        reverse("wizard_make", args=[draft.pk]),
+        {"prompt": "A lighthouse at golden hour", "model": "gemini-2.5-flash-image"},
+        headers={"hx-request": "true"},
+    ).content.decode()
     assert "Making pictures" in html and 'hx-trigger="every 1s"' in html
     request = ImageRequest.objects.get()
     assert request.n == 3 and request.cost == 6
@@ -597,8 +629,10 @@ def test_make_pictures_first_then_pick_one(client, owner, sandbox_url, media_roo
 def test_a_refused_picture_prompt_is_told_in_plain_words(client, owner, sandbox_url, media_root, queue):
     client.force_login(owner)
     draft = new_draft(client)
-    client.post(reverse("wizard_make", args=[draft.pk]),
-                {"prompt": "Something not allowed [sandbox:prompt-rejected]", "model": "gpt-image-2"})
+    client.post(
+        reverse("wizard_make", args=[draft.pk]),
+        {"prompt": "Something not allowed [sandbox:prompt-rejected]", "model": "gpt-image-2"},
+    )
     run_queue_pictures(queue)
     request = ImageRequest.objects.get()
     assert request.status == ImageRequest.Status.FAILED and request.error_code == "prompt_rejected"
@@ -632,8 +666,9 @@ def test_pictures_hold_their_cost_and_are_charged_once_made(client, owner, sandb
     assert credits.balance_of(owner) == before - 12  # 3 pictures at 4 credits, held
     run_queue_pictures(queue)
     assert credits.balance_of(owner) == before - 12  # charged
-    client.post(reverse("wizard_make", args=[draft.pk]),
-                {"prompt": "A kite [sandbox:internal-error]", "model": "gpt-image-2"})
+    client.post(
+        reverse("wizard_make", args=[draft.pk]), {"prompt": "A kite [sandbox:internal-error]", "model": "gpt-image-2"}
+    )
     run_queue_pictures(queue)
     assert ImageRequest.objects.filter(status=ImageRequest.Status.FAILED).count() == 1
     assert credits.balance_of(owner) == before - 12  # the failed request's hold came back
@@ -645,7 +680,8 @@ def test_without_enough_credits_nothing_is_made_and_the_page_says_why(client, ow
     credits.adjust(owner, -credits.balance_of(owner), reason="Test: empty the account")
     client.force_login(owner)
     draft = new_draft(client)
-    html = client.post(reverse("wizard_make", args=[draft.pk]),
-                       {"prompt": "A lighthouse", "model": "gemini-2.5-flash-image"}).content.decode()
+    html = client.post(
+        reverse("wizard_make", args=[draft.pk]), {"prompt": "A lighthouse", "model": "gemini-2.5-flash-image"}
+    ).content.decode()
     assert "no credits left" in html
     assert ImageRequest.objects.count() == 0 and queue == []

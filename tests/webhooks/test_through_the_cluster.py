@@ -26,7 +26,10 @@ def test_the_cluster_delivers_video_completed_signed_when_a_video_is_ready(
     try:
         endpoint = WebhookEndpoint.objects.create(user=owner, url=receiver.url, events=["video.completed"])
         gen, _ = start_generation(
-            owner, model=CatalogModel.objects.get(slug="wan"), prompt="Paper boats on a pond", duration=2,
+            owner,
+            model=CatalogModel.objects.get(slug="wan"),
+            prompt="Paper boats on a pond",
+            duration=2,
             size="1280x720",
         )
         wait_for(lambda: receiver.received, timeout=120, message=f"the webhook\n{cluster.log()}")

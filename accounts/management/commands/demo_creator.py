@@ -18,7 +18,10 @@ class Command(BaseCommand):
         user = User.objects.filter(email=DEMO_EMAIL).first()
         if user is None:
             user = User.objects.create_user(
-                username="demo", email=DEMO_EMAIL, password=DEMO_PASSWORD, display_name="Demo Creator",
+                username="demo",
+                email=DEMO_EMAIL,
+                password=DEMO_PASSWORD,
+                display_name="Demo Creator",
                 plan=Plan.objects.filter(slug=DEMO_PLAN).first(),
             )
             self.stdout.write(f"Created the demo creator {DEMO_EMAIL}")

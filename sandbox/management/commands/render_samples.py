@@ -25,17 +25,28 @@ class Command(BaseCommand):
         for sample in SAMPLES:
             with tempfile.TemporaryDirectory() as tmp:
                 draft = Path(tmp) / "draft.mp4"
-                render_video(draft, width=sample["width"], height=sample["height"], duration=sample["duration"],
-                             prompt=sample["prompt"], model="sample", seed=sample["seed"])
+                render_video(
+                    draft,
+                    width=sample["width"],
+                    height=sample["height"],
+                    duration=sample["duration"],
+                    prompt=sample["prompt"],
+                    model="sample",
+                    seed=sample["seed"],
+                )
                 video, poster = folder / f"{sample['name']}.mp4", folder / f"{sample['name']}.jpg"
                 _compress(draft, video, poster)
-            self.stdout.write(f"{video.name}: {video.stat().st_size // 1024} KB, {poster.name}: "
-                              f"{poster.stat().st_size // 1024} KB")
+            self.stdout.write(
+                f"{video.name}: {video.stat().st_size // 1024} KB, {poster.name}: {poster.stat().st_size // 1024} KB"
+            )
 
 
 def _compress(source, target, poster):
     """Re-encodes `source` small into `target`, and saves its frame at one second as `poster`."""
-    with av.open(str(source)) as inp, av.open(str(target), "w", format="mp4", options={"movflags": "+faststart"}) as out:
+    with (
+        av.open(str(source)) as inp,
+        av.open(str(target), "w", format="mp4", options={"movflags": "+faststart"}) as out,
+    ):
         stream = out.add_stream("libx264", rate=FPS, options={"preset": "veryslow", "crf": CRF})
         src = inp.streams.video[0]
         stream.width, stream.height, stream.pix_fmt = src.width, src.height, "yuv420p"
