@@ -1,7 +1,7 @@
 """The sample clips a fresh studio shows visitors on its front door until operators feature real videos.
 
-Rendered once by the sandbox (`PIXAPI_SANDBOX=1 manage.py render_samples`) and kept in the repository
-under static/samples/ (each well under 300 KB), so every install has them without rendering anything.
+Rendered once by the sandbox's renderer (`PIXAPI_SANDBOX=1 DEBUG=1 .venv/bin/python bin/render_samples.py`)
+and kept in the repository under static/samples/ (each well under 300 KB), so every install has them without rendering anything.
 """
 
 SAMPLES = [
