@@ -200,10 +200,6 @@ class CreditEntry(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.amount:+} for {self.user}"
 
-    @property
-    def is_credit(self):
-        return self.amount > 0
-
 
 class OperatorAlert(models.Model):
     """Something only an operator can fix (the studio's Pixapi account is short or its key refused).
