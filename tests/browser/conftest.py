@@ -39,6 +39,22 @@ def fits_the_screen(page):
     return page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
+def no_axe_violations(page, context=None):
+    """axe-core (axe-playwright-python) finds nothing wrong on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context=context)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def shoot(page, artifacts, name):
+    """A full-page screenshot in test-artifacts/ (and in SHOTS_DIR when set)."""
+    folders = [artifacts] + ([Path(os.environ["SHOTS_DIR"])] if os.environ.get("SHOTS_DIR") else [])
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=folder / f"{name}.png", full_page=True, caret="initial")
+
+
 @pytest.fixture(autouse=True)
 def _static_files_by_plain_name(settings):
     """The live server serves /static/ from the source folders (by plain name), so pages ask for

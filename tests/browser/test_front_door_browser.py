@@ -3,33 +3,17 @@ plans and what the free credits make, the way to sign up; a creator asks for ano
 resolves it in admin; error pages in the studio's look; the admin's lists fit a laptop. axe-core finds no
 violation on any of these pages. Screenshots go to test-artifacts/ (and SHOTS_DIR when set)."""
 
-import os
-from pathlib import Path
-
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from accounts.models import Plan, UpgradeRequest
 from generations.models import Generation
-from tests.browser.conftest import fits_the_screen
+from tests.browser.conftest import fits_the_screen, no_axe_violations, shoot
 from tests.generations.videos import make_generation
 
 pytestmark = pytest.mark.browser
 
 SENTENCE = "Studio turns a few words or a picture into a short video you can keep and share."
-
-
-def no_axe_violations(page, context=None):
-    results = Axe().run(page, context=context)
-    assert results.violations_count == 0, results.generate_report()
-
-
-def shoot(page, artifacts, name):
-    folders = [artifacts] + ([Path(os.environ["SHOTS_DIR"])] if os.environ.get("SHOTS_DIR") else [])
-    for folder in folders:
-        folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=folder / f"{name}.png", full_page=True, caret="initial")
 
 
 def playing(page, video):
