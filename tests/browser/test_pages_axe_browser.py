@@ -147,5 +147,6 @@ def test_the_wizard_for_a_free_creator(live_server, page, phone_page, log_in, tm
     page.get_by_label("Describe the movement").fill("Waves roll in")
     page.get_by_role("button", name="Next: settings").click()
     expect(page.get_by_role("heading", name="How should the video be made?")).to_be_visible()
-    expect(page.get_by_text("plan").first).to_be_visible()
+    expect(page.get_by_text("Comes with the Pro plan")).to_be_visible()
+    expect(page.get_by_role("radio", name="Veo")).to_be_disabled()
     looks_right(page, artifacts, f"wizard-settings-free-{size}")
