@@ -41,6 +41,7 @@ def stored_files(queryset):
 
 
 def remove_files(names):
+    """Stored files whose rows are gone. A file that cannot be removed is logged, not retried."""
     for name in names:
         try:
             default_storage.delete(name)

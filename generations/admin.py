@@ -1,19 +1,15 @@
-import logging
-
 from django import forms
 from django.contrib import admin, messages
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts import credits, words
+from accounts.admin import remove_files
 from generations import failures
 from generations.models import Generation
 from generations.starting import start_generation
-
-log = logging.getLogger(__name__)
 
 
 class SharedFilter(admin.SimpleListFilter):
@@ -27,15 +23,6 @@ class SharedFilter(admin.SimpleListFilter):
         if self.value() in ("yes", "no"):
             return queryset.filter(share_token__isnull=self.value() == "no")
         return queryset
-
-
-def remove_files(names):
-    """Stored files whose rows are gone. A file that cannot be removed is logged, not retried."""
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except Exception:
-            log.exception("Could not remove %s from storage", name)
 
 
 class GenerationForm(forms.ModelForm):

@@ -11,6 +11,7 @@ import logging
 import os
 import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
@@ -216,7 +217,8 @@ def download(generation_id):
     except Exception as e:  # Pixapi's trouble, or anything unexpected: this try failed
         return _try_again_or_give_up(gen, tries, e)
     finally:
-        _remove(path)
+        if path is not None:
+            Path(path).unlink(missing_ok=True)
     if not gen.mark_completed(video_name, poster_name, info):
         default_storage.delete(video_name)
         default_storage.delete(poster_name)
@@ -247,15 +249,6 @@ def _give_up(gen, code, detail):
     if gen.mark_failed(code, failures.message_for(code), detail=detail, expected=[Generation.Status.DOWNLOADING]):
         alerts.download_failed(f"Generation {gen.pk} ({gen.model.slug}): {code}: {detail}")
     return code
-
-
-def _remove(path):
-    if path is None:
-        return
-    try:
-        os.remove(path)
-    except FileNotFoundError:
-        pass
 
 
 def store_video(gen, path, poster_bytes):

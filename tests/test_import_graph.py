@@ -7,6 +7,7 @@ web side and the worker both use them.
 """
 
 import ast
+import functools
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,7 @@ def project_modules():
     return modules
 
 
+@functools.cache
 def import_graph():
     modules = project_modules()
     graph = {}

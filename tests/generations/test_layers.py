@@ -1,54 +1,20 @@
 """The web side and the worker side are separate modules: no page reaches the Pixapi client, even
 through another module, and the web side enqueues the worker's tasks by name only."""
 
-import ast
-import functools
 import importlib
 import inspect
-from pathlib import Path
 
 import pytest
 
 from generations import taskqueue
+from tests.test_import_graph import import_graph, project_modules
 
-ROOT = Path(__file__).resolve().parents[2]
-SKIP = {".venv", "tests", "bench", "staticfiles", "var", "media", "build", "node_modules"}
 PAGE_MODULES = ("views", "admin", "forms", "urls", "endpoints", "wizard")  # and any *_views
 
 
 def is_page(name):
     last = name.rpartition(".")[2]
     return last in PAGE_MODULES or last.endswith("_views")
-
-
-def project_modules():
-    modules = {}
-    for path in ROOT.rglob("*.py"):
-        parts = path.relative_to(ROOT).parts
-        if parts[0] in SKIP or parts[0].startswith(".") or "migrations" in parts:
-            continue
-        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
-        modules[name] = path
-    return modules
-
-
-def imports_of(name, path, modules):
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            targets = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            targets = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
-        else:
-            continue
-        found.update(t for t in targets if t in modules and t != name)
-    return found
-
-
-@functools.cache
-def import_graph():
-    modules = project_modules()
-    return {name: imports_of(name, path, modules) for name, path in modules.items()}
 
 
 def reachable(start, modules):
