@@ -1,8 +1,14 @@
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
+from django.db.models import F
+from django.utils import timezone
 
 from catalog.sizes import is_hd, label
+
+BUSY_FIRST_SECONDS = 5
+BUSY_MAX_SECONDS = 300
 
 
 class CatalogModel(models.Model):
@@ -35,6 +41,22 @@ class CatalogModel(models.Model):
     enabled = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
 
+    # The studio's valve in front of Pixapi, for this model (generations.queue hands out the slots).
+    max_in_flight = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="At most this many of its videos at Pixapi at once, for the whole studio. Empty: only the studio's cap.",
+    )
+    queue_paused = models.BooleanField(
+        default=False, help_text="Maintenance: nothing new is sent to Pixapi for it; its videos wait."
+    )
+    busy_until = models.DateTimeField(
+        null=True, blank=True, help_text="Pixapi said it was busy (429 or 503): nothing is sent to it until then."
+    )
+    busy_strikes = models.PositiveSmallIntegerField(
+        default=0, help_text="Busy answers in a row; each one keeps it closed twice as long."
+    )
+
     class Meta:
         db_table = "generations_catalogmodel"  # the table it has had since it lived in generations
         ordering = ["position", "name"]
@@ -45,6 +67,32 @@ class CatalogModel(models.Model):
     @property
     def expected_seconds(self):
         return self.learned_seconds or self.typical_seconds
+
+    def is_busy(self, now=None):
+        return self.busy_until is not None and self.busy_until > (now or timezone.now())
+
+    def is_open(self, now=None):
+        """Whether the queue may send its videos to Pixapi now: enabled, not paused, not busy."""
+        return self.enabled and not self.queue_paused and not self.is_busy(now)
+
+    def note_busy(self, retry_after=None, now=None):
+        """Pixapi answered 429 or 503 for it: the circuit breaker closes its valve for a while, twice as
+        long for each busy answer in a row (BUSY_FIRST_SECONDS up to BUSY_MAX_SECONDS), or as long as
+        Pixapi asked, whichever is longer."""
+        now = now or timezone.now()
+        CatalogModel.objects.filter(pk=self.pk).update(busy_strikes=F("busy_strikes") + 1)
+        self.refresh_from_db(fields=["busy_strikes", "busy_until"])
+        wait = min(BUSY_FIRST_SECONDS * 2 ** (self.busy_strikes - 1), BUSY_MAX_SECONDS)
+        until = now + timedelta(seconds=max(wait, min(retry_after or 0, BUSY_MAX_SECONDS)))
+        if self.busy_until is None or until > self.busy_until:
+            CatalogModel.objects.filter(pk=self.pk).update(busy_until=until)
+            self.busy_until = until
+
+    def note_recovered(self):
+        """A submit went through: the breaker is closed again."""
+        if self.busy_strikes or self.busy_until:
+            CatalogModel.objects.filter(pk=self.pk).update(busy_strikes=0, busy_until=None)
+            self.busy_strikes, self.busy_until = 0, None
 
     def allows(self, duration, size):
         return duration in self.durations and size in self.sizes

@@ -3,12 +3,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts import credits
+from accounts import credits, plans
 from catalog.models import CatalogModel
 from catalog.sizes import VideoSize
 from generations.changes import note as note_change
@@ -121,6 +122,7 @@ class ImageRequest(models.Model):
                 credits.settle(
                     self.user_id, self.ledger_reference, succeeded=changes["status"] == self.Status.COMPLETED
                 )
+                refill(self.user_id)  # its place goes to the creator's next waiting video
         if done:
             for field, value in changes.items():
                 setattr(self, field, value)
@@ -195,16 +197,21 @@ class Generation(models.Model):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Waiting to start"
-        SUBMITTING = "submitting", "Starting"
-        SUBMITTED = "submitted", "Started"
-        RUNNING = "running", "Generating"
+        WAITING = "waiting", "Waiting"  # in the studio's own queue: may still be edited, moved, canceled
+        QUEUED = "queued", "Queued"  # given a slot: its submit is on its way to Pixapi
+        SUBMITTING = "submitting", "Queued"
+        SUBMITTED = "submitted", "Making"
+        RUNNING = "running", "Making"
         DOWNLOADING = "downloading", "Saving"
         COMPLETED = "completed", "Ready"
         FAILED = "failed", "Failed"
         CANCELED = "canceled", "Canceled"
 
-    ACTIVE = (Status.QUEUED, Status.SUBMITTING, Status.SUBMITTED, Status.RUNNING, Status.DOWNLOADING)
+    # Holding one of the creator's places ("at once" in their plan).
+    SLOT_HOLDERS = (Status.QUEUED, Status.SUBMITTING, Status.SUBMITTED, Status.RUNNING, Status.DOWNLOADING)
+    # In flight at Pixapi, as the studio's valve counts them.
+    AT_PIXAPI = (Status.QUEUED, Status.SUBMITTING, Status.SUBMITTED, Status.RUNNING)
+    ACTIVE = (Status.WAITING, *SLOT_HOLDERS)
     POLLED = (Status.SUBMITTED, Status.RUNNING)
     FINISHED = (Status.COMPLETED, Status.FAILED, Status.CANCELED)
 
@@ -254,6 +261,18 @@ class Generation(models.Model):
     )
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+
+    # The studio's queue (generations.queue). A waiting video is in its creator's order by
+    # queue_position; it has a turn once one of their plan's places is free for it (the valve hands
+    # slots out by turn: the creator served longest ago first), unless it or their queue is paused.
+    queue_position = models.BigIntegerField(default=0)
+    turn = models.BigIntegerField(null=True, blank=True, editable=False)
+    paused = models.BooleanField(default=False, help_text="Held back by its creator: it waits until resumed.")
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="When it left the queue for Pixapi.")
+    hold_version = models.PositiveSmallIntegerField(
+        default=0, editable=False, help_text="Edits made while it waited; each one held its new cost afresh."
+    )
+    batch = models.ForeignKey("Batch", models.SET_NULL, null=True, blank=True, related_name="generations")
     progress = models.PositiveSmallIntegerField(default=0)
     pixapi_task_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
     result_url = models.URLField(max_length=2000, blank=True, help_text="Pixapi's own URL: never shown in a page.")
@@ -309,6 +328,10 @@ class Generation(models.Model):
             models.Index(fields=["user", "updated_at"], name="gen_user_updated"),
             models.Index(fields=["status", "next_poll_at"], name="gen_status_due"),
             models.Index(fields=["-created_at"], name="gen_featured", condition=Q(featured=True)),
+            # The valve's one question per free slot: the next video with a turn, per model.
+            models.Index(fields=["model", "turn", "queue_position"], name="gen_ready", condition=Q(turn__isnull=False)),
+            # A creator's own queue, in their order.
+            models.Index(fields=["user", "queue_position"], name="gen_waiting", condition=Q(status="waiting")),
         ]
         constraints = [
             models.UniqueConstraint(fields=["user", "client_token"], name="gen_one_per_form"),
@@ -337,8 +360,14 @@ class Generation(models.Model):
 
     @property
     def ledger_reference(self):
-        """What its credits are held for, in the ledger."""
+        """What its credits are held for, in the ledger: a new reference after each edit while it waited."""
+        if self.hold_version:
+            return f"generation:{self.pk}#{self.hold_version}"
         return f"generation:{self.pk}"
+
+    @property
+    def is_waiting(self):
+        return self.status == self.Status.WAITING
 
     @property
     def video_size(self):
@@ -384,17 +413,20 @@ class Generation(models.Model):
         lookup = Q(pk=self.pk, status__in=expected)
         if lease is not None:
             lookup &= Q(lease_until=lease)  # only the worker holding the row may move it
-        if changes.get("status") not in self.FINISHED:
+        if changes.get("status") not in (*self.FINISHED, self.Status.WAITING):
             done = Generation.objects.filter(lookup).update(**changes) == 1
         else:
             # Money follows the state, in the same transaction: the move to completed charges the
             # hold, to failed or canceled returns it. The move happens once, so does the settling.
+            # A place it held (or its turn) goes to the creator's next waiting video.
             with transaction.atomic():
                 done = Generation.objects.filter(lookup).update(**changes) == 1
-                if done:
+                if done and changes["status"] in self.FINISHED:
                     credits.settle(
                         self.user_id, self.ledger_reference, succeeded=changes["status"] == self.Status.COMPLETED
                     )
+                if done:
+                    refill(self.user_id)
         if done:
             for field, value in changes.items():
                 if not hasattr(value, "resolve_expression"):
@@ -422,10 +454,37 @@ class Generation(models.Model):
             lease_until=None,
         )
 
-    def requeue(self, not_before):
-        """Back to the queue: Pixapi said no for now (rate limit) and nothing was created."""
+    def requeue(self):
+        """Back to the studio's queue, at the front of its creator's line: Pixapi said it was busy (429
+        or 503) and nothing was created. Its model's breaker decides when it goes again."""
         return self._move(
-            [self.Status.SUBMITTING], status=self.Status.QUEUED, next_poll_at=not_before, lease_until=None
+            [self.Status.SUBMITTING],
+            status=self.Status.WAITING,
+            queued_at=None,
+            next_poll_at=None,
+            lease_until=None,
+            turn=None,
+        )
+
+    def mark_dispatched(self):
+        """Out of the queue, into a slot: a worker may take it now, and nobody may edit it any more."""
+        return self._move(
+            [self.Status.WAITING],
+            status=self.Status.QUEUED,
+            queued_at=timezone.now(),
+            turn=None,
+            next_poll_at=None,
+        )
+
+    def mark_canceled(self, code="canceled", message="You canceled it before it started. Nothing was charged."):
+        """Canceled while it waited (by its creator, or its batch's cap): its hold comes back at once."""
+        return self._move(
+            [self.Status.WAITING],
+            status=self.Status.CANCELED,
+            error_code=code,
+            error_message=message,
+            finished_at=timezone.now(),
+            turn=None,
         )
 
     def mark_running(self, progress, next_poll_at, lease=None):
@@ -511,4 +570,108 @@ class Generation(models.Model):
         )
 
     def deadline(self):
-        return self.created_at + timedelta(seconds=self.model.time_limit_seconds)
+        """Past this, it fails as not made: counted from when it left the queue (waiting is not its fault)."""
+        return (self.queued_at or self.created_at) + timedelta(seconds=self.model.time_limit_seconds)
+
+
+class Batch(models.Model):
+    """Many videos asked for at once (a list of prompts or a CSV file), confirmed once, queued together."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="batches")
+    name = models.CharField(max_length=80, blank=True)
+    spending_cap = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="It stops here: videos that would spend past it are canceled, their credits returned.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "batches"
+
+    def __str__(self):
+        return self.name or f"Batch {self.pk}"
+
+
+class CreatorQueue(models.Model):
+    """A creator's own queue: paused or not, and when the valve last handed them a slot (round-robin)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="queue", primary_key=True)
+    paused = models.BooleanField(default=False, help_text="Nothing of theirs starts until they resume.")
+    last_served = models.BigIntegerField(default=0, help_text="When the valve last gave them a slot (µs).")
+
+    def __str__(self):
+        return f"Queue of {self.user}"
+
+    @classmethod
+    def of(cls, user_id):
+        return cls.objects.get_or_create(user_id=user_id)[0]
+
+    @classmethod
+    def lock(cls, user_id):
+        """Takes the creator's queue until the transaction ends. Whatever changes their waiting videos
+        takes it first (after their credit account, before the videos' rows), so the dispatcher and
+        their clicks never wait on each other in a circle."""
+        cls.of(user_id)
+        return cls.objects.select_for_update().get(user_id=user_id)
+
+
+class StudioQueue(models.Model):
+    """The one valve in front of Pixapi for the whole studio: a single row, locked while slots are handed out."""
+
+    max_in_flight = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Videos at Pixapi at once for the whole studio. Empty: STUDIO_MAX_IN_FLIGHT."
+    )
+    paused = models.BooleanField(default=False, help_text="Nothing new is sent to Pixapi; videos wait.")
+    dispatched_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "studio queue"
+
+    def __str__(self):
+        return "The studio's queue"
+
+    def cap(self):
+        return settings.STUDIO_MAX_IN_FLIGHT if self.max_in_flight is None else self.max_in_flight
+
+    @classmethod
+    def lock(cls):
+        """Takes the valve until the transaction ends (the UPDATE takes the row lock on PostgreSQL and the
+        write lock on SQLite), so two dispatchers never count the same free slot."""
+        now = timezone.now()
+        if not cls.objects.filter(pk=1).update(dispatched_at=now):
+            cls.objects.get_or_create(pk=1)
+            cls.objects.filter(pk=1).update(dispatched_at=now)
+        return cls.objects.get(pk=1)
+
+
+def now_micros():
+    return int(timezone.now().timestamp() * 1_000_000)
+
+
+def refill(user_id):
+    """Gives the creator's first waiting videos a turn, as many as their plan has places free, in their
+    order; the others lose theirs. Call inside the transaction of the change that freed or took a place."""
+    plan = plans.plan_for(get_user_model().objects.only("plan_id").get(pk=user_id))
+    queue = CreatorQueue.lock(user_id)
+    waiting = Generation.objects.filter(user_id=user_id, status=Generation.Status.WAITING)
+    if queue.paused:
+        free = 0
+    elif plan is None or plan.max_running is None:
+        free = MAX_TURNS
+    else:
+        running = Generation.objects.filter(user_id=user_id, status__in=Generation.SLOT_HOLDERS).count()
+        pictures = ImageRequest.objects.filter(
+            user_id=user_id, status__in=[ImageRequest.Status.QUEUED, ImageRequest.Status.RUNNING]
+        ).count()
+        free = max(plan.max_running - running - pictures, 0)
+    ready = list(waiting.filter(paused=False).order_by("queue_position").values_list("pk", flat=True)[:free])
+    waiting.filter(turn__isnull=False).exclude(pk__in=ready).update(turn=None)
+    if ready:
+        waiting.filter(pk__in=ready, turn__isnull=True).update(turn=queue.last_served)
+
+
+MAX_TURNS = 50  # a plan with no limit on places: this many of its creator's videos have a turn at once

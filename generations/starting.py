@@ -10,8 +10,8 @@ from django.utils import timezone
 from accounts import credits, plans
 from accounts.offer import offer_for
 from catalog import presets
-from generations import pictures, taskqueue
-from generations.models import Generation, ImageRequest
+from generations import pictures, queue, taskqueue
+from generations.models import Generation, ImageRequest, refill
 
 
 def start_generation(
@@ -30,7 +30,8 @@ def start_generation(
     full_prompt=None,
     confirm_budget=False,
 ):
-    """Queues a generation, holding its cost, and hands it to the cluster once the row is committed.
+    """Puts a video in the studio's queue, holding its cost; it starts as soon as one of the creator's
+    places and a slot of the studio's valve are free (generations.queue), at once when they are.
 
     The same form token twice (a double click, a resent form) gives back the first generation.
     Returns (generation, created). Raises credits.Refused (accounts.words says why) and nothing is
@@ -46,11 +47,12 @@ def start_generation(
             # and the checks below still hold when the hold is written.
             credits.lock_account(user)
             offer_for(user).check(model, duration, size)
-            plans.check_running(user, *in_progress(user))
             cost = model.price(duration, size)
             if not confirm_budget:
                 credits.check_budget(user, cost)
             gen = Generation.objects.create(
+                status=Generation.Status.WAITING,
+                queue_position=queue.next_position(user.pk),
                 user=user,
                 model=model,
                 prompt=prompt,
@@ -67,18 +69,22 @@ def start_generation(
                 start=Generation.Start.IMAGE if input_picture else Generation.Start.TEXT,
             )
             credits.hold(user, cost, reference=gen.ledger_reference, description=prompt, model=model)
-            taskqueue.enqueue(taskqueue.SUBMIT, str(gen.pk))
+            refill(user.pk)
+            transaction.on_commit(queue.dispatch, robust=True)  # a free slot: it starts now
     except IntegrityError:
         return Generation.objects.get(user=user, client_token=client_token), False
+    gen.refresh_from_db(fields=["status", "turn", "queued_at", "updated_at"])
     return gen, True
 
 
 def in_progress(user):
-    """What the creator has being made now, as their plan's "at once" counts it: (videos, picture requests)."""
+    """What the creator has being made now, as their plan's "at once" counts it: (videos, picture requests).
+    Videos waiting in the studio's queue hold no place."""
     picture_requests = ImageRequest.objects.filter(
         user=user, status__in=[ImageRequest.Status.QUEUED, ImageRequest.Status.RUNNING]
     )
-    return Generation.objects.for_user(user).active().count(), picture_requests.count()
+    videos = Generation.objects.for_user(user).filter(status__in=Generation.SLOT_HOLDERS)
+    return videos.count(), picture_requests.count()
 
 
 def request_pictures(user, *, model, prompt, n=3, size="1024x1024", client_token=None, confirm_budget=False):

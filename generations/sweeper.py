@@ -16,8 +16,8 @@ from django.db import close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from generations import failures, lifecycle, taskqueue
-from generations.models import Generation, ImageRequest
+from generations import failures, lifecycle, queue, taskqueue
+from generations.models import Generation, ImageRequest, refill
 
 log = logging.getLogger(__name__)
 # The benchmark's hook: one line per status call, when it went out and when its row fell due. Debug
@@ -28,6 +28,9 @@ ROUND_WAVES = 2  # a round claims twice POLL_CONCURRENCY rows: fewer, bigger tra
 HOUSEKEEPING_SECONDS = 5.0
 IDLE_SECONDS = 0.5  # the longest nap between rounds
 PICTURES_REENQUEUE_SECONDS = 30
+QUEUE_REFILLS_PER_PASS = 50
+QUEUE_HOUSEKEEPING_SECONDS = 30.0
+_last_queue_housekeeping = 0.0
 
 
 def run(keep_going):
@@ -43,6 +46,7 @@ def run(keep_going):
                 except Exception:  # polling goes on
                     log.exception("Housekeeping failed; trying again in a few seconds")
             try:
+                queue.dispatch()  # slots freed by the last round (videos now saving) go to the next in line
                 if not poll_once(pool, settings.POLL_CONCURRENCY * ROUND_WAVES):
                     time.sleep(_time_to_next_due())
             except Exception:  # e.g. the database away for a moment
@@ -147,8 +151,8 @@ def housekeeping(now=None):
 
     # Past its time limit, a video still waiting is never started. One already at Pixapi is polled
     # first (apply_poll ends it then): after an outage, Pixapi may well have finished it.
-    waiting = active.filter(status=Generation.Status.QUEUED, created_at__lt=now - timedelta(seconds=60)).only(
-        "pk", "status", "created_at", "updated_at", "user_id", "model__time_limit_seconds"
+    waiting = active.filter(status=Generation.Status.QUEUED, queued_at__lt=now - timedelta(seconds=60)).only(
+        "pk", "status", "created_at", "queued_at", "updated_at", "user_id", "model__time_limit_seconds"
     )
     _each(
         [gen for gen in waiting if now > gen.deadline()],
@@ -171,7 +175,9 @@ def housekeeping(now=None):
 
     stale = now - timedelta(seconds=lifecycle.REENQUEUE_AFTER_SECONDS)
     queued = Generation.objects.filter(status=Generation.Status.QUEUED).filter(
-        Q(next_poll_at__isnull=True, created_at__lt=stale) | Q(next_poll_at__lte=now)
+        Q(next_poll_at__isnull=True, queued_at__lt=stale)
+        | Q(next_poll_at__isnull=True, queued_at__isnull=True, created_at__lt=stale)
+        | Q(next_poll_at__lte=now)
     )
     for pk in queued.values_list("pk", flat=True)[:100]:
         if Generation.objects.filter(pk=pk, status=Generation.Status.QUEUED).update(
@@ -180,11 +186,32 @@ def housekeeping(now=None):
             taskqueue.enqueue(taskqueue.SUBMIT, str(pk))
 
     picture_housekeeping(now)
+    global _last_queue_housekeeping
+    if time.monotonic() - _last_queue_housekeeping > QUEUE_HOUSEKEEPING_SECONDS:
+        _last_queue_housekeeping = time.monotonic()
+        queue_housekeeping()
 
     saving = Generation.objects.filter(free, status=Generation.Status.DOWNLOADING, next_poll_at__lte=stale)
     for pk in saving.values_list("pk", flat=True)[:100]:
         if Generation.objects.filter(pk=pk, status=Generation.Status.DOWNLOADING).update(next_poll_at=now):
             taskqueue.enqueue(taskqueue.DOWNLOAD, str(pk))
+
+
+def queue_housekeeping():
+    """Waiting videos with no turn whose creator may have a place free (a plan changed in admin, a
+    change that missed its refill): their turns are worked out again, then the valve runs."""
+    users = (
+        Generation.objects.filter(status=Generation.Status.WAITING, turn__isnull=True, paused=False)
+        .values_list("user_id", flat=True)
+        .distinct()[:QUEUE_REFILLS_PER_PASS]
+    )
+    _each(list(users), lambda user_id: _refill(user_id))
+    queue.dispatch()
+
+
+def _refill(user_id):
+    with transaction.atomic():
+        refill(user_id)
 
 
 def picture_housekeeping(now):

@@ -1,19 +1,27 @@
 """django-q2 task functions: thin entries into the worker's modules, enqueued by the names in
 generations.taskqueue."""
 
-from generations import export, lifecycle, picture_worker
+from generations import export, lifecycle, picture_worker, queue
 
 
 def submit_generation(generation_id):
-    return lifecycle.submit(generation_id)
+    outcome = lifecycle.submit(generation_id)
+    if outcome != "submitted":
+        queue.dispatch()  # its slot is free again (failed, or back in the queue): the next one goes
+    return outcome
 
 
 def download_result(generation_id):
-    return lifecycle.download(generation_id)
+    outcome = lifecycle.download(generation_id)
+    if outcome != "retry":
+        queue.dispatch()  # a creator's place is free: their next waiting video goes
+    return outcome
 
 
 def make_pictures(request_id):
-    return picture_worker.make(request_id)
+    outcome = picture_worker.make(request_id)
+    queue.dispatch()
+    return outcome
 
 
 def export_to_storage(user_id, kind, pk=None):

@@ -342,6 +342,9 @@ WEBHOOKS_TIMEOUT = env_number("WEBHOOKS_TIMEOUT", 5.0, float, minimum=0.5)  # se
 # while the first still runs it (a second paid submit). A download has a time-out of its own.
 TASK_TIMEOUT_SECONDS = 85
 POLL_CONCURRENCY = env_number("POLL_CONCURRENCY", 16, minimum=1)  # status calls the sweeper makes at once
+# The studio's valve: videos at Pixapi at once for the whole studio (admin's "studio queue" may
+# override it; each model may have a cap of its own in the catalog). More wait in the studio's queue.
+STUDIO_MAX_IN_FLIGHT = env_number("STUDIO_MAX_IN_FLIGHT", 40, minimum=1)
 DOWNLOAD_TEMP_DIR = env_str("DOWNLOAD_TEMP_DIR", "") or None
 # Saving a finished video: each try streams for at most DOWNLOAD_SECONDS, as a task with a time-out
 # of its own (not the sweeper's); after DOWNLOAD_ATTEMPTS tries the video fails, credits returned.
