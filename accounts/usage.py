@@ -4,8 +4,9 @@ on the server (no script, no CDN; the page's CSP stays strict). Used by the usag
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Sum, Value, When
+from django.db.models.functions import Concat, Left, StrIndex, TruncDate
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from accounts.models import CreditEntry
@@ -16,7 +17,7 @@ Kind = CreditEntry.Kind
 FILTERS = {
     "": ("Everything", None),
     "spent": ("Spent", [Kind.CHARGE]),
-    "held": ("Held", [Kind.HOLD]),
+    "held": ("In progress", [Kind.HOLD]),
     "returned": ("Returned", [Kind.RELEASE, Kind.REFUND]),
     "added": ("Added", [Kind.GRANT, Kind.ALLOWANCE, Kind.ADJUSTMENT]),
 }
@@ -88,52 +89,83 @@ def by_model(entries, since=None):
     ]
 
 
-def describe(entry, charged_references=()):
-    """The ledger line in a creator's words."""
+# One line per video: a video's money moves in up to three entries (hold; then release and charge
+# together when it is stored, or release alone when it is not), and an edited waiting video returns its
+# hold and holds again under a new version of its reference ("generation:<id>#2"). A creator reads one
+# line per video: held while it is made, then spent, or returned when it was not made. The admin keeps
+# every entry.
+SETTLING = [Kind.HOLD, Kind.RELEASE, Kind.CHARGE]
+
+
+def _before_hash():
+    """The reference without its version: "generation:<id>" for "generation:<id>#2"."""
+    hash_at = StrIndex("reference", Value("#"))
+    return Case(
+        When(GreaterThan(hash_at, 0), then=Left("reference", hash_at - 1)),
+        default=F("reference"),
+        output_field=CharField(),
+    )
+
+
+def lines_only(entries):
+    """The entries that stand for a line of the creator's ledger: each settling reference by its last
+    entry (a charge once stored, a release once returned, its hold while in progress; the line's
+    balance is then the balance after all of them), and every other entry by itself. A returned hold
+    that a later version of the same video replaced is left out: it changed nothing. So the ledger's
+    filters keep their kinds: spent is a charge, held a hold still waiting, returned a release or a
+    refund. Two indexed lookups per entry, whatever the ledger's length."""
+    later = CreditEntry.objects.filter(
+        user_id=OuterRef("user_id"), kind__in=SETTLING, reference=OuterRef("reference"), id__gt=OuterRef("id")
+    )
+    replaced = CreditEntry.objects.filter(
+        user_id=OuterRef("user_id"),
+        kind=Kind.HOLD,
+        reference__startswith=Concat(OuterRef("video"), Value("#")),
+        id__gt=OuterRef("id"),
+    )
+    return (
+        entries.filter(~Q(kind__in=SETTLING) | Q(reference="") | ~Exists(later))
+        .annotate(video=_before_hash())
+        .exclude(Q(kind=Kind.RELEASE) & Q(reference__gt="") & Exists(replaced))
+    )
+
+
+def _amount(value):
+    """4 credits, 1 credit, 2.5 credits (accounts.words says it the same way; this layer may not import it)."""
+    value = value.normalize()
+    value = value.quantize(Decimal("1")) if value == value.to_integral() else value
+    return f"{value:,} credit{'' if value == 1 else 's'}"
+
+
+def describe(entry):
+    """The ledger line in a creator's words: (label, what, model, note)."""
     what = entry.description or ""
     model = entry.model.name if entry.model_id else ""
+    size = _amount(abs(entry.amount))
     if entry.kind == Kind.HOLD:
-        return "Held while it is made", what, model
+        return f"Held {size}", what, model, "in progress"
     if entry.kind == Kind.RELEASE:
-        if entry.reference in charged_references:
-            return "Hold turned into the charge", what, model
-        return "Returned in full: it failed, nothing spent", what, model
+        return f"Returned {size}", what, model, "not made, nothing spent"
     if entry.kind == Kind.CHARGE:
-        return "Spent", what, model
+        return f"Spent {size}", what, model, ""
     if entry.kind == Kind.REFUND:
-        return "Refunded by the studio", what, model
+        return f"Refunded {size}", what, model, "by the studio"
     if entry.kind == Kind.ADJUSTMENT:
-        return "Adjusted by the studio", entry.reason, ""
+        return "Adjusted by the studio", entry.reason, "", ""
     if entry.kind == Kind.ALLOWANCE:
-        return "Monthly credits", what, ""
-    return "Credits added", entry.reason or (what if what != "Credits added" else ""), ""
+        return "Monthly credits", what, "", ""
+    return "Credits added", entry.reason or (what if what != "Credits added" else ""), "", ""
 
 
 def ledger_lines(entries):
-    """The entries of one page of the ledger, each with its words. One extra query, whatever the count."""
-    entries = list(entries)
-    references = {e.reference for e in entries if e.kind in (Kind.HOLD, Kind.RELEASE) and e.reference}
-    charged = set()
-    if references:
-        charged = set(
-            CreditEntry.objects.filter(
-                kind=Kind.CHARGE,
-                reference__in=references,
-                user_id__in={e.user_id for e in entries},
-            ).values_list("reference", flat=True)
-        )
+    """The lines of one page of the ledger (entries from `lines_only`), each with its words and the
+    change it stands for: a stored video's spending, a waiting video's hold, nothing for a video that
+    was not made (its hold came back)."""
     lines = []
     for entry in entries:
-        label, what, model = describe(entry, charged)
-        lines.append(
-            {
-                "entry": entry,
-                "label": label,
-                "what": what,
-                "model": model,
-                "quiet": entry.kind in (Kind.HOLD, Kind.RELEASE) and entry.reference in charged,
-            }
-        )
+        label, what, model, note = describe(entry)
+        change = Decimal("0") if entry.kind == Kind.RELEASE and entry.reference else entry.amount
+        lines.append({"entry": entry, "label": label, "what": what, "model": model, "note": note, "change": change})
     return lines
 
 

@@ -135,9 +135,8 @@ def usage(request):
         return HttpResponseBadRequest(
             f"There is no month “{month[:20]}” in your usage. A month looks like 2026-03.", content_type="text/plain"
         )
-    page = Paginator(spending.filtered(entries.select_related("model"), kind, month), LEDGER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    lines = spending.lines_only(entries.select_related("model"))
+    page = Paginator(spending.filtered(lines, kind, month), LEDGER_PAGE).get_page(request.GET.get("page"))
     plan = plans.plan_for(user)
     month_used = credits.month_spending(user)
     balance = credits.balance_of(user)
