@@ -102,7 +102,7 @@ def dispatch(limit=None):
                 heads.pop(gen.model_id)  # edited or canceled a moment ago: ask again
     # Outside the valve's lock: canceling takes the creators' credit accounts, which come first.
     for batch_id in capped:
-        stop_batch(batch_id)
+        transaction.on_commit(lambda batch_id=batch_id: stop_batch(batch_id), robust=True)
     return started
 
 

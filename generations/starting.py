@@ -70,7 +70,7 @@ def start_generation(
             )
             credits.hold(user, cost, reference=gen.ledger_reference, description=prompt, model=model)
             refill(user.pk)
-            transaction.on_commit(queue.dispatch, robust=True)  # a free slot: it starts now
+            queue.dispatch()  # a place and a slot free: it starts now, in this transaction
     except IntegrityError:
         return Generation.objects.get(user=user, client_token=client_token), False
     gen.refresh_from_db(fields=["status", "turn", "queued_at", "updated_at"])
