@@ -14,6 +14,7 @@ from accounts.models import CreditEntry, Plan, User
 from accounts.offer import Offer
 from accounts.tasks import grant_allowances
 from catalog.models import CatalogModel
+from generations import queue as studio_queue
 from generations.models import Generation
 from generations.starting import start_generation
 from tests.conftest import verification_link, verified
@@ -86,18 +87,18 @@ def test_the_form_offers_only_what_the_plan_allows(free_creator, client):
     assert "Your Free plan makes Wan videos up to 8 seconds at 720p; Veo and Kling come with other plans." in html
 
 
-def test_videos_at_once_are_limited_on_the_server_and_said_plainly(free_creator, client, queue):
+def test_videos_beyond_the_places_of_the_plan_wait_held_and_start_in_turn(free_creator, client, queue):
     post_create(client, prompt="First")
     post_create(client, prompt="Second")
-    html = post_create(client, prompt="Third")
-    assert "You have 2 videos in progress, as many as your Free plan makes at once." in html
-    assert "Wait for one to finish, then try again." in html
-    assert Generation.objects.count() == 2
-    assert credits.balance_of(free_creator) == 100 - 2 * 8
-
-    Generation.objects.filter(prompt="First").get().mark_failed("lost", "Lost")  # one ends: room again
     post_create(client, prompt="Third")
-    assert Generation.objects.filter(prompt="Third").exists()
+    assert Generation.objects.get(prompt="Third").status == Generation.Status.WAITING
+    assert credits.balance_of(free_creator) == 100 - 3 * 8  # held, as the two that run
+    assert [name for name, _ in queue] == ["submit_generation"] * 2
+
+    Generation.objects.filter(prompt="First").get().mark_failed("lost", "Lost")  # one ends: its place is free
+    studio_queue.dispatch()
+    assert Generation.objects.get(prompt="Third").status == Generation.Status.QUEUED
+    assert len(queue) == 3
 
 
 def test_an_operator_moving_a_creator_to_pro_opens_every_model(free_creator, operator, client, queue):
