@@ -125,7 +125,7 @@ def test_a_body_that_is_not_json_is_refused_in_the_one_shape(client, owner, secr
 def test_one_video_with_its_status_and_progress(client, owner, secret):
     gen = make_generation(owner, status=Generation.Status.RUNNING, progress=40)
     body = client.get(f"/api/v1/videos/{gen.pk}", **auth(secret)).json()
-    assert body["status"] == "running" and body["progress"] == 40 and body["status_words"] == "Generating"
+    assert body["status"] == "running" and body["progress"] == 40 and body["status_words"] == "Making"
     assert body["model"] == "wan" and body["error"] is None
     failed = make_generation(
         owner, status=Generation.Status.FAILED, error_code="rejected", error_message="Pixapi turned this prompt down."
