@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from catalog.models import CatalogModel
 from generations import lifecycle, media, sweeper
+from generations import queue as studio_queue
 from generations.models import Generation
 from generations.starting import start_generation
 from sandbox import stats
@@ -129,8 +130,11 @@ def test_rate_limited_submit_waits_and_goes_through(owner, fast_sandbox, queue, 
     gen = make(owner)
     run_queue(queue)
     gen.refresh_from_db()
-    assert gen.status == Generation.Status.QUEUED and gen.next_poll_at > timezone.now()
-    Generation.objects.filter(pk=gen.pk).update(next_poll_at=timezone.now())  # its wait is over
+    assert gen.status == Generation.Status.WAITING and gen.turn is not None  # back at the front of the line
+    assert gen.model.is_busy()  # the breaker holds the model's videos back for a while
+    assert studio_queue.dispatch() == []
+    CatalogModel.objects.filter(pk=gen.model_id).update(busy_until=timezone.now())  # its wait is over
+    assert [g.pk for g in studio_queue.dispatch()] == [gen.pk]
     gen = drive(gen, queue)
     assert gen.status == Generation.Status.COMPLETED
     assert stats.snapshot()["routes"]["submit_video"] == 2
