@@ -151,7 +151,9 @@ def housekeeping(now=None):
 
     # Past its time limit, a video still waiting is never started. One already at Pixapi is polled
     # first (apply_poll ends it then): after an outage, Pixapi may well have finished it.
-    waiting = active.filter(status=Generation.Status.QUEUED, queued_at__lt=now - timedelta(seconds=60)).only(
+    minute_ago = now - timedelta(seconds=60)
+    sent = Q(queued_at__lt=minute_ago) | Q(queued_at__isnull=True, created_at__lt=minute_ago)
+    waiting = active.filter(sent, status=Generation.Status.QUEUED).only(
         "pk", "status", "created_at", "queued_at", "updated_at", "user_id", "model__time_limit_seconds"
     )
     _each(
