@@ -1,15 +1,46 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts import credits, words
 from accounts.admin import remove_files
-from generations import failures
-from generations.models import Generation
+from catalog.admin import CatalogModelAdmin
+from catalog.models import CatalogModel
+from generations import failures, queue
+from generations.models import Generation, StudioQueue
 from generations.starting import start_generation
+
+Status = Generation.Status
+# Every stage by its own name: the creator's words give two stages one label ("Queued", "Making").
+STAGES = [
+    (Status.WAITING, "Waiting (in the studio's queue)"),
+    (Status.QUEUED, "Queued (given a slot)"),
+    (Status.SUBMITTING, "Submitting"),
+    (Status.SUBMITTED, "Submitted"),
+    (Status.RUNNING, "Running"),
+    (Status.DOWNLOADING, "Saving"),
+    (Status.COMPLETED, "Ready"),
+    (Status.FAILED, "Failed"),
+    (Status.CANCELED, "Canceled"),
+]
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status__exact"  # the field's own lookup: links made for the plain filter still work
+
+    def lookups(self, request, model_admin):
+        return STAGES
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(status=self.value())
+        return queryset
 
 
 class SharedFilter(admin.SimpleListFilter):
@@ -39,7 +70,7 @@ class GenerationForm(forms.ModelForm):
 class GenerationAdmin(admin.ModelAdmin):
     form = GenerationForm
     list_display = ("short_prompt", "user", "model", "status_badge", "progress", "cost", "created_at", "took")
-    list_filter = ("status", SharedFilter, "featured", "model", "created_at")
+    list_filter = (StatusFilter, SharedFilter, "featured", "model", "created_at")
     search_fields = ("prompt", "user__email", "user__display_name", "pixapi_task_id")
     date_hierarchy = "created_at"
     list_select_related = ("user", "model")
@@ -82,6 +113,13 @@ class GenerationAdmin(admin.ModelAdmin):
         "shared_at",
         "share_prompt",
         "in_gallery",
+        "place_in_line",
+        "paused",
+        "turn",
+        "queue_position",
+        "queued_at",
+        "batch",
+        "hold_version",
     )
     fieldsets = (
         (
@@ -101,6 +139,14 @@ class GenerationAdmin(admin.ModelAdmin):
                     "cost",
                     "source",
                 )
+            },
+        ),
+        (
+            "Queue",
+            {
+                "description": "A waiting video's settings are changed only by its creator, in their queue "
+                "(the hold follows the change); here they are read-only.",
+                "fields": ("place_in_line", "paused", "turn", "queue_position", "queued_at", "batch", "hold_version"),
             },
         ),
         (
@@ -139,6 +185,8 @@ class GenerationAdmin(admin.ModelAdmin):
         return False
 
     def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_waiting:  # its creator's queue is where it changes (queue.edit)
+            return self.readonly_fields + ("error_code", "error_message", "error_detail", "featured")
         if obj is None or obj.is_active:
             return self.readonly_fields + ("error_code", "error_message", "error_detail")
         return self.readonly_fields
@@ -182,6 +230,10 @@ class GenerationAdmin(admin.ModelAdmin):
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
         return format_html('<span class="studio-badge status-{}">{}</span>', obj.status, obj.get_status_display())
+
+    @admin.display(description="Place in its creator's line")
+    def place_in_line(self, obj):
+        return queue.place_in_line(obj) if obj.is_waiting else "–"
 
     @admin.display(description="Took")
     def took(self, obj):
@@ -265,3 +317,76 @@ class GenerationAdmin(admin.ModelAdmin):
     def unfeature(self, request, queryset):
         count = queryset.update(featured=False)
         self.message_user(request, f"Took {count} video(s) out of the featured gallery.", messages.SUCCESS)
+
+
+@admin.register(StudioQueue)
+class StudioQueueAdmin(admin.ModelAdmin):
+    """The valve in front of Pixapi: one row, always there (made when the list is first shown)."""
+
+    list_display = ("__str__", "slots", "max_in_flight", "default_cap", "paused")
+    fields = ("max_in_flight", "default_cap", "slots", "paused")
+    readonly_fields = ("default_cap", "slots")
+
+    def get_queryset(self, request):
+        StudioQueue.objects.get_or_create(pk=1)
+        return super().get_queryset(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if form.changed_data:  # never the dispatcher's own column, written while the form was open
+            obj.save(update_fields=form.changed_data)
+            transaction.on_commit(queue.dispatch)  # a bigger cap or a resume hands the free slots out now
+
+    @admin.display(description="Default cap (STUDIO_MAX_IN_FLIGHT)")
+    def default_cap(self, obj):
+        return settings.STUDIO_MAX_IN_FLIGHT
+
+    @admin.display(description="In use")
+    def slots(self, obj):
+        used = Generation.objects.filter(status__in=Generation.AT_PIXAPI).count()
+        return f"{used} of {obj.cap()} slots"
+
+
+admin.site.unregister(CatalogModel)
+
+
+@admin.register(CatalogModel)
+class CatalogQueueAdmin(CatalogModelAdmin):
+    """The catalog's list with what the studio's queue holds of each model: waiting, and at Pixapi (the
+    valve's count), counted for every row in the list's one query. Resuming a model or closing its
+    breaker hands the free slots out at once."""
+
+    list_display = (*CatalogModelAdmin.list_display[:4], "waiting", "in_flight", *CatalogModelAdmin.list_display[4:])
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                waiting_count=Count("generations", filter=Q(generations__status=Status.WAITING)),
+                in_flight_count=Count("generations", filter=Q(generations__status__in=Generation.AT_PIXAPI)),
+            )
+        )
+
+    @admin.display(description="Waiting", ordering="waiting_count")
+    def waiting(self, obj):
+        return getattr(obj, "waiting_count", "–")
+
+    @admin.display(description="At Pixapi", ordering="in_flight_count")
+    def in_flight(self, obj):
+        return getattr(obj, "in_flight_count", "–")
+
+    @admin.action(description=CatalogModelAdmin.resume.short_description, permissions=["change"])
+    def resume(self, request, queryset):
+        super().resume(request, queryset)
+        queue.dispatch()
+
+    @admin.action(description=CatalogModelAdmin.close_breaker.short_description, permissions=["change"])
+    def close_breaker(self, request, queryset):
+        super().close_breaker(request, queryset)
+        queue.dispatch()
