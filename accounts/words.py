@@ -87,13 +87,37 @@ def below_zero(user, error):
 # Credits
 
 
-def cost_line(user, cost):
-    """What the create form says beside the price: the balance and what is left after it, or plainly
-    that it is not enough and what to do."""
+def cost_line(user, cost, what="video"):
+    """What the create form says beside the price, before the click: the balance and what is left
+    after it, or plainly that it is not enough and what to do (`ask_for_credits`: the form offers the
+    way to ask beside its disabled button); and whether it would go past the creator's monthly budget."""
     balance = credits.balance_of(user)
     after = None if cost is None else balance - cost
     not_enough = short(user, cost, balance) if after is not None and after < 0 else ""
-    return {"balance": balance, "balance_after": after, "not_enough": not_enough}
+    return {
+        "balance": balance,
+        "balance_after": after,
+        "not_enough": not_enough,
+        "ask_for_credits": bool(not_enough) and getattr(user, "email_verified", True),
+        "budget_warning": budget_warning(user, cost, what) if after is not None and not not_enough else "",
+    }
+
+
+def budget_warning(user, cost, what="video"):
+    """Before the click: that this would take the month past the creator's own budget, and that the
+    studio will ask first. Empty when it would not (or there is no budget)."""
+    if getattr(user, "monthly_budget", None) is None:
+        return ""
+    try:
+        credits.check_budget(user, cost, what)
+    except credits.OverBudget as past:
+        facts = past.facts
+        return (
+            f"{'These pictures' if what == 'pictures' else 'This video'} would take this month's spending to "
+            f"{amount(facts['spent'] + facts['cost'])}, past your monthly budget of {amount(facts['budget'])}. "
+            "The studio will ask before it starts."
+        )
+    return ""
 
 
 def short(user, cost, balance=None):

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -385,14 +386,25 @@ def make(request, pk):
             request, draft, make_error=str(refusal), make_prompt=form.cleaned_data["prompt"], make_model=model.slug
         )
     draft.save()
-    return _show(request, draft)
+    return _with_balance(request, _show(request, draft))  # the pictures' cost is held
 
 
 @login_required_htmx
 def make_status(request, pk):
-    """The 'make one' box alone, polled while its pictures are being made."""
+    """The 'make one' box alone, polled while its pictures are being made; the last answer (they are
+    made, or they failed and the hold came back) brings the header's balance along."""
     draft = _get_draft(request, pk)
-    return render(request, "studio/wizard.html#make_box", _context(request, draft))
+    response = render(request, "studio/wizard.html#make_box", _context(request, draft))
+    if draft.image_request is not None and not draft.image_request.is_active:
+        _with_balance(request, response)
+    return response
+
+
+def _with_balance(request, response):
+    """Adds the header's balance to an HTMX answer, swapped out of band: the request changed it."""
+    if request.htmx:
+        response.content += render_to_string("accounts/balance.html", {"oob": True}, request).encode()
+    return response
 
 
 @require_POST
