@@ -11,7 +11,7 @@ from accounts import credits, plans
 from accounts.offer import offer_for
 from catalog import presets
 from generations import pictures, queue, taskqueue
-from generations.models import Generation, ImageRequest, refill
+from generations.models import Batch, Generation, ImageRequest, refill
 
 
 def start_generation(
@@ -75,6 +75,75 @@ def start_generation(
         return Generation.objects.get(user=user, client_token=client_token), False
     gen.refresh_from_db(fields=["status", "turn", "queued_at", "updated_at"])
     return gen, True
+
+
+def start_batch(user, rows, *, name="", spending_cap=None, client_token=None, confirm_budget=False):
+    """Puts many videos in the studio's queue at once (generations.batches reads them): one Batch and a
+    waiting row for each, each holding its own cost (the ledger settles per video, by reference), all
+    written in one transaction, so either every video is queued and held or none is.
+
+    `rows` have prompt, model, duration, size (and style, camera). The same form token twice (a double
+    click on Confirm) gives back the first batch. Returns (batch, created). Raises credits.Refused
+    (NotEnoughCredits for the whole total, OverBudget unless `confirm_budget`, a PlanLimit) and nothing
+    is created."""
+    rows = list(rows)
+    if not rows:
+        raise ValueError("A batch needs at least one video.")
+    if client_token and (existing := _batch_of(user, client_token)):
+        return existing, False
+    try:
+        with transaction.atomic():
+            credits.lock_account(user)  # held until commit: the checks below stay true until the holds
+            if client_token and (existing := _batch_of(user, client_token)):
+                return existing, False
+            offer = offer_for(user)
+            costs = []
+            for row in rows:
+                offer.check(row.model, row.duration, row.size)
+                if not (row.model.enabled and row.model.text_to_video and row.model.allows(row.duration, row.size)):
+                    raise ValueError(f"{row.model.slug} does not make {row.duration} s at {row.size}.")
+                costs.append(row.model.price(row.duration, row.size))
+            total = sum(costs)
+            balance = credits.balance_of(user)
+            if balance < total:
+                raise credits.NotEnoughCredits(total, balance)
+            if not confirm_budget:
+                credits.check_budget(user, total)
+            batch = Batch.objects.create(user=user, name=name[:80], spending_cap=spending_cap)
+            first, now = queue.next_position(user.pk), timezone.now()
+            for i, (row, cost) in enumerate(zip(rows, costs, strict=True)):
+                style, camera = getattr(row, "style", ""), getattr(row, "camera", "")
+                gen = Generation.objects.create(
+                    status=Generation.Status.WAITING,
+                    queue_position=first + i * queue.POSITION_STEP,
+                    created_at=now + timedelta(microseconds=i),  # the batch's own order, whatever the queue's
+                    user=user,
+                    batch=batch,
+                    model=row.model,
+                    prompt=row.prompt,
+                    style=style,
+                    camera=camera,
+                    full_prompt=presets.full_prompt(row.prompt, style, camera),
+                    duration=row.duration,
+                    size=row.size,
+                    cost=cost,
+                    client_token=client_token if i == 0 else None,  # the batch's form token, on its first video
+                )
+                # Raises NotEnoughCredits should the balance have moved: everything above is rolled back.
+                credits.hold(user, cost, reference=gen.ledger_reference, description=row.prompt, model=row.model)
+            refill(user.pk)
+            queue.dispatch()  # places and slots free: the first ones start now, in this transaction
+    except IntegrityError:
+        existing = _batch_of(user, client_token) if client_token else None
+        if existing is None:
+            raise
+        return existing, False
+    return batch, True
+
+
+def _batch_of(user, client_token):
+    gen = Generation.objects.filter(user=user, client_token=client_token, batch__isnull=False).first()
+    return gen.batch if gen else None
 
 
 def in_progress(user):

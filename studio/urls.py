@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from generations import export_views, library_views, public_views
+from generations import batch_views, export_views, library_views, public_views
 from generations import views as generation_views
 from studio import public_pages, views, wizard
 
@@ -54,4 +54,12 @@ urlpatterns += [
     path("s/<str:token>/poster.jpg", public_views.shared_poster, name="shared_poster"),
     path("@<str:handle>/", public_views.gallery, name="gallery"),
     path("featured/", public_views.featured, name="featured"),
+]
+
+# Batches: many prompts at once, confirmed once.
+urlpatterns += [
+    path("batches/", batch_views.batch_list, name="batch_list"),
+    path("batches/new/", batch_views.batch_new, name="batch_new"),
+    path("batches/new/options/", batch_views.batch_options, name="batch_options"),
+    path("batches/<int:pk>/", batch_views.batch_detail, name="batch_detail"),
 ]
