@@ -31,6 +31,7 @@ urlpatterns = [
     path("pricing/", public_pages.pricing, name="pricing"),
     path("pricing/ask/", public_pages.upgrade_request, name="upgrade_request"),
     path("generations/", include("generations.urls")),
+    path("queue/", include("generations.queue_views")),
     path("accounts/", include("accounts.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("api/", include("api.urls")),
