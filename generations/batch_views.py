@@ -35,7 +35,7 @@ class BatchForm(GenerationForm):
     file = forms.FileField(label="Or upload a CSV file", required=False)
     name = forms.CharField(label="Name", max_length=80, required=False)
     spending_cap = forms.DecimalField(
-        label="Spending cap, in credits",
+        label="Spending cap",
         required=False,
         min_value=1,
         max_digits=10,
