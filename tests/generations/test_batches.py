@@ -331,3 +331,35 @@ def _rows(user, n):
     return batches.read_text(
         "\n".join(f"Shot {i}" for i in range(n)), offer=offer_for(user), defaults=batches.Defaults(wan, 4, "1280x720")
     ).rows
+
+
+def test_a_hold_refused_midway_rolls_the_whole_batch_back(owner, queue, monkeypatch):
+    """The balance checked first, then moved by another request before the fourth hold: nothing stays."""
+    real_hold, calls = credits.hold, []
+
+    def hold(user, amount, **kwargs):
+        calls.append(kwargs["reference"])
+        if len(calls) == 4:
+            raise credits.NotEnoughCredits(amount, Decimal("0"))
+        return real_hold(user, amount, **kwargs)
+
+    monkeypatch.setattr(credits, "hold", hold)
+    before = credits.balance_of(owner)
+    with pytest.raises(credits.NotEnoughCredits):
+        start_batch(owner, _rows(owner, 5), client_token=uuid.uuid4())
+    assert len(calls) == 4
+    assert not Batch.objects.exists() and not Generation.objects.exists()
+    assert not holds(owner).exists() and credits.balance_of(owner) == before
+
+
+def test_a_pasted_list_names_its_long_lines_and_its_limit(owner):
+    offer = offer_for(owner)
+    defaults = batches.Defaults(CatalogModel.objects.get(slug="wan"), 4, "1280x720")
+    reading = batches.read_text("A fox\n\n" + "x" * 2001 + "\nA kite", offer=offer, defaults=defaults)
+    assert reading.errors == ["Line 3: the prompt is 2,001 characters long; keep it under 2,000."]
+    assert [r.line for r in reading.rows] == [1, 4]
+    many = batches.read_text("\n".join(["Shot"] * 201), offer=offer, defaults=defaults)
+    assert many.errors == ["There are 201 videos in it; a batch makes at most 200. Split it into smaller batches."]
+    assert batches.read_text(" \n\n", offer=offer, defaults=defaults).errors == [
+        "Write at least one prompt, one a line."
+    ]
