@@ -162,3 +162,9 @@ def test_pictures_asked_for_and_finished_bring_the_header_balance_along(client, 
     html = client.get(status, headers={"hx-request": "true"}).content.decode()
     assert re.search(r'id="credit-balance"[^>]*hx-swap-oob="outerHTML"', html)
     assert "<strong>1,000</strong> credits</a>" in html  # the hold came back
+
+
+def test_the_header_says_one_credit_not_one_credits(client, creator):
+    credits.adjust(creator, -999, reason="Spent elsewhere")
+    html = client.get(reverse("usage")).content.decode()
+    assert 'aria-label="Your balance: 1 credit. See your usage"' in html and "<strong>1</strong> credit</a>" in html

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from accounts import credits
 from accounts.models import User
 from generations.models import Generation
-from tests.browser.conftest import fits_the_screen, sign_up_and_verify
+from tests.browser.conftest import fits_the_screen, no_axe_violations, shoot, sign_up_and_verify
 
 pytestmark = pytest.mark.browser
 
@@ -72,7 +72,8 @@ def test_a_new_creator_sees_every_cost_and_a_failure_costs_nothing(
     page.get_by_label("Show").select_option(label="Spent")
     page.get_by_role("button", name="Filter").click()
     expect(ledger.locator("tbody tr")).to_have_count(1)
-    page.screenshot(path=artifacts / "usage-laptop.png", full_page=True, caret="initial")
+    no_axe_violations(page)
+    shoot(page, artifacts, "usage-laptop")
     assert page.console_errors == [], page.console_errors
 
     log_in(phone_page, User.objects.get(email="lin@example.com"))
@@ -81,7 +82,8 @@ def test_a_new_creator_sees_every_cost_and_a_failure_costs_nothing(
     expect(phone_page.locator(".day-chart-narrow rect.bar-today")).to_be_visible()
     expect(phone_page.locator(".day-chart-wide")).to_be_hidden()
     assert fits_the_screen(phone_page)
-    phone_page.screenshot(path=artifacts / "usage-phone.png", full_page=True, caret="initial")
+    no_axe_violations(phone_page)
+    shoot(phone_page, artifacts, "usage-phone")
     assert phone_page.console_errors == [], phone_page.console_errors
 
 
@@ -92,30 +94,79 @@ def test_running_short_and_the_budget_question(live_server, page, phone_page, lo
     choose(page, "Model", "Wan")
     choose(page, "Length", "4 seconds")
     expect(page.locator("#cost")).to_contain_text("This video costs 8 credits and you have 6 credits.")
+    button = page.get_by_role("button", name="Generate video")
+    expect(button).to_be_disabled()  # not a bright button that refuses once pressed
+    expect(button).to_have_accessible_description(re.compile("This video costs 8 credits and you have 6 credits"))
+    ask = page.get_by_role("link", name="Ask for more credits")
+    expect(ask).to_have_attribute("href", "/pricing/#ask")
+    no_axe_violations(page)
+    shoot(page, artifacts, "credits-short-laptop")
+
+    choose(page, "Length", "2 seconds")  # 4 of 6: within reach again
+    expect(button).to_be_enabled()
+    expect(ask).to_have_count(0)
+    page.evaluate("window.sameDocument = true")
     generate(page, "Cherry blossom petals falling")
-    expect(page.get_by_role("alert")).to_contain_text("This video costs 8 credits and you have 6 credits.")
-    page.screenshot(path=artifacts / "credits-short-laptop.png", full_page=True, caret="initial")
-    assert not Generation.objects.exists()
+    expect(page.get_by_role("article", name=re.compile("Cherry blossom"))).to_be_visible()
+    expect(balance(page)).to_have_text("2 credits")  # the header follows the hold, without a reload
+    assert page.evaluate("window.sameDocument === true")
+    expect(page.get_by_role("button", name="Generate video")).to_be_disabled()  # 2 left: not another one
+    assert not Generation.objects.exclude(prompt="Cherry blossom petals falling").exists()
+    assert page.console_errors == [], page.console_errors
 
     credits.grant(owner, 100, description="Top-up")
     User.objects.filter(pk=owner.pk).update(monthly_budget=5)
     page.goto(f"{live_server.url}/")
     choose(page, "Model", "Wan")
     choose(page, "Length", "4 seconds")
+    warning = page.locator("#cost-budget")  # before the click
+    expect(warning).to_have_text(
+        "This video would take this month's spending to 12 credits, past your monthly budget of 5 credits. "
+        "The studio will ask before it starts."
+    )
+    expect(page.get_by_role("button", name="Generate video")).to_have_accessible_description(re.compile("past your"))
+    no_axe_violations(page)
+    shoot(page, artifacts, "credits-budget-warning-laptop")
     generate(page, "Cherry blossom petals falling")
     question = page.locator(".budget-question")
     expect(question).to_contain_text("past your monthly budget of 5 credits")
     page.screenshot(path=artifacts / "credits-budget-laptop.png", full_page=True, caret="initial")
     question.get_by_role("button", name="Generate anyway").click()
-    expect(page.get_by_role("article", name=re.compile("Cherry blossom"))).to_be_visible()
-    expect(balance(page)).to_have_text("98 credits")
+    expect(page.get_by_role("article", name=re.compile("Cherry blossom"))).to_have_count(2)
+    expect(balance(page)).to_have_text("94 credits")
     assert page.console_errors == [], page.console_errors
 
+    credits.adjust(owner, -93, reason="Spent elsewhere")  # 1 left
     log_in(phone_page, owner)
     phone_page.goto(f"{live_server.url}/")
     expect(phone_page.locator("#credit-balance")).to_be_visible()
+    expect(phone_page.get_by_role("button", name="Generate video")).to_be_disabled()
+    expect(phone_page.get_by_role("link", name="Ask for more credits")).to_be_visible()
     assert fits_the_screen(phone_page)
-    phone_page.screenshot(path=artifacts / "credits-dashboard-phone.png", full_page=True, caret="initial")
+    no_axe_violations(phone_page)
+    shoot(phone_page, artifacts, "credits-short-phone")
+
+
+def test_credits_coming_back_enable_generate_again(live_server, page, log_in, owner, artifacts):
+    credits.adjust(owner, -990, reason="Most of it spent")  # 10 left
+    log_in(page, owner)
+    page.goto(f"{live_server.url}/")
+    choose(page, "Model", "Wan")
+    choose(page, "Length", "4 seconds")
+    generate(page, "A kite that will not fly")
+    expect(balance(page)).to_have_text("2 credits")
+    button = page.get_by_role("button", name="Generate video")
+    expect(button).to_be_disabled()  # the same again costs 8
+
+    gen = Generation.objects.get()
+    Generation.objects.filter(pk=gen.pk).update(status=Generation.Status.DOWNLOADING)
+    gen.refresh_from_db()
+    gen.mark_failed("service_error", "It broke. Nothing was charged.")  # its 8 credits come back
+
+    expect(balance(page)).to_have_text("10 credits")  # the poller brings the header along
+    expect(button).to_be_enabled()  # and the form with it, without a reload
+    expect(page.locator("#cost")).to_have_text("This video costs 8 credits. You have 10, so 2 left after it.")
+    assert page.console_errors == [], page.console_errors
 
 
 def test_operators_see_credits_in_admin(live_server, page, log_in, operator, owner, artifacts):
