@@ -3,11 +3,13 @@ confirmation that queues all of them (each held) or none, a spending cap, and th
 
 import html
 import re
+import threading
 import uuid
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import close_old_connections
 from django.urls import reverse
 
 from accounts import credits
@@ -363,3 +365,27 @@ def test_a_pasted_list_names_its_long_lines_and_its_limit(owner):
     assert batches.read_text(" \n\n", offer=offer, defaults=defaults).errors == [
         "Write at least one prompt, one a line."
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_confirmations_at_the_same_moment_make_one_batch(owner, queue):
+    """Two requests with the same form token, on two threads (a double click reaching two workers)."""
+    rows, token = _rows(owner, 3), uuid.uuid4()
+    barrier, results = threading.Barrier(2), []
+
+    def confirm():
+        barrier.wait()
+        try:
+            results.append(start_batch(owner, rows, client_token=token))
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 2 and results[0][0].pk == results[1][0].pk
+    assert sorted(created for _, created in results) == [False, True]
+    assert Batch.objects.count() == 1 and Generation.objects.count() == 3 and holds(owner).count() == 3
+    assert ledger_balances(owner)
