@@ -169,6 +169,38 @@ def test_credits_coming_back_enable_generate_again(live_server, page, log_in, ow
     assert page.console_errors == [], page.console_errors
 
 
+@pytest.mark.parametrize("size", ["laptop", "phone"])
+def test_the_ledger_reads_one_line_per_video(live_server, page, phone_page, log_in, owner, artifacts, size):
+    page = page if size == "laptop" else phone_page
+    for ref, prompt, end in [
+        ("generation:a", "A red kite over the dunes at dawn", "stored"),
+        ("generation:b", "A storm at sea, waves breaking over a lighthouse", "failed"),
+        ("generation:c", "A fox trotting through fresh snow", "edited"),
+    ]:
+        credits.hold(owner, 4, reference=ref, description=prompt)
+        if end == "stored":
+            credits.charge(owner, ref)
+        elif end == "failed":
+            credits.release(owner, ref)
+        else:  # edited while it waited: the old hold back, the new one held, still in progress
+            credits.release(owner, ref)
+            credits.hold(owner, 6, reference=f"{ref}#2", description=prompt)
+    log_in(page, owner)
+    page.goto(f"{live_server.url}/accounts/usage/#ledger")
+    rows = page.locator("#ledger tbody tr")
+    expect(rows).to_have_count(4)
+    expect(rows.nth(0)).to_contain_text("Held 6 credits: A fox trotting through fresh snow")
+    expect(rows.nth(0)).to_contain_text("in progress")
+    expect(rows.nth(1)).to_contain_text("Returned 4 credits: A storm at sea")
+    expect(rows.nth(2)).to_contain_text("Spent 4 credits: A red kite over the dunes at dawn")
+    expect(rows.nth(3)).to_contain_text("Credits added")
+    expect(page.locator("#ledger tbody td:last-child")).to_have_text(["990", "996", "996", "1,000"])
+    assert fits_the_screen(page)
+    no_axe_violations(page)
+    shoot(page, artifacts, f"ledger-{size}")
+    assert page.console_errors == [], page.console_errors
+
+
 def test_operators_see_credits_in_admin(live_server, page, log_in, operator, owner, artifacts):
     from accounts import alerts
 
