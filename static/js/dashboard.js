@@ -3,6 +3,20 @@
   "use strict";
   var baseTitle = document.title;
   var unseen = 0;
+  var FINISHED = ["completed", "failed", "canceled"];
+
+  // The tab's title counts the videos in progress (waiting or being made): "(2) Your studio".
+  function titled() {
+    var cards = document.querySelectorAll("#cards [data-status]");
+    var n = Array.prototype.filter.call(cards, function (card) {
+      return FINISHED.indexOf(card.dataset.status) < 0;
+    }).length;
+    return (n ? "(" + n + ") " : "") + baseTitle;
+  }
+  function showTitle() {
+    if (unseen) document.title = unseen + " ready · " + titled();
+    else if (!/^Video ready · /.test(document.title)) document.title = titled();
+  }
 
   function clock(seconds) {
     seconds = Math.max(0, Math.round(seconds));
@@ -14,11 +28,6 @@
     var now = Date.now() / 1000;
     document.querySelectorAll("[data-elapsed-from]").forEach(function (el) {
       el.textContent = clock(now - Number(el.dataset.elapsedFrom));
-    });
-    document.querySelectorAll("[data-eta]").forEach(function (el) {
-      var left = Number(el.dataset.eta) - now;
-      el.textContent = left > 90 ? "about " + Math.round(left / 60) + " min left"
-        : left > 5 ? "about " + Math.round(left) + " s left" : "almost there";
     });
   }
 
@@ -39,8 +48,8 @@
     var short = prompt.length > 60 ? prompt.slice(0, 57) + "…" : prompt;
     if (status === "completed") {
       notice("Your video is ready: " + short, "success");
-      if (document.hidden) { unseen += 1; document.title = "(" + unseen + ") Video ready · " + baseTitle; }
-      else { document.title = "Video ready · " + baseTitle; setTimeout(function () { document.title = baseTitle; }, 6000); }
+      if (document.hidden) { unseen += 1; showTitle(); }
+      else { document.title = "Video ready · " + titled(); setTimeout(function () { document.title = titled(); }, 6000); }
       if (window.Notification && Notification.permission === "granted" && document.hidden) {
         new Notification("Your video is ready", { body: short });
       }
@@ -79,7 +88,7 @@
   });
 
   document.addEventListener("visibilitychange", function () {
-    if (!document.hidden) { unseen = 0; document.title = baseTitle; }
+    if (!document.hidden) { unseen = 0; document.title = titled(); }
   });
   // The poller tells the server which cards the page has, as one parameter: a changed card it
   // has is replaced, one it lacks (made in another tab) is added.
@@ -92,6 +101,8 @@
   });
   document.addEventListener("htmx:afterSettle", announceAll);
   document.addEventListener("htmx:oobAfterSwap", announceAll);
+  document.addEventListener("htmx:afterSettle", showTitle);
+  document.addEventListener("htmx:oobAfterSwap", showTitle);
   // The header's balance changed (a failed video's credits came back) while Generate was disabled
   // for want of credits: the settings are asked for again, so the button and its reason follow.
   document.addEventListener("htmx:oobAfterSwap", function (event) {
@@ -101,6 +112,7 @@
     if (settings && window.htmx) htmx.trigger(settings.parentElement, "change");
   });
   document.addEventListener("DOMContentLoaded", function () {
+    showTitle();
     tick();
     setInterval(tick, 1000);
     setUpNotifications();

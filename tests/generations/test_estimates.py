@@ -212,3 +212,17 @@ def test_the_template_filter_gives_the_words_and_the_clocks_times(owner):
     assert "ready in about 2-3 minutes" in html and 'data-time-left="waiting"' in html
     assert "data-start-high=" in html and "data-high=" in html
     assert card == ""
+
+
+def test_the_dashboards_cards_show_the_time_left_from_history_and_past_it_say_so(client, owner):
+    history(owner)
+    video(owner, Status.RUNNING, ago=30)
+    video(owner, Status.RUNNING, ago=600)
+    client.force_login(owner)
+
+    page = client.get("/").content.decode()
+
+    assert 'data-time-left="active"' in page
+    assert "About 1-2 minutes left" in page
+    assert "Taking longer than usual: 10 min so far" in page
+    assert "almost there" not in page and "data-eta" not in page
