@@ -39,9 +39,9 @@ def describe(gen, place=None, facts=None):
     place = place or queue.place_in_line(gen)
     model = gen.model
     if gen.paused:
-        return Waiting("Paused", "Paused: it waits until you resume it.", place)
+        return Waiting("Paused", "It waits until you resume it.", place)
     if facts["queue_paused"]:
-        return Waiting("Paused", "Paused: your queue is paused, so nothing of yours starts until you resume it.", place)
+        return Waiting("Paused", "Your queue is paused, so nothing of yours starts until you resume it.", place)
     if model.queue_paused:
         return Waiting("Waiting", f"{model.name} is paused by the studio for maintenance; your video waits.", place)
     if model.is_busy():

@@ -110,11 +110,11 @@ def test_the_waiting_words_follow_what_holds_a_video_back(client, four, free_cre
 
     client.post(reverse("queue_pause", args=[fourth.pk]), {"paused": "1"})
     card = text(client.get(reverse("generation_card", args=[fourth.pk])))
-    assert "Paused Paused: it waits until you resume it." in card and "Resume" in card
+    assert "Paused It waits until you resume it." in card and "Resume" in card
 
     client.post(reverse("queue_pause_all"), {"paused": "1"})
     card = text(client.get(reverse("generation_card", args=[third.pk])))
-    assert "Paused: your queue is paused, so nothing of yours starts until you resume it." in card
+    assert "Paused Your queue is paused, so nothing of yours starts until you resume it." in card
     assert "Resume the queue" in text(client.get(reverse("queue")))
 
 
