@@ -77,6 +77,7 @@ def move(request, pk):
             queue.move(request.user, gen.pk, steps)
     except queue.NotWaiting:
         return _answer(request, gen, notice=NOT_WAITING)
+    queue.dispatch()  # the video now first in line may have a free place
     return _answer(request, gen, done="Moved.")
 
 
@@ -88,6 +89,7 @@ def reorder(request):
     by_text = {str(pk): pk for pk in ids}
     wanted = [by_text[value] for value in request.POST.getlist("ids") if value in by_text]
     queue.reorder(request.user, wanted)
+    queue.dispatch()
     return _answer(request, None, done="Your queue is in its new order.")
 
 
@@ -100,6 +102,8 @@ def pause(request, pk):
         queue.pause(request.user, gen.pk, paused=paused)
     except queue.NotWaiting:
         return _answer(request, gen, notice=NOT_WAITING)
+    if not paused:
+        queue.dispatch()  # a place may be free for it now
     return _answer(request, gen, done="Paused: it waits until you resume it." if paused else "Resumed.")
 
 
@@ -149,6 +153,20 @@ class EditForm(GenerationForm):
             offer = _FromPicture(offer)
         super().__init__(*args, offer=offer, **kwargs)
         del self.fields["client_token"]
+
+    def cost(self):
+        """The price of what the form shows: a length or shape the new model lacks shows as its first one."""
+        model = self.chosen_model
+        if model is None:
+            return None
+        data = self.data if self.is_bound else self.initial
+        durations, sizes = self.offer.durations(model), self.offer.sizes(model)
+        if not durations or not sizes:
+            return None
+        duration = str(data.get("duration") or "")
+        duration = int(duration) if duration.isdigit() and int(duration) in durations else durations[0]
+        size = data.get("size") if data.get("size") in sizes else sizes[0]
+        return self.offer.cost(model, duration, size)
 
 
 def _initial(gen):

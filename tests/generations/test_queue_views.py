@@ -251,3 +251,18 @@ def test_actions_are_posts(client, four):
         assert client.get(reverse(name, args=[four[3].pk])).status_code == 405
     assert client.get(reverse("queue_reorder")).status_code == 405
     assert client.get(reverse("queue_pause_all")).status_code == 405
+
+
+def test_a_new_model_shows_its_own_first_length_and_its_price(client, owner, queue):
+    client.force_login(owner)
+    studio_queue.pause_all(owner)  # nothing starts: the video waits
+    gen = ask(owner, "A kite")
+    assert gen.status == Status.WAITING
+    url = reverse("queue_edit", args=[gen.pk])
+    preview = client.get(url, {"prompt": "A kite", "model": "kling", "duration": "4", "size": "1280x720"}, headers=HTMX)
+    assert "This costs 3 credits more: 11 instead of 8." in text(preview)  # Kling's 5 seconds, its shortest
+    assert re.findall(r'<option value="(\d+)"', preview.content.decode()) == ["5", "10"]  # Kling's lengths
+    data = {"prompt": "A kite", "model": "kling", "duration": "5", "size": "1280x720", "style": "", "camera": ""}
+    client.post(url, data)
+    gen.refresh_from_db()
+    assert (gen.model.slug, gen.duration, gen.cost) == ("kling", 5, Decimal("11"))
