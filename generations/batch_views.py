@@ -188,6 +188,7 @@ def _show_form(request, form, reading=None):
             "form": form,
             "errors": errors[:ERRORS_SHOWN],
             "more_errors": max(len(errors) - ERRORS_SHOWN, 0),
+            "from_file": bool(errors) and form.is_valid() and bool(form.cleaned_data.get("file")),
             "max_rows": batches.MAX_ROWS,
         },
     )

@@ -96,6 +96,7 @@ def test_a_csv_with_a_bad_row_queues_nothing_and_names_the_row(logged_in, owner,
         assert "Line 3: Wan makes videos of 2 to 15 seconds, not 20." in page
         assert 'Line 5: there is no model called "sora". Use Veo, Wan and Kling.' in page
         assert "Line 2" not in page and "Line 4" not in page  # the good rows, the quoted comma included
+        assert "Fix the file, then choose it again." in page
     assert not Generation.objects.exists() and not Batch.objects.exists()
     assert not holds(owner).exists()
     assert credits.balance_of(owner) == before
@@ -190,6 +191,10 @@ def test_five_pasted_prompts_make_five_held_videos_in_one_go(logged_in, owner, q
     assert "Lighthouses" in page and "Credits held 40" in page
     assert page.count("Shot ") == 5
 
+    # While videos wait or are made, the progress is asked for again (htmx) and comes back alone.
+    progress = logged_in.get(response.url, headers={"HX-Request": "true"})
+    assert 'hx-trigger="every 5s"' in progress.content.decode() and "<html" not in progress.content.decode()
+
 
 def test_not_enough_credits_for_the_whole_batch_makes_nothing(client, db, queue):
     poor = with_credits(
@@ -279,7 +284,9 @@ def test_a_batch_stops_at_its_spending_cap_and_returns_the_rest(
     assert ledger_balances(owner)
 
     client.force_login(owner)
-    page = text_of(client.get(reverse("batch_detail", args=[batch.pk])))
+    response = client.get(reverse("batch_detail", args=[batch.pk]))
+    assert "every 5s" not in response.content.decode()  # nothing left to wait for: no more asking
+    page = text_of(response)
     assert "Stopped at its spending cap: 3 videos not made, their credits returned." in page
     assert "Spent 16" in page and "Credits held 0" in page
     assert page.count("Its batch reached its spending cap") == 3
