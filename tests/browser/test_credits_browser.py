@@ -201,6 +201,34 @@ def test_the_ledger_reads_one_line_per_video(live_server, page, phone_page, log_
     assert page.console_errors == [], page.console_errors
 
 
+@pytest.mark.parametrize("size", ["laptop", "phone"])
+def test_the_wizard_review_disables_make_when_short(
+    live_server, page, phone_page, log_in, owner, media_root, artifacts, size
+):
+    from PIL import Image
+
+    from generations import pictures
+    from generations.models import Picture
+    from studio.models import Draft
+
+    page = page if size == "laptop" else phone_page
+    credits.adjust(owner, -995, reason="Most of it spent")  # 5 left; 5 seconds of Wan cost 10
+    picture = pictures.keep(owner, Image.new("RGB", (900, 600), (240, 140, 40)), Picture.UPLOAD, name="sky.jpg")
+    draft = Draft.objects.create(
+        user=owner, picture=picture, prompt="The sun sinks", model="wan", duration=5, size="1280x720", step="review"
+    )
+    log_in(page, owner)
+    page.goto(f"{live_server.url}/animate/{draft.pk}/review/")
+    make = page.get_by_role("button", name="Make my video")
+    expect(make).to_be_disabled()
+    expect(make).to_have_accessible_description(re.compile("This video costs 10 credits and you have 5 credits"))
+    expect(page.get_by_role("link", name="Ask for more credits")).to_have_attribute("href", "/pricing/#ask")
+    assert fits_the_screen(page)
+    no_axe_violations(page)
+    shoot(page, artifacts, f"wizard-review-short-{size}")
+    assert page.console_errors == [], page.console_errors
+
+
 def test_operators_see_credits_in_admin(live_server, page, log_in, operator, owner, artifacts):
     from accounts import alerts
 
