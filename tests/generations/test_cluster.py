@@ -88,7 +88,8 @@ def within_the_plan(gens):
 
 def two_run_three_wait(gens):
     now = within_the_plan(gens)
-    return now.count(Generation.Status.RUNNING) == 2 and now.count(Generation.Status.WAITING) == 3
+    making = sum(s in Generation.POLLED for s in now)  # submitted or running: "Making" on their cards
+    return making == 2 and now.count(Generation.Status.WAITING) == 3
 
 
 @pytest.mark.parametrize("kill", [False, True], ids=["undisturbed", "cluster-killed-while-two-run-three-wait"])
@@ -96,7 +97,7 @@ def two_run_three_wait(gens):
 def test_a_free_creators_five_videos_two_run_three_wait_all_end_playable_each_submitted_once(
     owner, cluster, settings, kill
 ):
-    settings.PIXAPI_SANDBOX_SECONDS = 10 if kill else 4
+    settings.PIXAPI_SANDBOX_SECONDS = 10 if kill else 6
     stats.reset()
     gens = free_creator_asks_for_five(owner)
     wait_for(lambda: two_run_three_wait(gens), timeout=60, message=f"two running, three waiting\n{cluster.log()}")
