@@ -61,6 +61,12 @@ def test_a_files_mistakes_are_named_by_line(live_server, page, phone_page, log_i
     upload = tmp_path / "shots.csv"
     upload.write_text("prompt,model,duration,size\nA fox,wan,4,\nWaves,wan,20,\nA kite,veo,5,square\n")
     page.goto(live_server.url + "/batches/new/")
+    page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
+    with page.expect_response(lambda r: "/batches/new/options/" in r.url):
+        page.get_by_label("Model").select_option(label="Kling")  # its lengths come with it
+    expect(page.get_by_label("Length").locator("option")).to_have_text(["5 seconds", "10 seconds"])
+    page.get_by_label("Model").select_option(label="Wan")
+    expect(page.get_by_label("Length").locator("option").first).to_have_text("2 seconds")
     page.get_by_label("Or upload a CSV file").set_input_files(upload)
     page.get_by_role("button", name="See the total").click()
     errors = page.get_by_role("alert")
