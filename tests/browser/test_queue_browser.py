@@ -68,33 +68,34 @@ def test_queue_four_change_the_waiting_ones_and_watch_the_rest_play(
     expect(page.get_by_role("article", name=re.compile(PROMPTS[3]))).to_contain_text("2nd in your line")
     looks_right(page, artifacts, f"queue-dashboard-waiting-{size}")
 
+    # Moved up from its card: the card says its new place, and the other card follows (the poller).
+    page.get_by_role("button", name=f"Move up: {PROMPTS[3]}").click()
+    expect(page.get_by_role("article", name=re.compile(PROMPTS[3]))).to_contain_text("Next in your line")
+    expect(third).to_contain_text("2nd in your line")
+
     # The queue: paused while the creator changes their mind, so nothing starts under their fingers.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Queue").click()
     expect(page.get_by_role("heading", name="Your queue")).to_be_visible()
-    expect(line(page)).to_have_text([PROMPTS[2], PROMPTS[3]])
+    expect(line(page)).to_have_text([PROMPTS[3], PROMPTS[2]])
     page.get_by_role("button", name="Pause the whole queue").click()
     expect(page.get_by_role("button", name="Resume the queue")).to_be_visible()
     expect(page.locator("#queue-line")).to_contain_text("Your queue is paused, so nothing of yours starts")
 
     # Reorder with the keyboard: the last one moves up, and keeps the focus.
-    move_up = page.get_by_role("button", name=f"Move up: {PROMPTS[3]}")
-    move_up.focus()
+    page.get_by_role("button", name=f"Move up: {PROMPTS[2]}").focus()
     page.keyboard.press("Enter")
-    expect(line(page)).to_have_text([PROMPTS[3], PROMPTS[2]])
-    expect(page.get_by_role("button", name=f"Move up: {PROMPTS[3]}")).to_be_focused()
+    expect(line(page)).to_have_text([PROMPTS[2], PROMPTS[3]])
+    expect(page.get_by_role("button", name=f"Move up: {PROMPTS[2]}")).to_be_focused()
     if size == "laptop":  # and back with a drag
-        page.locator(".queue-item").nth(1).drag_to(
-            page.locator(".queue-item").nth(0), target_position={"x": 40, "y": 5}
-        )
-        expect(line(page)).to_have_text([PROMPTS[2], PROMPTS[3]])
+        with page.expect_response(lambda r: "/queue/reorder/" in r.url):
+            page.locator(".queue-item").nth(1).drag_to(
+                page.locator(".queue-item").nth(0), target_position={"x": 40, "y": 5}
+            )
+    else:
         page.get_by_role("button", name=f"Move down: {PROMPTS[2]}").click()
-        expect(line(page)).to_have_text([PROMPTS[3], PROMPTS[2]])
-    assert [
-        g.prompt for g in Generation.objects.filter(user=user, status=Status.WAITING).order_by("queue_position")
-    ] == [
-        PROMPTS[3],
-        PROMPTS[2],
-    ]
+    expect(line(page)).to_have_text([PROMPTS[3], PROMPTS[2]])
+    waiting_now = Generation.objects.filter(user=user, status=Status.WAITING).order_by("queue_position")
+    assert [g.prompt for g in waiting_now] == [PROMPTS[3], PROMPTS[2]]
     looks_right(page, artifacts, f"queue-page-{size}")
 
     # Change one: the cost difference shows before saving.
