@@ -11,11 +11,14 @@ that cookie and nothing once the mark moves. All it can ever tell is "nothing ne
 looked", and only to the browser it was given to; anything more goes through the full login check.
 """
 
+import functools
+import hashlib
+import hmac
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.crypto import constant_time_compare
 
 from generations import changes
 from generations.models import Generation
@@ -35,7 +38,15 @@ def parse_token(value):
 
 
 def _digest(session_key, mark):
-    return salted_hmac("generations.updates.seen", f"{session_key}:{mark}", algorithm="sha256").hexdigest()[:32]
+    """salted_hmac("generations.updates.seen", ...), with its key made once per secret: every poll
+    asks for one."""
+    message = f"{session_key}:{mark}".encode()
+    return hmac.digest(_hmac_key(settings.SECRET_KEY), message, "sha256").hex()[:32]
+
+
+@functools.cache
+def _hmac_key(secret):
+    return hashlib.sha256(f"generations.updates.seen{secret}".encode()).digest()
 
 
 def seen_token(request):
