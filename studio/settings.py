@@ -393,7 +393,7 @@ if REDIS_URL:
 elif _db["ENGINE"] == "django.db.backends.sqlite3":
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "studio.file_cache.KeptFileBasedCache",
             "LOCATION": str(CACHE_DIR),
             "OPTIONS": {"MAX_ENTRIES": 50_000},
         }

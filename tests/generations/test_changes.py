@@ -45,3 +45,20 @@ def test_a_lost_mark_is_made_again_different(owner):
     cache.clear()
     assert changes.peek(owner.pk) is None
     assert changes.current(owner.pk) not in ("", before)
+
+
+def test_a_kept_read_of_the_file_cache_sees_every_write_at_once(tmp_path):
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    from studio.file_cache import KeptFileBasedCache
+
+    reader, writer = KeptFileBasedCache(str(tmp_path), {}), FileBasedCache(str(tmp_path), {})
+    assert reader.kept_get("changes:1") is None
+    for mark in ("a1", "b2", "c3"):
+        writer.set("changes:1", mark, 60)  # another process's write: only the file is shared
+        assert [reader.kept_get("changes:1") for _ in range(3)] == [mark] * 3
+    writer.set("changes:1", "d4", -1)  # expired as it is written
+    assert reader.kept_get("changes:1") is None and reader.kept_get("changes:1", "") == ""
+    writer.set("changes:1", "e5", 60)
+    writer.delete("changes:1")
+    assert reader.kept_get("changes:1") is None
