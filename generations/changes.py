@@ -6,6 +6,12 @@ The poller reads the mark before it reads the database and sends it back next ti
 its read missed commits later, so its new mark lands later too, and a mark is never written twice:
 while the mark is the one the poller holds, there is nothing for it to see. A missing mark (lost,
 evicted, never set) only sends the poller to the database.
+
+Where the cache offers it (studio/redis_cache.py, studio/file_cache.py), a mark is read through
+`kept_get`: from Redis, a copy in this process's memory that Redis pub/sub keeps true to within half
+a second, reading Redis itself whenever that cannot be vouched for; from files, the file's bytes
+compared with the last ones read. So "nothing new" costs no round trip, and a moved mark is seen on
+the poller's next ask.
 """
 
 import secrets
@@ -22,17 +28,22 @@ def _key(user_id):
 
 def note(user_id):
     """Call where a generation changes; the mark moves once the change is committed."""
-    transaction.on_commit(lambda: cache.set(_key(user_id), secrets.token_hex(8), MARK_SECONDS), robust=True)
+    transaction.on_commit(lambda: _kept(cache, "set")(_key(user_id), secrets.token_hex(8), MARK_SECONDS), robust=True)
 
 
 def peek(user_id):
-    return cache.get(_key(user_id))
+    return _kept(cache, "get")(_key(user_id))
 
 
 def current(user_id):
     """The mark as it stands, made now when there is none; "" when the cache does not answer."""
     mark = peek(user_id)
     if mark is None:
-        cache.add(_key(user_id), secrets.token_hex(8), MARK_SECONDS)
+        _kept(cache, "add")(_key(user_id), secrets.token_hex(8), MARK_SECONDS)
         mark = peek(user_id)
     return mark or ""
+
+
+def _kept(backend, name):
+    """The cache's kept_<name> (which keeps the processes' copies of the key true), else its <name>."""
+    return getattr(backend, f"kept_{name}", None) or getattr(backend, name)
