@@ -37,6 +37,14 @@ class User(AbstractUser):
         blank=True,
         help_text="The studio asks before a video takes this month's spending past it. Empty: never ask.",
     )
+    default_model = models.ForeignKey(
+        "catalog.CatalogModel",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The model the create form starts with (a creator picks it from a comparison).",
+    )
     email_verified_at = models.DateTimeField(
         "email verified",
         null=True,

@@ -4,7 +4,7 @@ server-side check (check() before anything is held)."""
 
 from accounts.plans import PlanLimit, plan_for, plans_in_order
 from catalog.models import CatalogModel
-from catalog.sizes import is_hd
+from catalog.sizes import VideoSize, is_hd
 
 
 def offer_for(user):
@@ -58,6 +58,27 @@ class Offer:
     def image_models(self, every=False):
         models = CatalogModel.objects.filter(kind=CatalogModel.Kind.IMAGE, enabled=True)
         return list(models) if every else [m for m in models if self.makes(m)]
+
+    def nearest(self, model, duration, size):
+        """The length and size of this model the plan makes that are nearest the ones asked for: the same
+        length and size when it makes them; else the nearest length (the shorter on a tie) and a size
+        of the same shape, the nearest in pixels. (None, None) when it makes nothing of the model."""
+        durations, sizes = self.durations(model), self.sizes(model)
+        if not durations or not sizes:
+            return None, None
+        near_duration = min(durations, key=lambda d: (abs(d - duration), d))
+        if size in sizes:
+            return near_duration, size
+        asked = VideoSize.parse(size)
+
+        def distance(candidate):
+            other = VideoSize.parse(candidate)
+            return (
+                other.is_portrait != asked.is_portrait,
+                abs(other.width * other.height - asked.width * asked.height),
+            )
+
+        return near_duration, min(sizes, key=distance)
 
     def cost(self, model, duration, size):
         """The price of this video when the plan makes it, else None."""

@@ -273,6 +273,18 @@ class Generation(models.Model):
         default=0, editable=False, help_text="Edits made while it waited; each one held its new cost afresh."
     )
     batch = models.ForeignKey("Batch", models.SET_NULL, null=True, blank=True, related_name="generations")
+    # Takes: the same idea made on several models (or several times) to pick the keeper.
+    comparison = models.ForeignKey(
+        "Comparison",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="takes",
+        help_text="The comparison it is a take of.",
+    )
+    set_aside = models.BooleanField(
+        default=False, help_text="A take not kept: out of the library's default view, restorable."
+    )
     progress = models.PositiveSmallIntegerField(default=0)
     pixapi_task_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
     result_url = models.URLField(max_length=2000, blank=True, help_text="Pixapi's own URL: never shown in a page.")
@@ -594,6 +606,28 @@ class Batch(models.Model):
 
     def __str__(self):
         return self.name or f"Batch {self.pk}"
+
+
+class Comparison(models.Model):
+    """One idea (a prompt, or a picture and a motion prompt) made on several models at once, side by side,
+    to pick the take to keep. Its takes are Generations (`takes`); the keeper is one of them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="comparisons")
+    prompt = models.TextField()
+    keeper = models.ForeignKey(
+        "Generation", models.SET_NULL, null=True, blank=True, related_name="+", help_text="The take the creator kept."
+    )
+    client_token = models.UUIDField(null=True, blank=True, editable=False)
+    share_token = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    shared_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "client_token"], name="comparison_one_per_form")]
+
+    def __str__(self):
+        return self.prompt[:60]
 
 
 class CreatorQueue(models.Model):

@@ -11,7 +11,7 @@ from accounts import credits, plans
 from accounts.offer import offer_for
 from catalog import presets
 from generations import pictures, queue, taskqueue
-from generations.models import Batch, Generation, ImageRequest, refill
+from generations.models import Batch, Comparison, Generation, ImageRequest, refill
 
 
 def start_generation(
@@ -139,6 +139,89 @@ def start_batch(user, rows, *, name="", spending_cap=None, client_token=None, co
             raise
         return existing, False
     return batch, True
+
+
+MAX_TAKES = 4  # of one model, in one comparison
+MAX_COMPARED = 6  # takes in one comparison, every model together
+
+
+def plan_takes(user, models, *, duration, size, takes=1):
+    """What a comparison would make: [(model, duration, size, cost)], each model's allowed length and
+    size nearest the ones asked for, `takes` of each. Raises PlanLimit for a model the plan leaves out."""
+    offer = offer_for(user)
+    planned = []
+    for model in models:
+        offer.check(model)
+        near_duration, near_size = offer.nearest(model, duration, size)
+        if near_duration is None:
+            raise plans.PlanLimit("model", plan=offer.plan.name if offer.plan else "", model=model.name, included=[])
+        planned += [(model, near_duration, near_size, model.price(near_duration, near_size))] * takes
+    return planned
+
+
+def start_comparison(
+    user,
+    *,
+    models,
+    prompt,
+    duration,
+    size,
+    takes=1,
+    style="",
+    camera="",
+    input_picture=None,
+    fit=Generation.Fit.CROP,
+    full_prompt=None,
+    client_token=None,
+    confirm_budget=False,
+):
+    """The same idea on several models (and/or several takes of one): a Comparison and a waiting video
+    per take, each model at its allowed length and size nearest the ones asked for, every take's cost
+    held in one transaction (the ledger settles per video, so a failed take returns only its share):
+    all or nothing. Returns (comparison, created); the same form token twice gives back the first.
+    Raises credits.Refused (the plan, the budget unless `confirm_budget`, the balance for the total)."""
+    if not 1 <= takes <= MAX_TAKES:
+        raise ValueError(f"1 to {MAX_TAKES} takes of a model")
+    if client_token and (existing := Comparison.objects.filter(user=user, client_token=client_token).first()):
+        return existing, False
+    try:
+        with transaction.atomic():
+            credits.lock_account(user)
+            planned = plan_takes(user, models, duration=duration, size=size, takes=takes)
+            if not 2 <= len(planned) <= MAX_COMPARED:
+                raise ValueError(f"A comparison has 2 to {MAX_COMPARED} takes")
+            total = sum(cost for *_, cost in planned)
+            if not confirm_budget:
+                credits.check_budget(user, total)
+            balance = credits.balance_of(user)
+            if balance < total:
+                raise credits.NotEnoughCredits(total, balance)
+            comparison = Comparison.objects.create(user=user, prompt=prompt, client_token=client_token)
+            position = queue.next_position(user.pk)
+            for i, (model, take_duration, take_size, cost) in enumerate(planned):
+                gen = Generation.objects.create(
+                    status=Generation.Status.WAITING,
+                    queue_position=position + i * queue.POSITION_STEP,
+                    comparison=comparison,
+                    user=user,
+                    model=model,
+                    prompt=prompt,
+                    style=style,
+                    camera=camera,
+                    full_prompt=full_prompt or presets.full_prompt(prompt, style, camera),
+                    duration=take_duration,
+                    size=take_size,
+                    cost=cost,
+                    input_picture=input_picture,
+                    fit=fit,
+                    start=Generation.Start.IMAGE if input_picture else Generation.Start.TEXT,
+                )
+                credits.hold(user, cost, reference=gen.ledger_reference, description=prompt, model=model)
+            refill(user.pk)
+            queue.dispatch()
+    except IntegrityError:
+        return Comparison.objects.get(user=user, client_token=client_token), False
+    return comparison, True
 
 
 def _batch_of(user, client_token):
