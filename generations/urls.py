@@ -1,6 +1,6 @@
 from django.urls import path
 
-from generations import library_views, views
+from generations import library_views, retry_views, views
 
 urlpatterns = [
     path("poll/", views.poll, name="generation_poll"),
@@ -22,4 +22,10 @@ urlpatterns += [
     path("<uuid:pk>/move/", library_views.move_one, name="generation_move"),
     path("<uuid:pk>/share/", library_views.share, name="generation_share"),
     path("<uuid:pk>/unshare/", library_views.unshare, name="generation_unshare"),
+]
+
+# Try a failed video again (the same settings, or another model), and switch a waiting video's model.
+urlpatterns += [
+    path("<uuid:pk>/retry/", retry_views.retry, name="generation_retry"),
+    path("<uuid:pk>/switch/", retry_views.switch, name="generation_switch"),
 ]
