@@ -630,6 +630,28 @@ class Comparison(models.Model):
         return self.prompt[:60]
 
 
+class ModelSample(models.Model):
+    """A clip an operator picked (in the catalog's admin) to show what a model makes on the Models page.
+    Only videos chosen here are served from that page; a sample must be a ready video."""
+
+    model = models.ForeignKey("catalog.CatalogModel", models.CASCADE, related_name="samples")
+    generation = models.ForeignKey(
+        "Generation",
+        models.CASCADE,
+        related_name="+",
+        limit_choices_to={"status": "completed"},
+        help_text="A ready video of this model, public or chosen by an operator.",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["model", "generation"], name="sample_once_per_model")]
+
+    def __str__(self):
+        return f"{self.model} sample {self.position}"
+
+
 class CreatorQueue(models.Model):
     """A creator's own queue: paused or not, and when the valve last handed them a slot (round-robin)."""
 
