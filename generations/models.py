@@ -245,6 +245,9 @@ class Generation(models.Model):
         related_name="derived",
         help_text="The generation this one was made again from.",
     )
+    is_final = models.BooleanField(
+        default=False, help_text="Made with 'Make final' from its source (the draft): 1080p or another model."
+    )
     input_picture = models.ForeignKey(
         Picture,
         models.SET_NULL,
