@@ -4,9 +4,8 @@ on the server (no script, no CDN; the page's CSP stays strict). Used by the usag
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Sum, Value, When
-from django.db.models.functions import Concat, Left, StrIndex, TruncDate
-from django.db.models.lookups import GreaterThan
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import CreditEntry
@@ -97,37 +96,43 @@ def by_model(entries, since=None):
 SETTLING = [Kind.HOLD, Kind.RELEASE, Kind.CHARGE]
 
 
-def _before_hash():
-    """The reference without its version: "generation:<id>" for "generation:<id>#2"."""
-    hash_at = StrIndex("reference", Value("#"))
-    return Case(
-        When(GreaterThan(hash_at, 0), then=Left("reference", hash_at - 1)),
-        default=F("reference"),
-        output_field=CharField(),
-    )
-
-
 def lines_only(entries):
-    """The entries that stand for a line of the creator's ledger: each settling reference by its last
-    entry (a charge once stored, a release once returned, its hold while in progress; the line's
-    balance is then the balance after all of them), and every other entry by itself. A returned hold
-    that a later version of the same video replaced is left out: it changed nothing. So the ledger's
-    filters keep their kinds: spent is a charge, held a hold still waiting, returned a release or a
-    refund. Two indexed lookups per entry, whatever the ledger's length."""
+    """The entries (of one creator) that stand for a line of their ledger: each settling reference by
+    its last entry (a charge once stored, a release once returned, its hold while in progress; the
+    line's balance is then the balance after all of them), and every other entry by itself. A returned
+    hold that a later version of the same video replaced is left out: it changed nothing. So the
+    ledger's filters keep their kinds: spent is a charge, held a hold still waiting, returned a release
+    or a refund. One index lookup per entry, whatever the ledger's length."""
+    # ~Q(reference="") is the unique index's own condition: with it the database looks the
+    # reference up in that index instead of reading the creator's later entries one by one.
     later = CreditEntry.objects.filter(
-        user_id=OuterRef("user_id"), kind__in=SETTLING, reference=OuterRef("reference"), id__gt=OuterRef("id")
-    )
-    replaced = CreditEntry.objects.filter(
+        ~Q(reference=""),
         user_id=OuterRef("user_id"),
-        kind=Kind.HOLD,
-        reference__startswith=Concat(OuterRef("video"), Value("#")),
+        kind__in=SETTLING,
+        reference=OuterRef("reference"),
         id__gt=OuterRef("id"),
     )
-    return (
-        entries.filter(~Q(kind__in=SETTLING) | Q(reference="") | ~Exists(later))
-        .annotate(video=_before_hash())
-        .exclude(Q(kind=Kind.RELEASE) & Q(reference__gt="") & Exists(replaced))
+    lines = entries.filter(~Q(kind__in=SETTLING) | Q(reference="") | ~Exists(later))
+    replaced = _replaced_holds(entries)
+    return lines.exclude(pk__in=replaced) if replaced else lines
+
+
+def _replaced_holds(entries):
+    """The returns of holds that a later version of the same video replaced ("generation:<id>" by
+    "generation:<id>#2" when it was edited while it waited): ids of those release entries. Two small
+    queries, over the versioned holds only."""
+    versions = list(
+        entries.filter(~Q(reference=""), kind=Kind.HOLD, reference__contains="#").values_list("reference", "id")
     )
+    if not versions:
+        return []
+    newest = {}  # the part before '#' -> the id of its newest hold
+    for reference, pk in versions:
+        video = reference.partition("#")[0]
+        newest[video] = max(newest.get(video, 0), pk)
+    references = {reference for reference, _ in versions} | set(newest)
+    returned = entries.filter(kind=Kind.RELEASE, reference__in=references).values_list("reference", "id")
+    return [pk for reference, pk in returned if pk < newest[reference.partition("#")[0]]]
 
 
 def _amount(value):

@@ -138,3 +138,13 @@ def test_operators_still_see_every_entry(client, creator, operator):
     client.force_login(operator)
     html = client.get(reverse("admin:accounts_creditentry_changelist"), {"user__id__exact": creator.pk}).content
     assert html.decode().count("A red kite") >= 3
+
+
+def test_a_video_edited_twice_then_not_made_is_one_returned_line(client, creator):
+    video(creator, "generation:owl", "An owl", cost=4, end="failed")  # the first hold, returned by an edit
+    video(creator, "generation:owl#1", "An owl at night", cost=6, end="failed")  # and the second
+    video(creator, "generation:owl#2", "An owl at night, snow falling", cost=8, end="failed")  # then it failed
+
+    assert rows(client)[0] == ("release", "Returned 8 credits:", "An owl at night, snow falling", "0", "1,000")
+    assert len(rows(client)) == 2
+    assert [line[2] for line in rows(client, kind="returned")] == ["An owl at night, snow falling"]
