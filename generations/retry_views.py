@@ -61,6 +61,8 @@ def _retry_context(request, gen, **extra):
     balance = credits.balance_of(request.user)
     rows = [_row(same, balance, "Try again", same=True)] if same else []
     rows += [_row(choice, balance, f"Make it with {choice.model.name}") for choice in choices]
+    if rows:
+        rows[0]["primary"] = True  # the same video, or else the first other way
     return {
         "gen": gen,
         "why": why,
@@ -81,6 +83,7 @@ def _row(choice, balance, label, same=False, returned=0):
         "choice": choice,
         "label": label,
         "same": same,
+        "primary": same,
         "after": balance + returned - choice.cost,
         "id": choice.key.replace(":", "-"),
     }
@@ -153,6 +156,8 @@ def switch(request, pk):
         "balance": balance,
         **_labels(gen),
     }
+    if context["rows"]:
+        context["rows"][0]["primary"] = True
     if request.method == "GET":
         return render(request, "generations/switch.html", context)
     chosen = _chosen(request, gen, None, context["choices"])
