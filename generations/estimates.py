@@ -22,7 +22,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import plans
-from catalog.models import CatalogModel
 from generations import changes
 from generations.models import CreatorQueue, Generation, ImageRequest, StudioQueue
 
@@ -257,11 +256,15 @@ def _line_facts(user_id, now):
     ).select_related("model")
     for req in pictures:
         holding.append((0.0, max(req.model.expected_seconds - _elapsed(req.created_at, now), 0)))
-    line = list(
+    line = []  # (pk, paused, quick seconds, slow seconds) in their order
+    for waiting in (
         Generation.objects.filter(user_id=user_id, status=Status.WAITING)
+        .select_related("model")
         .order_by("queue_position")
-        .values_list("pk", "model_id", "duration", "paused")
-    )
+        .only("pk", "paused", "duration", "model")
+    ):
+        usual = durations(waiting.model, waiting.duration)
+        line.append((waiting.pk, waiting.paused, usual.low, usual.high))
     found = {
         "at": now,
         "places": None if plan is None else plan.max_running,
@@ -313,21 +316,14 @@ def for_waiting(gen, now=None):
     if facts["paused"] or facts["places"] == 0 or _valve_facts(now)["paused"]:
         return None
     now = facts["at"]  # what its running videos have left was read then
-    models = {}
-
-    def usual(model_id, duration):
-        if model_id not in models:
-            models[model_id] = model if model_id == model.pk else CatalogModel.objects.get(pk=model_id)
-        found = durations(models[model_id], duration)
-        return (found.low, found.high)
-
     ahead = []
-    for pk, model_id, duration, paused in facts["line"]:
+    for pk, paused, low, high in facts["line"]:
         if pk == gen.pk:
             break
         if not paused:
-            ahead.append(usual(model_id, duration))
-    own = usual(model.pk, gen.duration)
+            ahead.append((low, high))
+    usual = durations(model, gen.duration)
+    own = (usual.low, usual.high)
     starts = [_first_free(facts["places"], facts["holding"], ahead, pick) for pick in (0, 1)]
     starts = [max(s, w) for s, w in zip(starts, _valve_wait(gen, now), strict=True)]
     if model.is_busy(now):

@@ -226,3 +226,19 @@ def test_the_dashboards_cards_show_the_time_left_from_history_and_past_it_say_so
     assert "About 1-2 minutes left" in page
     assert "Taking longer than usual: 10 min so far" in page
     assert "almost there" not in page and "data-eta" not in page
+
+
+def test_a_page_of_waiting_cards_reads_the_line_once(owner):
+    on_plan(owner, "free")
+    history(owner)
+    video(owner, Status.RUNNING, ago=30)
+    video(owner, Status.RUNNING, ago=30)
+    for i in range(10):
+        video(owner, Status.WAITING, position=i + 1)
+    cards = list(Generation.objects.filter(user=owner, status=Status.WAITING).select_related("model"))
+
+    estimates.for_waiting(cards[0])
+    with CaptureQueriesContext(connection) as rest:
+        found = [estimates.for_waiting(gen) for gen in cards[1:]]
+
+    assert all(found) and len(rest.captured_queries) == 0
