@@ -6,8 +6,8 @@ chunks, a few videos at a time, so memory stays flat whatever the size. A small 
 browser; a large one (past EXPORT_STREAM_MAX_VIDEOS or _BYTES) is written to storage by a task, and
 the creator is mailed a signed link that only they can open, until it expires.
 
-An export's scope is a kind and an owner-scoped lookup (SCOPES); comparisons and storyboards join as
-kinds of their own.
+An export's scope is a kind and an owner-scoped lookup (SCOPES): the library, a collection, a
+comparison (its takes, the keeper marked in each sidecar).
 """
 
 import hashlib
@@ -30,7 +30,7 @@ from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
 
 from accounts.models import CreditEntry, User
 from generations import taskqueue
-from generations.models import Collection, Generation
+from generations.models import Collection, Comparison, Generation
 
 SCHEMA_ID = "https://studio.local/schemas/export-video/1"
 SCHEMA_PATH = Path(settings.BASE_DIR) / "docs" / "export-video.schema.json"
@@ -68,7 +68,18 @@ def _collection(user, pk):
     return Scope("collection", collection.name, Generation.objects.for_user(user).filter(collection=collection), pk)
 
 
-SCOPES = {"library": _library, "collection": _collection}
+def _comparison(user, pk):
+    comparison = (
+        Comparison.objects.filter(user=user, pk=pk).first() if str(pk).isdigit() and len(str(pk)) < 19 else None
+    )
+    if comparison is None:
+        return None
+    return Scope(
+        "comparison", comparison.prompt[:40], Generation.objects.for_user(user).filter(comparison=comparison), pk
+    )
+
+
+SCOPES = {"library": _library, "collection": _collection, "comparison": _comparison}
 
 
 def scope_for(user, kind, pk=None):
@@ -77,7 +88,9 @@ def scope_for(user, kind, pk=None):
     scope = find(user, pk) if find else None
     if scope is not None:
         # Videos still being made have nothing final to export yet.
-        scope.generations = scope.generations.finished().select_related("model", "input_picture", "collection")
+        scope.generations = scope.generations.finished().select_related(
+            "model", "input_picture", "collection", "comparison"
+        )
     return scope
 
 
@@ -259,7 +272,19 @@ def sidecar(gen, files, held):
             "featured": gen.featured,
         },
         "library": {"favourite": gen.favourite, "collection": gen.collection.name if gen.collection_id else None},
+        "comparison": _comparison_facts(gen),
         "error": {"code": gen.error_code, "message": gen.error_message} if not gen.is_completed else None,
+    }
+
+
+def _comparison_facts(gen):
+    """Which comparison a take belongs to, and whether it was the keeper or set aside; None for other videos."""
+    if not gen.comparison_id:
+        return None
+    return {
+        "id": gen.comparison_id,
+        "kept": gen.comparison.keeper_id == gen.pk,
+        "set_aside": gen.set_aside,
     }
 
 
@@ -317,7 +342,7 @@ def _export_to_storage(user, scope):
     hours = settings.EXPORT_LINK_HOURS
     send_mail(
         "Your studio export is ready",
-        f"Your export of your {scope.kind if scope.kind == 'library' else 'collection ' + scope.title} is ready:\n\n"
+        f"Your export of your {scope.kind if scope.kind == 'library' else scope.kind + ' ' + scope.title} is ready:\n\n"
         f"{link}\n\nThe link works for {hours} hours, and only when you are logged in.\n",
         None,
         [user.email],

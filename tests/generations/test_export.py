@@ -19,7 +19,7 @@ from PIL import Image
 
 from accounts import credits
 from generations import export, taskqueue
-from generations.models import Collection, Generation, Picture
+from generations.models import Collection, Comparison, Generation, Picture
 from tests.generations.videos import make_generation, make_video
 
 pytestmark = pytest.mark.usefixtures("media_root")
@@ -125,6 +125,30 @@ def test_a_collection_exports_only_its_own_videos(client, owner):
     assert [v["id"] for v in index["videos"]] == [str(inside.pk)]
     sidecar = json.loads(archive.read(f"{top}/{index['videos'][0]['sidecar']}"))
     assert sidecar["library"]["collection"] == "Trip to the coast"
+
+
+def test_a_comparison_exports_its_takes_with_the_keeper_marked(client, owner, outsider):
+    comparison = Comparison.objects.create(user=owner, prompt="A kite over the dunes")
+    kept = make_video(owner, prompt="A kite over the dunes", comparison=comparison)
+    aside = make_video(owner, prompt="A kite over the dunes", comparison=comparison, set_aside=True)
+    make_video(owner, prompt="Not a take")
+    comparison.keeper = kept
+    comparison.save()
+    client.force_login(owner)
+
+    archive, _ = _zip_of(client.post(reverse("library_export"), {"scope": "comparison", "pk": comparison.pk}))
+
+    top = archive.namelist()[0].split("/")[0]
+    index = json.loads(archive.read(f"{top}/index.json"))
+    assert index["scope"] == "comparison" and {v["id"] for v in index["videos"]} == {str(kept.pk), str(aside.pk)}
+    schema = json.loads(archive.read(f"{top}/{export.SCHEMA_PATH.name}"))
+    for entry in index["videos"]:
+        sidecar = json.loads(archive.read(f"{top}/{entry['sidecar']}"))
+        jsonschema.validate(sidecar, schema)
+        expected = {"id": comparison.pk, "kept": entry["id"] == str(kept.pk), "set_aside": entry["id"] == str(aside.pk)}
+        assert sidecar["comparison"] == expected
+    client.force_login(outsider)
+    assert client.post(reverse("library_export"), {"scope": "comparison", "pk": comparison.pk}).status_code == 404
 
 
 def test_another_creators_collection_is_not_found(client, owner, outsider):
