@@ -231,3 +231,18 @@ def test_the_filter_tells_a_waiting_card_its_model_is_unavailable(owner):
 
     assert template.render(Context({"gen": gen})) == "Kling is not part of your Free plan."
     assert template.render(Context({"gen": ok})) == ""
+
+
+def test_past_the_monthly_budget_it_asks_first_and_makes_it_when_told(client, owner):
+    owner.monthly_budget = 4
+    owner.save(update_fields=["monthly_budget"])
+    gen = failed(owner)
+    client.force_login(owner)
+
+    page = client.post(retry_url(gen), {"choice": "wan:4:1280x720"}).content.decode()
+    assert "past your monthly budget of 4 credits" in page and "Make it anyway" in page
+    assert 'name="confirm_budget" value="1"' in page
+    assert Generation.objects.filter(user=owner).count() == 1
+
+    client.post(retry_url(gen), {"choice": "wan:4:1280x720", "confirm_budget": "1"})
+    assert Generation.objects.filter(user=owner).count() == 2
