@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, Q
+from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -12,7 +13,7 @@ from accounts.admin import remove_files
 from catalog.admin import CatalogModelAdmin
 from catalog.models import CatalogModel
 from generations import failures, queue
-from generations.models import Generation, StudioQueue
+from generations.models import Generation, ModelSample, StudioQueue
 from generations.starting import start_generation
 
 Status = Generation.Status
@@ -355,6 +356,31 @@ class StudioQueueAdmin(admin.ModelAdmin):
 admin.site.unregister(CatalogModel)
 
 
+class SampleFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", {})
+            gen = data.get("generation")
+            if gen is None or data.get("DELETE"):
+                continue
+            if gen.status != Status.COMPLETED:
+                form.add_error("generation", "Only a ready video can be a sample.")
+            elif gen.model_id != self.instance.pk:
+                form.add_error("generation", f"That video was made with {gen.model}, not this model.")
+
+
+class ModelSampleInline(admin.TabularInline):
+    """The clips the Models page shows for a model: ready videos of it, public or chosen by an operator."""
+
+    model = ModelSample
+    formset = SampleFormSet
+    extra = 1
+    fields = ("generation", "position")
+    raw_id_fields = ("generation",)
+    verbose_name = "sample clip"
+
+
 @admin.register(CatalogModel)
 class CatalogQueueAdmin(CatalogModelAdmin):
     """The catalog's list with what the studio's queue holds of each model: waiting, and at Pixapi (the
@@ -362,6 +388,8 @@ class CatalogQueueAdmin(CatalogModelAdmin):
     breaker hands the free slots out at once."""
 
     list_display = (*CatalogModelAdmin.list_display[:4], "waiting", "in_flight", *CatalogModelAdmin.list_display[4:])
+    inlines = (ModelSampleInline,)
+    change_list_template = "admin/generations/catalog_change_list.html"  # and the studio's keeper figures
 
     def get_queryset(self, request):
         return (

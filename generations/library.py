@@ -32,6 +32,7 @@ SHOWS = {
     "favourites": Q(favourite=True),
     "shared": Q(share_token__isnull=False),
     "gallery": Q(share_token__isnull=False, in_gallery=True),
+    "set_aside": Q(set_aside=True),  # takes not kept: only here, out of every other view
 }
 NO_COLLECTION = "none"
 
@@ -139,12 +140,14 @@ def collections_for(user):
 
 
 def counts_for(user):
-    """How many videos in all, favourites, shared: the side list's numbers, in one query."""
+    """How many videos in all (set-aside takes apart), favourites, shared, set aside: the side list's
+    numbers, in one query."""
     return Generation.objects.for_user(user).aggregate(
-        total=Count("pk"),
-        favourites=Count("pk", filter=Q(favourite=True)),
-        shared=Count("pk", filter=Q(share_token__isnull=False)),
-        gallery=Count("pk", filter=Q(share_token__isnull=False, in_gallery=True)),
+        total=Count("pk", filter=Q(set_aside=False)),
+        aside=Count("pk", filter=Q(set_aside=True)),
+        favourites=Count("pk", filter=Q(favourite=True, set_aside=False)),
+        shared=Count("pk", filter=Q(share_token__isnull=False, set_aside=False)),
+        gallery=Count("pk", filter=Q(share_token__isnull=False, in_gallery=True, set_aside=False)),
     )
 
 
@@ -165,6 +168,8 @@ def filtered(user, values, model_ids, now=None):
         qs = qs.filter(created_at__gte=since)
     if "show" in values:
         qs = qs.filter(SHOWS[values["show"]])
+    if values.get("show") != "set_aside":
+        qs = qs.filter(set_aside=False)
     if values.get("collection") == NO_COLLECTION:
         qs = qs.filter(collection__isnull=True)
     elif "collection" in values:

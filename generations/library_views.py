@@ -96,6 +96,9 @@ def library_bulk(request):
         count = library.move(request.user, ids, collection)
         where = f"into {collection.name}" if collection else "out of their collections"
         messages.success(request, f"{_plural(count, 'video')} moved {where}.")
+    elif action == "restore":
+        count = Generation.objects.for_user(request.user).filter(pk__in=ids, set_aside=True).update(set_aside=False)
+        messages.success(request, f"{_plural(count, 'video')} back in your library.")
     elif action == "delete":
         return _delete(request, ids)
     else:

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from generations import batch_views, export_views, library_views, public_views
+from generations import batch_views, export_views, library_views, public_views, takes_views
 from generations import views as generation_views
 from studio import public_pages, views, wizard
 
@@ -63,4 +63,14 @@ urlpatterns += [
     path("batches/new/", batch_views.batch_new, name="batch_new"),
     path("batches/new/options/", batch_views.batch_options, name="batch_options"),
     path("batches/<int:pk>/", batch_views.batch_detail, name="batch_detail"),
+]
+
+# Takes: keep one of a comparison, bring one back, a default model, a draft made final; the Models page.
+urlpatterns += [
+    path("compare/<int:pk>/keep/<uuid:take>/", takes_views.keep, name="take_keep"),
+    path("compare/<int:pk>/default/<uuid:take>/", takes_views.use_default, name="take_default"),
+    path("generations/<uuid:pk>/restore/", takes_views.restore, name="generation_restore"),
+    path("generations/<uuid:pk>/final/", takes_views.make_final, name="generation_final"),
+    path("models/", takes_views.models_page, name="models"),
+    path("models/samples/<int:pk>.<str:kind>", takes_views.sample_file, name="model_sample_file"),
 ]

@@ -22,8 +22,11 @@ def healthz(request):
 
 
 def _initial_from(request):
-    """The form's starting values: a generation to make again, a saved prompt, or nothing."""
+    """The form's starting values: a generation to make again, a saved prompt, or nothing; the creator's
+    default model."""
     initial = {"client_token": uuid.uuid4()}
+    if request.user.default_model_id:  # the creator's default (the form falls back when the plan leaves it out)
+        initial["model"] = request.user.default_model.slug
     if again := request.GET.get("again"):
         source = Generation.objects.for_user(request.user).filter(pk=_uuid_or_none(again)).first()
         if source:

@@ -5,24 +5,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_valve'),
-        ('generations', '0010_takes'),
+        ("catalog", "0002_valve"),
+        ("generations", "0010_takes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ModelSample',
+            name="ModelSample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('generation', models.ForeignKey(help_text='A ready video of this model, public or chosen by an operator.', limit_choices_to={'status': 'completed'}, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='generations.generation')),
-                ('model', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='samples', to='catalog.catalogmodel')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "generation",
+                    models.ForeignKey(
+                        help_text="A ready video of this model, public or chosen by an operator.",
+                        limit_choices_to={"status": "completed"},
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="generations.generation",
+                    ),
+                ),
+                (
+                    "model",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="samples", to="catalog.catalogmodel"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('model', 'generation'), name='sample_once_per_model')],
+                "ordering": ["position", "pk"],
+                "constraints": [models.UniqueConstraint(fields=("model", "generation"), name="sample_once_per_model")],
             },
         ),
     ]

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('generations', '0011_model_samples'),
+        ("generations", "0011_model_samples"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='generation',
-            name='is_final',
-            field=models.BooleanField(default=False, help_text="Made with 'Make final' from its source (the draft): 1080p or another model."),
+            model_name="generation",
+            name="is_final",
+            field=models.BooleanField(
+                default=False, help_text="Made with 'Make final' from its source (the draft): 1080p or another model."
+            ),
         ),
     ]

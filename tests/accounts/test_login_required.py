@@ -28,6 +28,10 @@ PUBLIC = {
     "shared_poster",
     "gallery",
     "featured",
+    # The Models page, like the plans, and its sample clips (only videos an operator chose as samples:
+    # tests/generations/test_takes.py).
+    "models",
+    "model_sample_file",
     # For Pixapi to fetch a picture: the signed, expiring token is the permission (tests/studio/test_wizard.py).
     "picture_for_pixapi",
 }
