@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "generations.middleware.PollerNothingNew",  # the poller's 204, without routing (all the above still apply)
     "axes.middleware.AxesMiddleware",  # last: turns a log-in that axes locked out into its page
 ]
 
