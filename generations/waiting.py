@@ -35,7 +35,7 @@ def ordinal(n):
 def describe(gen, place=None, facts=None):
     """The words for a waiting video. `place` and `facts` (from `_facts`) may be given when many are
     described at once (the queue page), so each is read once."""
-    facts = facts or _facts(gen.user)
+    facts = facts or facts_for(gen.user)
     place = place or queue.place_in_line(gen)
     model = gen.model
     if gen.paused:
@@ -62,7 +62,7 @@ def describe(gen, place=None, facts=None):
     return Waiting("Waiting", "Waiting: starts after the videos ahead of it in your line.", place)
 
 
-def _facts(user):
+def facts_for(user):
     """What every waiting video of one creator is described from: a handful of queries, read once."""
     user_id, plan = user.pk, plans.plan_for(user)
     valve = StudioQueue.objects.filter(pk=1).first() or StudioQueue(pk=1)
@@ -81,7 +81,7 @@ def line(user):
     gens = queue.line_of(user)
     if not gens:
         return []
-    facts = _facts(user)
+    facts = facts_for(user)
     return [(gen, describe(gen, place=i, facts=facts)) for i, gen in enumerate(gens, start=1)]
 
 

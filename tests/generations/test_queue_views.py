@@ -266,3 +266,17 @@ def test_a_new_model_shows_its_own_first_length_and_its_price(client, owner, que
     client.post(url, data)
     gen.refresh_from_db()
     assert (gen.model.slug, gen.duration, gen.cost) == ("kling", 5, Decimal("11"))
+
+
+def test_the_dashboard_reads_the_waiting_facts_once(client, four, free_creator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as two_waiting:
+        client.get(reverse("dashboard"))
+    for i in range(4):
+        ask(free_creator, f"More {i}")
+    with CaptureQueriesContext(connection) as six_waiting:
+        page = text(client.get(reverse("dashboard")))
+    assert page.count("Waiting: starts when one of your 2 running videos finishes.") == 6
+    assert len(six_waiting) - len(two_waiting) <= 4  # a place in line each, nothing more
