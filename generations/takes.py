@@ -186,7 +186,7 @@ def keeper_figures(queryset):
 @dataclass
 class ModelGuide:
     model: object
-    durations: list
+    lengths: str  # "2 to 15 seconds", "5 or 10 seconds"
     size_labels: list
     per_second: Decimal
     per_second_hd: Decimal  # None when 1080p costs the same, or it makes none
@@ -216,7 +216,7 @@ def models_guide():
         guides.append(
             ModelGuide(
                 model=m,
-                durations=list(m.durations),
+                lengths=_lengths(m.durations),
                 size_labels=[label(s) for s in m.sizes],
                 per_second=m.credits_per_second,
                 per_second_hd=hd if hd is not None and hd != m.credits_per_second else None,
@@ -227,6 +227,15 @@ def models_guide():
             )
         )
     return guides
+
+
+def _lengths(durations):
+    durations = sorted(durations)
+    if len(durations) > 2 and durations == list(range(durations[0], durations[-1] + 1)):
+        return f"{durations[0]} to {durations[-1]} seconds"
+    if len(durations) > 1:
+        return f"{', '.join(map(str, durations[:-1]))} or {durations[-1]} seconds"
+    return f"{durations[0]} seconds" if durations else "none"
 
 
 def sample_video(pk):

@@ -318,6 +318,7 @@ def test_the_models_page_lists_models_with_prices_and_sample_clips_only(client, 
 
     for m in CatalogModel.objects.filter(kind=CatalogModel.Kind.VIDEO, enabled=True):
         assert f">{m.name}</h2>" in html and escape(m.guide) in html
+    assert "2 to 15 seconds" in html and "5 or 10 seconds" in html  # wan, kling
     assert "2.24 credits" in html and "2.40 at 1080p" in html  # kling per second; veo at 1080p
     assert "Not enough comparisons yet" in html
     assert reverse("model_sample_file", args=[chosen.pk, "mp4"]) in html
