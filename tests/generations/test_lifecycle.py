@@ -177,7 +177,8 @@ def test_worker_dying_between_submit_and_save_ends_honestly(owner, fast_sandbox,
 def test_a_lost_enqueue_is_picked_up_again(owner, fast_sandbox, queue):
     gen = make(owner)
     queue.clear()  # the broker lost the message
-    Generation.objects.filter(pk=gen.pk).update(created_at=timezone.now() - timedelta(minutes=2))
+    two_minutes_ago = timezone.now() - timedelta(minutes=2)
+    Generation.objects.filter(pk=gen.pk).update(created_at=two_minutes_ago, queued_at=two_minutes_ago)
     gen = drive(gen, queue)
     assert gen.status == Generation.Status.COMPLETED
 
@@ -187,7 +188,7 @@ def test_nothing_polls_forever(owner, fast_sandbox, queue):
     gen = make(owner, prompt="A clock that never stops [sandbox:never-finish]")
     drive(gen, queue, until=[Generation.Status.RUNNING])
     CatalogModel.objects.filter(slug="wan").update(time_limit_seconds=60)
-    Generation.objects.filter(pk=gen.pk).update(created_at=timezone.now() - timedelta(seconds=61))
+    Generation.objects.filter(pk=gen.pk).update(queued_at=timezone.now() - timedelta(seconds=61))
 
     gen = drive(gen, queue)
 

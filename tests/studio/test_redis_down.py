@@ -98,7 +98,8 @@ def test_a_video_started_while_the_broker_is_down_is_handed_out_later(
 
     sent = []
     monkeypatch.setattr(tasks, "async_task", lambda func, *args, **kwargs: sent.append((func, args)))
-    Generation.objects.filter(pk=gen.pk).update(created_at=timezone.now() - timedelta(minutes=2))
+    two_minutes_ago = timezone.now() - timedelta(minutes=2)
+    Generation.objects.filter(pk=gen.pk).update(created_at=two_minutes_ago, queued_at=two_minutes_ago)
     with django_capture_on_commit_callbacks(execute=True):
         sweeper.housekeeping()
     assert sent == [("generations.tasks.submit_generation", (str(gen.pk),))]
