@@ -86,6 +86,10 @@ def test_sign_up_and_find_the_way_around(live_server, page, phone_page, log_in, 
     log_in(phone_page, User.objects.get(email="ada@example.com"))
     for name, path in [("dashboard", "/"), ("profile", "/accounts/profile/")]:
         phone_page.goto(f"{live_server.url}{path}")
+        header = phone_page.locator(".site-header-inner").bounding_box()
+        assert header["height"] < 70, "a phone's header keeps to one line"
+        expect(phone_page.get_by_role("button", name="Log out")).to_be_hidden()
+        phone_page.get_by_text("Menu", exact=True).click()  # the links are one tap away
         expect(phone_page.get_by_role("button", name="Log out")).to_be_visible()
         assert fits_the_screen(phone_page), f"the {name} page scrolls sideways on a phone"
         phone_page.screenshot(path=artifacts / f"{name}-phone.png", full_page=True)
