@@ -570,6 +570,12 @@ class Generation(models.Model):
             finished_at=timezone.now(),
             next_poll_at=None,
             lease_until=None,
+            # A take finished after its creator kept another one: set aside with the rest.
+            set_aside=self.set_aside
+            or (
+                self.comparison_id is not None
+                and Comparison.objects.filter(pk=self.comparison_id).exclude(keeper=None).exists()
+            ),
         )
 
     def mark_failed(self, code, message, detail="", expected=None):

@@ -338,3 +338,17 @@ def test_the_keeper_rate_shows_once_there_are_ten_ready_takes(client, owner, med
         takes.keep(comparison, kept)
     html = client.get(reverse("models")).content.decode()
     assert "50% of its takes (5 of 10)" in html
+
+
+def test_a_take_that_finishes_after_the_keeper_was_chosen_is_set_aside_with_the_rest(logged_in, owner, media_root):
+    comparison, (veo, late) = comparison_of(owner, ("veo", Status.COMPLETED), ("wan", Status.DOWNLOADING))
+    logged_in.post(keep_url(comparison, veo))
+
+    late.refresh_from_db()
+    assert not late.set_aside  # still being made: left alone
+    assert late.mark_completed(
+        "videos/late.mp4", "posters/late.jpg", {"bytes": 1, "width": 1, "height": 1, "seconds": 2}
+    )
+
+    late.refresh_from_db()
+    assert late.set_aside and str(late.pk) not in library_ids(logged_in)
