@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from generations import batch_views, export_views, library_views, public_views, takes_views
+from generations import batch_views, comparison_views, export_views, library_views, public_views, takes_views
 from generations import views as generation_views
 from studio import public_pages, views, wizard
 
@@ -73,4 +73,17 @@ urlpatterns += [
     path("generations/<uuid:pk>/final/", takes_views.make_final, name="generation_final"),
     path("models/", takes_views.models_page, name="models"),
     path("models/samples/<int:pk>.<str:kind>", takes_views.sample_file, name="model_sample_file"),
+]
+
+# Comparisons: one idea on several models, confirmed once, played side by side; the grid may be shared.
+urlpatterns += [
+    path("compare/", comparison_views.comparison_list, name="compare_list"),
+    path("compare/new/", comparison_views.compare_new, name="compare_new"),
+    path("compare/start/", comparison_views.compare_start, name="compare_start"),
+    path("compare/<int:pk>/", comparison_views.comparison, name="comparison"),
+    path("compare/<int:pk>/poll/", comparison_views.comparison_poll, name="comparison_poll"),
+    path("compare/<int:pk>/share/", comparison_views.comparison_share, name="comparison_share"),
+    path("compare/<int:pk>/unshare/", comparison_views.comparison_unshare, name="comparison_unshare"),
+    path("c/<str:token>/", comparison_views.shared_comparison, name="shared_comparison"),
+    path("c/<str:token>/<int:number>.mp4", comparison_views.shared_comparison_file, name="shared_comparison_file"),
 ]

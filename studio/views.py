@@ -74,7 +74,13 @@ def _form_context(request, form):
         "saved_prompts": SavedPrompt.objects.for_user(user)[:12],
         "recent_prompts": [{"pk": pk, "prompt": prompt} for prompt, pk in list(recent_prompts.items())[:5]],
         "source_id": form.initial.get("source") or form.data.get("source", ""),
+        "compare_models": _compare_models(form.offer),
     }
+
+
+def _compare_models(offer):
+    """The models "Compare models" offers: each with the plan that has it when the creator's does not."""
+    return [(m, "" if offer.makes(m) else words.locked_by(offer.unlocking(m))) for m in offer.video_models(every=True)]
 
 
 def dashboard(request):

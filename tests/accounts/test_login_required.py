@@ -28,6 +28,10 @@ PUBLIC = {
     "shared_poster",
     "gallery",
     "featured",
+    # A shared comparison's grid and its takes' files: the share token is the permission
+    # (tests/generations/test_public_routes.py, tests/generations/test_comparison_views.py).
+    "shared_comparison",
+    "shared_comparison_file",
     # The Models page, like the plans, and its sample clips (only videos an operator chose as samples:
     # tests/generations/test_takes.py).
     "models",

@@ -11,7 +11,7 @@ import pytest
 from django.urls import get_resolver, reverse
 
 from generations import sharing
-from generations.models import Collection, Generation
+from generations.models import Collection, Comparison, Generation
 from tests.generations.videos import make_generation, make_video
 
 SECRET = "Words the owner keeps to themselves about a lighthouse"
@@ -83,9 +83,19 @@ CASES = [
     ("gallery", "get", "anonymous", "public"),
     ("featured", "get", "outsider", "public"),
     ("featured", "get", "anonymous", "public"),
+    ("shared_comparison", "get", "owner", "public grid"),
+    ("shared_comparison", "get", "outsider", "public grid"),
+    ("shared_comparison", "get", "anonymous", "public grid"),
+    ("shared_comparison", "get", "revoked", "grid gone"),
+    ("shared_comparison", "get", "guessed", "grid gone"),
+    ("shared_comparison_file", "get", "anonymous", "file"),
+    ("shared_comparison_file", "get", "outsider", "file"),
+    ("shared_comparison_file", "get", "revoked", "404"),
+    ("shared_comparison_file", "get", "guessed", "404"),
 ]
 PREFIXES = ("library", "collection_", "generation_", "shared_")
 TOKEN_ROUTES = {"shared_video", "shared_video_file", "shared_poster"}
+COMPARISON_ROUTES = {"shared_comparison", "shared_comparison_file"}
 
 
 @pytest.fixture
@@ -106,7 +116,18 @@ def world(owner, outsider, media_root):
     sharing.share(revoked, show_prompt=True, in_gallery=True)
     old_token = revoked.share_token
     sharing.stop_sharing(revoked)
+    # A comparison (of the secret prompt) shared as a grid: its finished take, never its prompt.
+    comparison = Comparison.objects.create(user=owner, prompt=SECRET)
+    make_video(owner, prompt=SECRET, comparison=comparison)
+    make_generation(owner, prompt=SECRET, comparison=comparison)
+    sharing.share_comparison(comparison)
+    stopped = Comparison.objects.create(user=owner, prompt="Private: a comparison no longer shared")
+    sharing.share_comparison(stopped)
+    stopped_token = stopped.share_token
+    sharing.stop_sharing_comparison(stopped)
     return {
+        "comparison": comparison,
+        "comparison_tokens": {"revoked": stopped_token, "guessed": sharing.new_token()},
         "shared": Generation.objects.get(pk=shared.pk),
         "private": private,
         "collection": Collection.objects.create(user=owner, name="Trips"),
@@ -127,6 +148,9 @@ def url_for(name, world, who, owner):
         "collection_delete": {"pk": world["collection"].pk},
         "gallery": {"handle": owner.username.upper()},  # handles are found in any case
     }.get(name)
+    if name in COMPARISON_ROUTES:
+        token = world["comparison_tokens"].get(who, world["comparison"].share_token)
+        kwargs = {"token": token, **({"number": 1} if name == "shared_comparison_file" else {})}
     if kwargs is None:
         kwargs = {"token": token} if name in TOKEN_ROUTES else {"pk": world["shared"].pk}
     return reverse(name, kwargs=kwargs)
@@ -210,6 +234,13 @@ def test_who_may_open_what(client, owner, outsider, world, name, method, who, ex
     elif expected == "gone":
         assert response.status_code == 404
         assert "This video is no longer shared" in body
+    elif expected == "public grid":
+        assert response.status_code == 200
+        assert reverse("shared_comparison_file", args=[world["comparison"].share_token, 1]) in body
+        assert "Olive Owner" in body
+    elif expected == "grid gone":
+        assert response.status_code == 404
+        assert "This comparison is no longer shared" in body
     elif expected == "public":
         assert response.status_code == 200
         assert world["shared"].share_token in body  # the shared video is there...
