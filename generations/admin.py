@@ -13,7 +13,7 @@ from accounts.admin import remove_files
 from catalog.admin import CatalogModelAdmin
 from catalog.models import CatalogModel
 from generations import failures, queue
-from generations.models import Generation, ModelSample, StudioQueue
+from generations.models import Batch, Comparison, Generation, ModelSample, StudioQueue
 from generations.starting import start_generation
 
 Status = Generation.Status
@@ -318,6 +318,50 @@ class GenerationAdmin(admin.ModelAdmin):
     def unfeature(self, request, queryset):
         count = queryset.update(featured=False)
         self.message_user(request, f"Took {count} video(s) out of the featured gallery.", messages.SUCCESS)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """What creators made (batches, comparisons): operators look, creators change them from their pages."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Batch)
+class BatchAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "user", "videos", "spending_cap", "created_at"]
+    list_select_related = ["user"]
+    search_fields = ["name", "user__email"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(video_count=Count("generations"))
+
+    @admin.display(ordering="video_count")
+    def videos(self, batch):
+        return batch.video_count
+
+
+@admin.register(Comparison)
+class ComparisonAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "user", "takes_count", "keeper", "shared", "created_at"]
+    list_select_related = ["user", "keeper__model"]
+    search_fields = ["prompt", "user__email"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(take_count=Count("takes"))
+
+    @admin.display(description="takes", ordering="take_count")
+    def takes_count(self, comparison):
+        return comparison.take_count
+
+    @admin.display(boolean=True)
+    def shared(self, comparison):
+        return bool(comparison.share_token)
 
 
 @admin.register(StudioQueue)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from catalog.models import CatalogModel
 from generations import queue as studio_queue
-from generations.models import Generation, StudioQueue
+from generations.models import Batch, Comparison, Generation, StudioQueue
 from generations.starting import start_generation
 from tests.conftest import verified
 
@@ -164,3 +164,17 @@ def _row(page, slug):
     """The change list's row of one model (from its slug's cell to the end of the row)."""
     at = page.index(f'<td class="field-slug">{slug}</td>')
     return page[page.rindex("<tr", 0, at) : page.index("</tr>", at)]
+
+
+def test_batches_and_comparisons_are_listed_for_operators_and_read_only(client, operator, owner):
+    Batch.objects.create(user=owner, name="Spring ads")
+    comparison = Comparison.objects.create(user=owner, prompt="A kite over the dunes")
+    client.force_login(operator)
+
+    batches = client.get(reverse("admin:generations_batch_changelist")).content.decode()
+    comparisons = client.get(reverse("admin:generations_comparison_changelist")).content.decode()
+
+    assert "Spring ads" in batches and "A kite over the dunes" in comparisons
+    assert client.get(reverse("admin:generations_batch_add")).status_code == 403
+    page = client.get(reverse("admin:generations_comparison_change", args=[comparison.pk])).content.decode()
+    assert 'name="prompt"' not in page  # looked at, never edited here
