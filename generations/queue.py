@@ -16,7 +16,7 @@ in the database, and exactly one wins. Used by the web side and the worker alike
 import logging
 
 from django.db import transaction
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Case, Count, Max, Min, Sum, Value, When
 from django.utils import timezone
 
 from accounts import credits, plans
@@ -123,10 +123,13 @@ def _room_for(gen):
 
 
 def _served(user_id):
-    """The creator just got a slot: their other turns go to the back of the round."""
+    """The creator just got a slot: their other turns go to the back of the round, and each of their waiting
+    cards moves up a place (updated_at, in the same UPDATE, so the dashboard's poller shows it)."""
     now = now_micros()
     CreatorQueue.objects.filter(user_id=user_id).update(last_served=now)
-    Generation.objects.filter(user_id=user_id, status=Status.WAITING, turn__isnull=False).update(turn=now)
+    Generation.objects.filter(user_id=user_id, status=Status.WAITING).update(
+        turn=Case(When(turn__isnull=False, then=Value(now)), default=None), updated_at=timezone.now()
+    )
 
 
 def batch_committed(batch):

@@ -14,6 +14,7 @@ from catalog.models import CatalogModel
 from generations import queue as studio_queue
 from generations.models import Generation, StudioQueue
 from generations.starting import start_generation
+from generations.updates import token
 from tests.conftest import verified
 
 Status = Generation.Status
@@ -280,3 +281,15 @@ def test_the_dashboard_reads_the_waiting_facts_once(client, four, free_creator):
         page = text(client.get(reverse("dashboard")))
     assert page.count("Waiting: starts when one of your 2 running videos finishes.") == 6
     assert len(six_waiting) - len(two_waiting) <= 4  # a place in line each, nothing more
+
+
+def test_when_one_starts_the_poller_brings_the_others_their_new_place(client, four, free_creator):
+    extra = ask(free_creator, "Shot 5")
+    since = token(timezone.now())
+    finish(four[0])
+    studio_queue.dispatch()  # Shot 3 starts: Shot 4 and Shot 5 move up a place
+
+    answer = text(client.get(reverse("generation_poll"), {"since": since, "have": f"{four[3].pk},{extra.pk}"}))
+
+    assert "Waiting: starts when one of your 2 running videos finishes. Next in your line" in answer
+    assert "2nd in your line" in answer and "3rd in your line" not in answer
