@@ -112,7 +112,8 @@
     if (button.hasAttribute("data-take-sound")) {
       video.muted = !video.muted;
       button.setAttribute("aria-pressed", video.muted ? "false" : "true");
-      button.textContent = video.muted ? "Sound on" : "Sound off";
+      var state = button.querySelector(".take-sound-state");
+      if (state) state.textContent = video.muted ? "off" : "on";
     } else if (button.hasAttribute("data-take-solo")) {
       videos().forEach(function (v) { v.dataset.solo = v === video ? "true" : "false"; if (v !== video) v.pause(); });
       var p = video.play();
