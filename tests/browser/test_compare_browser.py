@@ -114,3 +114,13 @@ def test_compare_three_models_and_play_them_in_step(
     expect(sound).to_have_attribute("aria-pressed", "true")
     assert page.evaluate("document.querySelector('#takes video.take-video').muted") is False
     looks_right(page, artifacts, f"compare-{size}-4-ready")
+
+    # The grid shared: a link anyone may open, showing the finished takes and nothing private.
+    page.get_by_role("button", name="Make a share link").click()
+    link = page.get_by_label("Share link").input_value()
+    assert "/c/" in link
+    page.goto(link)
+    expect(page.locator("#takes video.take-video")).to_have_count(3)
+    expect(page.locator("body")).not_to_contain_text(PROMPT)
+    looks_right(page, artifacts, f"compare-{size}-5-shared")
+    assert not page.console_errors, page.console_errors
