@@ -293,3 +293,17 @@ def test_when_one_starts_the_poller_brings_the_others_their_new_place(client, fo
 
     assert "Waiting: starts when one of your 2 running videos finishes. Next in your line" in answer
     assert "2nd in your line" in answer and "3rd in your line" not in answer
+
+
+def test_a_waiting_video_says_when_it_should_start_and_be_ready(client, four):
+    card = text(client.get(reverse("generation_card", args=[four[2].pk])))
+    queue_page = text(client.get(reverse("queue")))
+
+    for page in (card, queue_page):
+        assert "Starts in about" in page and "ready in about" in page
+
+
+def test_a_waiting_video_whose_model_went_away_offers_to_switch(client, four):
+    CatalogModel.objects.filter(slug="wan").update(queue_paused=True)
+    card = text(client.get(reverse("generation_card", args=[four[2].pk])))
+    assert "Switch model" in card
