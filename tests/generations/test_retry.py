@@ -222,15 +222,18 @@ def test_another_creators_video_is_not_found(client, owner, outsider):
     assert waiting.model.slug == "kling"
 
 
-def test_the_filter_tells_a_waiting_card_its_model_is_unavailable(owner):
+def test_the_tag_tells_a_waiting_card_its_model_is_unavailable(owner, rf):
     from django.template import Context, Template
 
     gen = waiting_on_kling(owner)
     ok = failed(owner)
-    template = Template("{% load switch_words %}{{ gen|model_unavailable }}")
+    template = Template("{% load switch_words %}{% model_unavailable gen as why %}{{ why }}")
+    request = rf.get("/")
+    request.user = owner
 
-    assert template.render(Context({"gen": gen})) == "Kling is not part of your Free plan."
-    assert template.render(Context({"gen": ok})) == ""
+    assert template.render(Context({"gen": gen, "request": request})) == "Kling is not part of your Free plan."
+    assert template.render(Context({"gen": ok, "request": request})) == ""
+    assert template.render(Context({"gen": gen})) == "Kling is not part of your Free plan."  # no request: read afresh
 
 
 def test_past_the_monthly_budget_it_asks_first_and_makes_it_when_told(client, owner):
