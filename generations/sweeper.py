@@ -47,6 +47,10 @@ def run(keep_going):
                     log.exception("Housekeeping failed; trying again in a few seconds")
             try:
                 queue.dispatch()  # slots freed by the last round (videos now saving) go to the next in line
+            except Exception:  # polling goes on; the next round hands the slots out
+                log.exception("Handing out the queue's free slots failed; trying again next round")
+                close_old_connections()
+            try:
                 if not poll_once(pool, settings.POLL_CONCURRENCY * ROUND_WAVES):
                     time.sleep(_time_to_next_due())
             except Exception:  # e.g. the database away for a moment
