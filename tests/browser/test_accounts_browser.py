@@ -10,6 +10,14 @@ from tests.conftest import verification_link
 
 pytestmark = pytest.mark.browser
 
+# Whether every select of the create form shows its longest choice whole (none cut off at its edge).
+SELECTS_FIT = """() => [...document.querySelectorAll('#create-form select')].every(select => {
+  const style = getComputedStyle(select), pen = document.createElement('canvas').getContext('2d');
+  pen.font = style.font;
+  const longest = Math.max(...[...select.options].map(option => pen.measureText(option.text).width));
+  return longest <= select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) + 1;
+})"""
+
 
 def test_sign_up_and_find_the_way_around(live_server, page, phone_page, log_in, artifacts, mailoutbox):
     page.goto(f"{live_server.url}/")  # the front door (tests/browser/test_front_door_browser.py)
@@ -60,6 +68,7 @@ def test_sign_up_and_find_the_way_around(live_server, page, phone_page, log_in, 
     expect(page.get_by_role("region", name="Verify your email address")).to_have_count(0)
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Create")).to_have_attribute("aria-current", "page")
+    assert page.evaluate(SELECTS_FIT), "a select of the create form cuts off its words"
     page.screenshot(path=artifacts / "dashboard-laptop.png", full_page=True)
     assert User.objects.get(email="ada@example.com").username == "ada-lovelace"
 
@@ -89,6 +98,8 @@ def test_sign_up_and_find_the_way_around(live_server, page, phone_page, log_in, 
         header = phone_page.locator(".site-header-inner").bounding_box()
         assert header["height"] < 70, "a phone's header keeps to one line"
         expect(phone_page.get_by_role("button", name="Log out")).to_be_hidden()
+        if path == "/":
+            assert phone_page.evaluate(SELECTS_FIT), "a select of the create form cuts off its words"
         phone_page.get_by_text("Menu", exact=True).click()  # the links are one tap away
         expect(phone_page.get_by_role("button", name="Log out")).to_be_visible()
         assert fits_the_screen(phone_page), f"the {name} page scrolls sideways on a phone"
