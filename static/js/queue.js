@@ -11,7 +11,9 @@
 
   function busy() {
     var queue = document.getElementById("queue");
-    return dragged !== null || (queue && queue.querySelector("details[open]") !== null);
+    // ...or while one of its own actions is on its way: the refresh would replace the form that sent it,
+    // and the action's answer (the balance out of band) would then find nothing to swap.
+    return dragged !== null || (queue && queue.querySelector("details[open], .htmx-request") !== null);
   }
 
   function send() {
@@ -67,6 +69,9 @@
   // The refresh (a GET of the queue) waits while the creator is in the middle of something.
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail && event.detail.elt;
+    var queue = document.getElementById("queue");
     if (elt && elt.id === "queue" && busy()) event.preventDefault();
+    // An action starts: a refresh already on its way is dropped, for the same reason.
+    else if (elt && queue && elt !== queue && queue.contains(elt)) htmx.trigger(queue, "htmx:abort");
   });
 })();

@@ -69,7 +69,7 @@ def test_a_video_past_its_time_limit_returns_the_hold(owner, fast_sandbox, queue
     gen = make(owner, prompt="A clock that never stops [sandbox:never-finish]")
     drive(gen, queue, until=[Generation.Status.RUNNING])
     CatalogModel.objects.filter(slug="wan").update(time_limit_seconds=60)
-    Generation.objects.filter(pk=gen.pk).update(created_at=timezone.now() - timedelta(seconds=61))
+    Generation.objects.filter(pk=gen.pk).update(queued_at=timezone.now() - timedelta(seconds=61))
 
     gen = drive(gen, queue)
 
