@@ -19,6 +19,13 @@ Status = Generation.Status
 NOW = timezone.now().replace(microsecond=0)
 
 
+@pytest.fixture(autouse=True)
+def fresh_now():
+    """NOW is each test's own moment: a whole run takes minutes, and "30 s ago" must stay 30 s ago."""
+    global NOW
+    NOW = timezone.now().replace(microsecond=0)
+
+
 def made(user, seconds, model="wan", duration=4, ago=3600):
     """A finished video that took `seconds` from leaving the queue to being ready."""
     catalog = CatalogModel.objects.get(slug=model)
