@@ -50,27 +50,23 @@ def start_generation(
             cost = model.price(duration, size)
             if not confirm_budget:
                 credits.check_budget(user, cost)
-            gen = Generation.objects.create(
-                status=Generation.Status.WAITING,
-                queue_position=queue.next_position(user.pk),
-                user=user,
+            gen = _waiting_video(
+                user,
+                position=queue.next_position(user.pk),
                 model=model,
                 prompt=prompt,
-                style=style,
-                camera=camera,
-                full_prompt=full_prompt or presets.full_prompt(prompt, style, camera),
                 duration=duration,
                 size=size,
                 cost=cost,
+                style=style,
+                camera=camera,
+                full_prompt=full_prompt,
+                input_picture=input_picture,
                 client_token=client_token,
                 source=source,
-                input_picture=input_picture,
                 fit=fit,
-                start=Generation.Start.IMAGE if input_picture else Generation.Start.TEXT,
             )
-            credits.hold(user, cost, reference=gen.ledger_reference, description=prompt, model=model)
-            refill(user.pk)
-            queue.dispatch()  # a place and a slot free: it starts now, in this transaction
+            _start_what_may(user)
     except IntegrityError:
         return Generation.objects.get(user=user, client_token=client_token), False
     gen.refresh_from_db(fields=["status", "turn", "queued_at", "updated_at"])
@@ -112,27 +108,22 @@ def start_batch(user, rows, *, name="", spending_cap=None, client_token=None, co
             batch = Batch.objects.create(user=user, name=name[:80], spending_cap=spending_cap)
             first, now = queue.next_position(user.pk), timezone.now()
             for i, (row, cost) in enumerate(zip(rows, costs, strict=True)):
-                style, camera = getattr(row, "style", ""), getattr(row, "camera", "")
-                gen = Generation.objects.create(
-                    status=Generation.Status.WAITING,
-                    queue_position=first + i * queue.POSITION_STEP,
-                    created_at=now + timedelta(microseconds=i),  # the batch's own order, whatever the queue's
-                    user=user,
-                    batch=batch,
+                # Its hold raises NotEnoughCredits should the balance have moved: everything is rolled back.
+                _waiting_video(
+                    user,
+                    position=first + i * queue.POSITION_STEP,
                     model=row.model,
                     prompt=row.prompt,
-                    style=style,
-                    camera=camera,
-                    full_prompt=presets.full_prompt(row.prompt, style, camera),
                     duration=row.duration,
                     size=row.size,
                     cost=cost,
+                    style=getattr(row, "style", ""),
+                    camera=getattr(row, "camera", ""),
+                    created_at=now + timedelta(microseconds=i),  # the batch's own order, whatever the queue's
+                    batch=batch,
                     client_token=client_token if i == 0 else None,  # the batch's form token, on its first video
                 )
-                # Raises NotEnoughCredits should the balance have moved: everything above is rolled back.
-                credits.hold(user, cost, reference=gen.ledger_reference, description=row.prompt, model=row.model)
-            refill(user.pk)
-            queue.dispatch()  # places and slots free: the first ones start now, in this transaction
+            _start_what_may(user)
     except IntegrityError:
         existing = _batch_of(user, client_token) if client_token else None
         if existing is None:
@@ -199,29 +190,68 @@ def start_comparison(
             comparison = Comparison.objects.create(user=user, prompt=prompt, client_token=client_token)
             position = queue.next_position(user.pk)
             for i, (model, take_duration, take_size, cost) in enumerate(planned):
-                gen = Generation.objects.create(
-                    status=Generation.Status.WAITING,
-                    queue_position=position + i * queue.POSITION_STEP,
-                    comparison=comparison,
-                    user=user,
+                _waiting_video(
+                    user,
+                    position=position + i * queue.POSITION_STEP,
                     model=model,
                     prompt=prompt,
-                    style=style,
-                    camera=camera,
-                    full_prompt=full_prompt or presets.full_prompt(prompt, style, camera),
                     duration=take_duration,
                     size=take_size,
                     cost=cost,
+                    style=style,
+                    camera=camera,
+                    full_prompt=full_prompt,
                     input_picture=input_picture,
                     fit=fit,
-                    start=Generation.Start.IMAGE if input_picture else Generation.Start.TEXT,
+                    comparison=comparison,
                 )
-                credits.hold(user, cost, reference=gen.ledger_reference, description=prompt, model=model)
-            refill(user.pk)
-            queue.dispatch()
+            _start_what_may(user)
     except IntegrityError:
         return Comparison.objects.get(user=user, client_token=client_token), False
     return comparison, True
+
+
+def _waiting_video(
+    user,
+    *,
+    position,
+    model,
+    prompt,
+    duration,
+    size,
+    cost,
+    style="",
+    camera="",
+    full_prompt=None,
+    input_picture=None,
+    **fields,
+):
+    """One video into the studio's queue with its cost held: the row every way of starting a video writes,
+    inside the caller's transaction (the creator's account locked, the checks made)."""
+    gen = Generation.objects.create(
+        status=Generation.Status.WAITING,
+        queue_position=position,
+        user=user,
+        model=model,
+        prompt=prompt,
+        style=style,
+        camera=camera,
+        full_prompt=full_prompt or presets.full_prompt(prompt, style, camera),
+        duration=duration,
+        size=size,
+        cost=cost,
+        input_picture=input_picture,
+        start=Generation.Start.IMAGE if input_picture else Generation.Start.TEXT,
+        **fields,
+    )
+    credits.hold(user, cost, reference=gen.ledger_reference, description=prompt, model=model)
+    return gen
+
+
+def _start_what_may(user):
+    """The creator's new videos get turns for their free places, and free slots start them now, in this transaction."""
+    refill(user.pk)
+    queue.dispatch()
 
 
 def _batch_of(user, client_token):
