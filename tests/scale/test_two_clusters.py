@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import CatalogModel
-from generations.models import Generation
+from generations.models import Generation, StudioQueue
 from generations.starting import start_generation
 from pixapi import client as pixapi
 from sandbox import render, stats
@@ -78,6 +78,10 @@ def creators(count):
 
 
 def start_many(count, seconds):
+    """`count` videos of several Pro creators, all at Pixapi at once: the studio's valve opened wide enough
+    (tests/generations/test_queue.py tries the valve itself)."""
+    StudioQueue.lock()
+    StudioQueue.objects.filter(pk=1).update(max_in_flight=count)
     wan = CatalogModel.objects.get(slug="wan")
     makers = creators(count // 10)  # the Pro plan makes 10 at once
     return [
@@ -184,7 +188,7 @@ def test_messages_the_redis_broker_lost_are_made_good_by_the_database(start_clus
     get_broker().purge_queue()
     task = pixapi.get_client().submit_video(model="wan", prompt="A lost parcel", duration=2, size="1280x720")
     finished = wait_for(lambda: (t := pixapi.get_client().get_task(task.id)).status == "completed" and t, timeout=20)
-    Generation.objects.filter(pk=never_submitted.pk).update(created_at=long_ago)
+    Generation.objects.filter(pk=never_submitted.pk).update(created_at=long_ago, queued_at=long_ago)
     Generation.objects.filter(pk=never_saved.pk).update(
         status=Generation.Status.DOWNLOADING,
         pixapi_task_id=task.id,
