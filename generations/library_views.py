@@ -60,16 +60,17 @@ def _query_without(params, *names):
     return query.urlencode()
 
 
-def _safe_next(request):
-    """Where to go back to after a POST: a page of this studio, else the library."""
-    target = request.POST.get("next", "")
+def safe_next(request, fallback="library"):
+    """Where to go back to after an action: the `next` it was given when that is a page of this studio,
+    else the page named `fallback`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
     if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
-    return reverse("library")
+    return reverse(fallback)
 
 
 def _back_to_library(request):
-    return redirect(_safe_next(request))
+    return redirect(safe_next(request))
 
 
 @require_POST
@@ -117,7 +118,7 @@ def _delete(request, ids):
             "generations/library_delete.html",
             {
                 "chosen": chosen,
-                "next": _safe_next(request),
+                "next": safe_next(request),
                 "active": [g for g in chosen if g.is_active],
             },
         )
@@ -126,7 +127,7 @@ def _delete(request, ids):
     if kept:
         text += f" {_plural(kept, 'video')} still being made {'was' if kept == 1 else 'were'} kept: delete them once they finish."
     messages.success(request, text)
-    next_url = _safe_next(request)
+    next_url = safe_next(request)
     if any(str(pk) in next_url for pk in ids):  # the page of a deleted video is gone
         return redirect("library")
     return redirect(next_url)

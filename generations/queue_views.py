@@ -8,26 +8,19 @@ form post with a redirect back.
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import credits, words
 from accounts.decorators import login_required_htmx
 from accounts.offer import offer_for
 from generations import queue, waiting
+from generations.library_views import safe_next
 from generations.models import Generation
 from generations.views import _get_generation_for_user
 from studio.forms import GenerationForm
 
 NOT_WAITING = "A worker has already started this video, so it can no longer be changed."
-
-
-def _safe_next(request):
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return reverse("queue")
 
 
 def _queue_context(request, notice=None):
@@ -64,7 +57,7 @@ def _answer(request, gen, done=None, notice=None):
         messages.error(request, notice)
     elif done:
         messages.success(request, done)
-    return redirect(_safe_next(request))
+    return redirect(safe_next(request, "queue"))
 
 
 @require_POST
@@ -202,7 +195,7 @@ def _edit_context(request, gen, form, problem=None):
         "form": form,
         "change": cost_change(gen.cost, form.cost()),
         "problem": problem,
-        "next": _safe_next(request),
+        "next": safe_next(request, "queue"),
         "balance": credits.balance_of(request.user),
     }
 
@@ -213,7 +206,7 @@ def edit(request, pk):
     gen = _get_generation_for_user(request, pk)
     if not gen.is_waiting:
         messages.error(request, NOT_WAITING)
-        return redirect(_safe_next(request))
+        return redirect(safe_next(request, "queue"))
     offer = offer_for(request.user)
     if request.method == "GET":
         if request.htmx and request.GET.get("model"):  # a setting changed: its choices and the cost again
@@ -238,14 +231,14 @@ def edit(request, pk):
         )
     except queue.NotWaiting:
         messages.error(request, NOT_WAITING)
-        return redirect(_safe_next(request))
+        return redirect(safe_next(request, "queue"))
     except credits.Refused as refusal:
         problem = words.refusal(refusal, request.user)
         return render(request, "generations/queue_edit.html", _edit_context(request, gen, form, problem=problem))
     messages.success(
         request, f"Changed. It costs {words.amount(edited.cost)} now, and it keeps its place in your line."
     )
-    return redirect(_safe_next(request))
+    return redirect(safe_next(request, "queue"))
 
 
 # Mounted at /queue/ by studio/urls.py (include("generations.queue_views")).

@@ -12,7 +12,7 @@ from accounts import credits, words
 from accounts.decorators import login_required_htmx
 from catalog import sizes
 from generations import serving, takes
-from generations.library_views import _safe_next
+from generations.library_views import safe_next
 from generations.models import Comparison, Generation
 from generations.starting import start_generation
 from generations.views import _get_generation_for_user
@@ -28,7 +28,7 @@ def _take_of(request, pk, take):
 
 
 def _back(request, comparison):
-    return redirect(_safe_next(request) if request.POST.get("next") else f"/compare/{comparison.pk}/")
+    return redirect(safe_next(request) if request.POST.get("next") else f"/compare/{comparison.pk}/")
 
 
 @require_POST
@@ -65,7 +65,7 @@ def restore(request, pk):
     gen = _get_generation_for_user(request, pk)
     takes.restore(gen)
     messages.success(request, "Back in your library.")
-    return redirect(_safe_next(request))
+    return redirect(safe_next(request))
 
 
 # Draft, then final
