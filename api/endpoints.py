@@ -35,7 +35,7 @@ from api.schemas import (
 )
 from catalog import presets
 from catalog.models import CatalogModel
-from generations import pictures, serving
+from generations import estimates, pictures, serving
 from generations.models import Generation, Picture
 from generations.starting import start_generation
 
@@ -137,6 +137,13 @@ def _money(value):
     return format(Decimal(value).quantize(Decimal("0.01")), "f")
 
 
+def _estimated_finish(gen):
+    """When it should be ready, from the studio's own history (the cards' estimate, its slow end); None
+    once it is finished, or while nothing will start it by itself (paused)."""
+    estimate = estimates.for_active(gen) or estimates.for_waiting(gen)
+    return max(estimate.ready_high, estimate.now) if estimate else None
+
+
 def _video(request, gen):
     ready = gen.status == Generation.Status.COMPLETED and bool(gen.video)
     return {
@@ -155,7 +162,7 @@ def _video(request, gen):
         "cost": _money(gen.cost),
         "created_at": gen.created_at,
         "finished_at": gen.finished_at,
-        "estimated_finish": gen.estimated_finish() if gen.is_active else None,
+        "estimated_finish": _estimated_finish(gen),
         "error": {"code": gen.error_code or "failed", "message": gen.error_message} if gen.is_failed else None,
         "download_url": request.build_absolute_uri(reverse("api-v1:download_video", args=[gen.pk])) if ready else None,
         "video_seconds": gen.video_seconds,

@@ -80,7 +80,9 @@ class VideoOut(Schema):
     cost: str = Field(description="Credits held for it (charged once it is ready), as a decimal string.")
     created_at: datetime
     finished_at: datetime | None
-    estimated_finish: datetime | None = Field(description="When it should be ready, while it is being made.")
+    estimated_finish: datetime | None = Field(
+        description="When it should be ready, while it waits or is being made (from the studio's own history)."
+    )
     error: ErrorDetail | None = Field(description="Why it failed, when it did (its credits were returned).")
     download_url: str | None = Field(description="Where to download it, once it is ready.")
     video_seconds: float | None

@@ -404,16 +404,6 @@ class Generation(models.Model):
         end = self.finished_at or now or timezone.now()
         return max(0, int((end - self.created_at).total_seconds()))
 
-    def estimated_finish(self, now=None):
-        """When we expect the video to be ready: from its progress once it has some, else from the
-        model's typical time (learned from this studio's own history)."""
-        now = now or timezone.now()
-        if self.progress >= 5 and self.started_at:
-            elapsed = (now - self.started_at).total_seconds()
-            return now + timedelta(seconds=elapsed * (100 - self.progress) / self.progress)
-        start = self.submitted_at or self.created_at
-        return max(start + timedelta(seconds=self.model.expected_seconds), now)
-
     def download_name(self):
         words = "".join(c if c.isalnum() else "-" for c in self.prompt.lower()[:40]).strip("-")
         while "--" in words:

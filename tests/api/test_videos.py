@@ -1,11 +1,13 @@
 """The API's operations, as a program using a token meets them: the pages' rules, words and money."""
 
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
 
 from accounts import credits
 from accounts.models import CreditEntry, Plan
+from generations import estimates
 from generations.models import Generation, Picture
 from tests.api.helpers import auth, create, jpeg, token_for
 from tests.generations.videos import make_generation, make_video
@@ -127,6 +129,9 @@ def test_one_video_with_its_status_and_progress(client, owner, secret):
     body = client.get(f"/api/v1/videos/{gen.pk}", **auth(secret)).json()
     assert body["status"] == "running" and body["progress"] == 40 and body["status_words"] == "Making"
     assert body["model"] == "wan" and body["error"] is None
+    usual = estimates.for_active(gen)  # the same estimate as the card's: its slow end
+    finish = datetime.fromisoformat(body["estimated_finish"])
+    assert abs((finish - max(usual.ready_high, usual.now)).total_seconds()) < 2
     failed = make_generation(
         owner, status=Generation.Status.FAILED, error_code="rejected", error_message="Pixapi turned this prompt down."
     )
