@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import plans
-from generations import changes
+from generations import changes, queue
 from generations.models import CreatorQueue, Generation, ImageRequest, StudioQueue
 
 Status = Generation.Status
@@ -281,8 +281,6 @@ def _valve_facts(now):
     found = cache.get("estimates:valve")
     if found is not None and (now - found["at"]).total_seconds() < LINE_SECONDS:
         return found
-    from generations import queue  # the queue's reading helpers (no cycle: queue does not import this)
-
     valve = StudioQueue.objects.filter(pk=1).first() or StudioQueue(pk=1)
     found = {"at": now, "cap": valve.cap(), "paused": valve.paused, "flying": queue.in_flight_by_model()}
     cache.set("estimates:valve", found, LINE_SECONDS)

@@ -16,7 +16,7 @@ in the database, and exactly one wins. Used by the web side and the worker alike
 import logging
 
 from django.db import transaction
-from django.db.models import Case, Count, Max, Min, Sum, Value, When
+from django.db.models import Case, Count, Max, Sum, Value, When
 from django.utils import timezone
 
 from accounts import credits, plans
@@ -193,21 +193,15 @@ def edit(user, pk, *, model, prompt, duration, size, style=None, camera=None):
             size=size,
             cost=cost,
             hold_version=gen.hold_version + 1,
+            updated_at=timezone.now(),  # the card shows the change
         )
         if not changed:
             raise NotWaiting
         gen.refresh_from_db()
         credits.release(user, old_reference)
         credits.hold(user, cost, reference=gen.ledger_reference, description=prompt, model=model)
-        gen.save(update_fields=["updated_at"])  # the card shows the change
+        changes.note(user.pk)
     return gen
-
-
-def price_change(user, pk, *, model, duration, size):
-    """(old cost, new cost, difference) for an edit, before it is made."""
-    gen = waiting_of(user, pk)
-    new = model.price(duration, size)
-    return gen.cost, new, new - gen.cost
 
 
 def move(user, pk, steps):
@@ -290,18 +284,3 @@ def place_in_line(gen):
         user_id=gen.user_id, status=Status.WAITING, queue_position__lt=gen.queue_position
     ).count()
     return earlier + 1
-
-
-def studio_line_ahead(gen):
-    """Videos with a turn ahead of this one at the valve, for its model (an estimate's input)."""
-    if gen.turn is None:
-        return None
-    return (
-        Generation.objects.filter(model_id=gen.model_id, turn__isnull=False, status=Status.WAITING)
-        .filter(turn__lt=gen.turn)
-        .count()
-    )
-
-
-def oldest_turn():
-    return Generation.objects.filter(turn__isnull=False, status=Status.WAITING).aggregate(m=Min("turn"))["m"]

@@ -307,3 +307,17 @@ def test_a_waiting_video_whose_model_went_away_offers_to_switch(client, four):
     CatalogModel.objects.filter(slug="wan").update(queue_paused=True)
     card = text(client.get(reverse("generation_card", args=[four[2].pk])))
     assert "Switch model" in card
+
+
+def test_an_edited_video_reaches_the_dashboards_poller(client, four, free_creator):
+    since = token(timezone.now())
+    studio_queue.edit(
+        free_creator,
+        four[3].pk,
+        model=CatalogModel.objects.get(slug="wan"),
+        prompt="A tram at dusk",
+        duration=4,
+        size="1280x720",
+    )
+    answer = text(client.get(reverse("generation_poll"), {"since": since, "have": str(four[3].pk)}))
+    assert "A tram at dusk" in answer
