@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts import alerts
 from catalog.models import CatalogModel
-from generations import failures, media, pictures, taskqueue
+from generations import continuing, failures, media, pictures, taskqueue
 from generations.models import Generation
 from pixapi import client as pixapi
 
@@ -226,6 +226,10 @@ def download(generation_id):
         default_storage.delete(poster_name)
         return "changed meanwhile"
     alerts.resolve(alerts.STORAGE_FULL)
+    try:
+        continuing.after_stored(gen)  # the shots continuing it start from its frame
+    except Exception:  # the housekeeping's catch-up starts them
+        log.exception("Could not start the shots that continue %s", gen.pk)
     learn_duration(gen)
     notify_by_email(gen)
     return "completed"

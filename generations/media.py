@@ -64,8 +64,9 @@ def bytes_file(data):
     return ContentFile(data)
 
 
-def frame_of(name, which="first"):
-    """The first or last frame of a stored video, as a Pillow image."""
+def frame_of(name, which="first", at=None):
+    """The first or last frame of a stored video, as a Pillow image; with `at`, the frame shown at that
+    second (the last one when the video is shorter)."""
     with tempfile.NamedTemporaryFile(suffix=".mp4") as copy:
         with default_storage.open(name, "rb") as source:
             shutil.copyfileobj(source, copy)
@@ -74,7 +75,9 @@ def frame_of(name, which="first"):
             with av.open(copy.name) as container:
                 frame = None
                 for frame in container.decode(video=0):  # noqa: B007 (the last frame stays in `frame`)
-                    if which == "first":
+                    if which == "first" and at is None:
+                        break
+                    if at is not None and frame.time is not None and frame.time >= at:
                         break
                 if frame is None:
                     raise NotAVideo("The video has no frames.")

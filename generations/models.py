@@ -288,6 +288,24 @@ class Generation(models.Model):
     set_aside = models.BooleanField(
         default=False, help_text="A take not kept: out of the library's default view, restorable."
     )
+    # Storyboards: a take of one of its shots, and the video it must wait for (the shot before, whose
+    # frame becomes its picture once that one is stored).
+    shot = models.ForeignKey(
+        "Shot",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="takes",
+        help_text="The storyboard shot it is a take of.",
+    )
+    after = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="followers",
+        help_text="It continues this video: it waits until that one is stored, then starts from its frame.",
+    )
     progress = models.PositiveSmallIntegerField(default=0)
     pixapi_task_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
     result_url = models.URLField(max_length=2000, blank=True, help_text="Pixapi's own URL: never shown in a page.")
@@ -430,6 +448,8 @@ class Generation(models.Model):
                     credits.settle(
                         self.user_id, self.ledger_reference, succeeded=changes["status"] == self.Status.COMPLETED
                     )
+                if done and changes["status"] in (self.Status.FAILED, self.Status.CANCELED):
+                    self._cancel_followers()
                 if done:
                     refill(self.user_id)
         if done:
@@ -491,6 +511,32 @@ class Generation(models.Model):
             finished_at=timezone.now(),
             turn=None,
         )
+
+    def _cancel_followers(self):
+        """Shots that were to continue this video cannot start: each is canceled, its hold returned, and
+        so on down the chain, in this transaction."""
+        for follower in Generation.objects.filter(after_id=self.pk, status=self.Status.WAITING):
+            follower.mark_canceled(
+                "previous_shot_not_made",
+                "The shot before it was not made, so this one did not start. Nothing was charged.",
+            )
+
+    def continue_from(self, picture):
+        """The video it waited for is stored: it starts from that one's frame (`picture`) as soon as its
+        creator's places and the valve allow. False when it no longer waits for it."""
+        with transaction.atomic():
+            done = (
+                Generation.objects.filter(pk=self.pk, status=self.Status.WAITING, after__isnull=False).update(
+                    after=None, input_picture=picture, start=self.Start.IMAGE, updated_at=timezone.now()
+                )
+                == 1
+            )
+            if done:
+                refill(self.user_id)
+        if done:
+            self.after, self.input_picture, self.start = None, picture, self.Start.IMAGE
+            note_change(self.user_id)
+        return done
 
     def mark_running(self, progress, next_poll_at, lease=None):
         changes = dict(
@@ -583,6 +629,132 @@ class Generation(models.Model):
     def deadline(self):
         """Past this, it fails as not made: counted from when it left the queue (waiting is not its fault)."""
         return (self.queued_at or self.created_at) + timedelta(seconds=self.model.time_limit_seconds)
+
+
+class Storyboard(models.Model):
+    """A piece made of shots in order, each starting from text, a picture, or the previous shot's frame;
+    exported as one video. Its shots' takes are Generations; each export is a new version."""
+
+    SHAPES = [
+        ("1280x720", "Landscape 16:9, 720p"),
+        ("1920x1080", "Landscape 16:9, 1080p"),
+        ("720x1280", "Portrait 9:16, 720p"),
+        ("1080x1920", "Portrait 9:16, 1080p"),
+    ]
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="storyboards")
+    title = models.CharField(max_length=80)
+    size = models.CharField(max_length=20, choices=SHAPES, default="1280x720")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def video_size(self):
+        return VideoSize.parse(self.size)
+
+
+class Shot(models.Model):
+    """One shot of a storyboard: what to make, how it starts, and how it is cut into the piece."""
+
+    class Start(models.TextChoices):
+        TEXT = "text", "From the prompt alone"
+        PICTURE = "picture", "From a picture"
+        CONTINUE = "continue", "Continue from the previous shot"
+
+    class Transition(models.TextChoices):
+        CUT = "cut", "Cut"
+        CROSSFADE = "crossfade", "Crossfade"
+
+    storyboard = models.ForeignKey(Storyboard, models.CASCADE, related_name="shots")
+    position = models.PositiveIntegerField(default=0)
+    prompt = models.TextField()
+    model = models.ForeignKey(CatalogModel, models.PROTECT, related_name="+")
+    duration = models.PositiveSmallIntegerField()
+    start = models.CharField(max_length=10, choices=Start.choices, default=Start.TEXT)
+    picture = models.ForeignKey(Picture, models.SET_NULL, null=True, blank=True, related_name="+")
+    frame_at = models.FloatField(
+        null=True, blank=True, help_text="Continue from this second of the previous shot (its last frame when empty)."
+    )
+    trim_head = models.FloatField(default=0, help_text="Seconds cut from its start in the export.")
+    trim_tail = models.FloatField(default=0, help_text="Seconds cut from its end in the export.")
+    transition = models.CharField(
+        max_length=10, choices=Transition.choices, default=Transition.CUT, help_text="How it follows the shot before."
+    )
+    chosen = models.ForeignKey(
+        "Generation", models.SET_NULL, null=True, blank=True, related_name="+", help_text="The take the export uses."
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.prompt[:60]
+
+    def choose_if_none(self, take):
+        """A shot's first stored take is its chosen one, until the creator picks another."""
+        return Shot.objects.filter(pk=self.pk, chosen__isnull=True).update(chosen=take) == 1
+
+
+class StoryboardExport(models.Model):
+    """One export of a storyboard: which take of which shot, trimmed how, stitched into one video (`video`,
+    a Generation like any other once it is made)."""
+
+    class Status(models.TextChoices):
+        MAKING = "making", "Making"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    storyboard = models.ForeignKey(Storyboard, models.CASCADE, related_name="exports")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.MAKING)
+    parts = models.JSONField(default=list, help_text="Per shot: shot, take, model, head, tail, transition.")
+    video = models.OneToOneField("Generation", models.SET_NULL, null=True, blank=True, related_name="storyboard_export")
+    mode = models.CharField(max_length=10, blank=True, help_text="remux or reencode")
+    error_message = models.TextField(blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["storyboard", "version"], name="export_version_once")]
+
+    def __str__(self):
+        return f"{self.storyboard} v{self.version}"
+
+    def claim(self, lease_seconds):
+        """Taken by one worker at a time; a killed worker's lease runs out and the housekeeping hands it out again."""
+        now = timezone.now()
+        free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+        return (
+            StoryboardExport.objects.filter(free, pk=self.pk, status=self.Status.MAKING).update(
+                lease_until=now + timedelta(seconds=lease_seconds), attempts=F("attempts") + 1
+            )
+            == 1
+        )
+
+    def mark_failed(self, message):
+        return (
+            StoryboardExport.objects.filter(pk=self.pk, status=self.Status.MAKING).update(
+                status=self.Status.FAILED, error_message=message, finished_at=timezone.now(), lease_until=None
+            )
+            == 1
+        )
+
+    def mark_ready(self, video, mode):
+        return (
+            StoryboardExport.objects.filter(pk=self.pk, status=self.Status.MAKING).update(
+                status=self.Status.READY, video=video, mode=mode, finished_at=timezone.now(), lease_until=None
+            )
+            == 1
+        )
 
 
 class Batch(models.Model):
@@ -723,7 +895,9 @@ def refill(user_id):
             user_id=user_id, status__in=[ImageRequest.Status.QUEUED, ImageRequest.Status.RUNNING]
         ).count()
         free = max(plan.max_running - running - pictures, 0)
-    ready = list(waiting.filter(paused=False).order_by("queue_position").values_list("pk", flat=True)[:free])
+    ready = list(
+        waiting.filter(paused=False, after=None).order_by("queue_position").values_list("pk", flat=True)[:free]
+    )
     waiting.filter(turn__isnull=False).exclude(pk__in=ready).update(turn=None)
     if ready:
         waiting.filter(pk__in=ready, turn__isnull=True).update(turn=queue.last_served)

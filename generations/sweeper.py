@@ -16,7 +16,7 @@ from django.db import close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from generations import failures, lifecycle, queue, taskqueue
+from generations import continuing, failures, lifecycle, queue, storyboard_export, taskqueue
 from generations.models import Generation, ImageRequest, refill
 
 log = logging.getLogger(__name__)
@@ -192,6 +192,7 @@ def housekeeping(now=None):
             taskqueue.enqueue(taskqueue.SUBMIT, str(pk))
 
     picture_housekeeping(now)
+    storyboard_export.housekeeping(now)
     global _last_queue_housekeeping
     if time.monotonic() - _last_queue_housekeeping > QUEUE_HOUSEKEEPING_SECONDS:
         _last_queue_housekeeping = time.monotonic()
@@ -207,11 +208,12 @@ def queue_housekeeping():
     """Waiting videos with no turn whose creator may have a place free (a plan changed in admin, a
     change that missed its refill): their turns are worked out again, then the valve runs."""
     users = (
-        Generation.objects.filter(status=Generation.Status.WAITING, turn__isnull=True, paused=False)
+        Generation.objects.filter(status=Generation.Status.WAITING, turn__isnull=True, paused=False, after=None)
         .values_list("user_id", flat=True)
         .distinct()[:QUEUE_REFILLS_PER_PASS]
     )
     _each(list(users), lambda user_id: _refill(user_id))
+    continuing.catch_up()  # storyboard shots whose shot before was stored while no worker saw it
     queue.dispatch()
 
 

@@ -16,7 +16,9 @@ SUBMIT = "generations.tasks.submit_generation"
 DOWNLOAD = "generations.tasks.download_result"
 MAKE_PICTURES = "generations.tasks.make_pictures"
 EXPORT = "generations.tasks.export_to_storage"
-TASKS = (SUBMIT, DOWNLOAD, MAKE_PICTURES, EXPORT)
+CONTINUE_SHOTS = "generations.tasks.continue_shots"
+EXPORT_STORYBOARD = "generations.tasks.export_storyboard"
+TASKS = (SUBMIT, DOWNLOAD, MAKE_PICTURES, EXPORT, CONTINUE_SHOTS, EXPORT_STORYBOARD)
 
 DOWNLOAD_MARGIN_SECONDS = 90  # after the stream: checking the video, its poster, storing both
 
@@ -71,7 +73,7 @@ def task_options(task):
         # The cluster's time-out suits a submit; a big video on a slow link takes longer, so a
         # download has its own, matching its deadline and lease.
         return {"timeout": download_task_seconds()}
-    if task == EXPORT:
+    if task in (EXPORT, EXPORT_STORYBOARD):
         return {"timeout": settings.EXPORT_TASK_SECONDS}  # a large export: gigabytes read and written
     return {}
 

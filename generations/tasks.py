@@ -1,7 +1,8 @@
 """django-q2 task functions: thin entries into the worker's modules, enqueued by the names in
 generations.taskqueue."""
 
-from generations import export, lifecycle, picture_worker, queue
+from generations import continuing, export, lifecycle, picture_worker, queue, storyboard_export
+from generations.models import Generation
 
 
 def submit_generation(generation_id):
@@ -26,3 +27,14 @@ def make_pictures(request_id):
 
 def export_to_storage(user_id, kind, pk=None):
     return export.export_to_storage(user_id, kind, pk)
+
+
+def continue_shots(generation_id):
+    gen = Generation.objects.filter(pk=generation_id, status=Generation.Status.COMPLETED).first()
+    started = continuing.after_stored(gen) if gen else 0
+    queue.dispatch()
+    return started
+
+
+def export_storyboard(export_id):
+    return storyboard_export.run(export_id)

@@ -18,9 +18,12 @@ PIXAPI, CATALOG, DOMAIN, WORKER, REQUESTS, PAGES = range(6)
 LAYER_NAMES = ["pixapi", "catalog", "domain", "worker", "requests", "pages"]
 WORKER_MODULES = {
     "accounts.tasks",
+    "generations.continuing",
     "generations.export",
     "generations.lifecycle",
     "generations.picture_worker",
+    "generations.stitching",
+    "generations.storyboard_export",
     "generations.sweeper",
     "generations.tasks",
     "webhooks.delivery",
@@ -32,6 +35,7 @@ REQUEST_MODULES = {
     "api.auth",
     "api.idempotency",
     "generations.starting",
+    "generations.storyboards",
 }
 PAGE_NAMES = {"admin", "apps", "checks", "context_processors", "decorators", "endpoints", "forms", "middleware"}
 PAGE_NAMES |= {"public_pages", "schemas", "urls", "views", "wizard", "asgi", "wsgi", "manage", "gunicorn"}

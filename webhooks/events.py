@@ -13,7 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q import tasks
 
-from webhooks.models import GIVE_UP_AFTER, TEST, VIDEO_COMPLETED, VIDEO_FAILED, WebhookDelivery, WebhookEndpoint
+from webhooks.models import (
+    GIVE_UP_AFTER,
+    STORYBOARD_EXPORTED,
+    TEST,
+    VIDEO_COMPLETED,
+    VIDEO_FAILED,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +38,25 @@ def video_finished(gen):
                 emit(endpoints, event, video_data(gen))
     except Exception:
         log.exception("Could not record %s for generation %s", event, gen.pk)
+
+
+def storyboard_exported(export, board, video):
+    """storyboard.exported, once an export's video is stored: the board, the version, its parts and the video."""
+    try:
+        with transaction.atomic():
+            endpoints = [
+                e for e in WebhookEndpoint.objects.filter(user_id=board.user_id) if e.wants(STORYBOARD_EXPORTED)
+            ]
+            if endpoints:
+                data = {
+                    "storyboard": {"id": board.pk, "title": board.title, "size": board.size},
+                    "version": export.version,
+                    "parts": export.parts,
+                    "video": video_data(video),
+                }
+                emit(endpoints, STORYBOARD_EXPORTED, data)
+    except Exception:
+        log.exception("Could not record %s for storyboard %s", STORYBOARD_EXPORTED, board.pk)
 
 
 def send_test(endpoint):

@@ -10,11 +10,13 @@ from django.utils import timezone
 
 VIDEO_COMPLETED = "video.completed"
 VIDEO_FAILED = "video.failed"
+STORYBOARD_EXPORTED = "storyboard.exported"
 TEST = "webhook.test"
-# What a creator may subscribe to (storyboard.exported joins when storyboards exist).
+# What a creator may subscribe to.
 EVENTS = [
     (VIDEO_COMPLETED, "A video is ready"),
     (VIDEO_FAILED, "A video failed (its credits were returned)"),
+    (STORYBOARD_EXPORTED, "A storyboard was exported as one video"),
 ]
 
 # Gaps between tries: 1 min, 2, 4, ... doubling up to 8 hours; a delivery is given up a day after it was made.
