@@ -13,7 +13,16 @@ from accounts.admin import remove_files
 from catalog.admin import CatalogModelAdmin
 from catalog.models import CatalogModel
 from generations import failures, queue
-from generations.models import Batch, Comparison, Generation, ModelSample, StudioQueue
+from generations.models import (
+    Batch,
+    Comparison,
+    Generation,
+    ModelSample,
+    Shot,
+    Storyboard,
+    StoryboardExport,
+    StudioQueue,
+)
 from generations.starting import start_generation
 
 Status = Generation.Status
@@ -362,6 +371,51 @@ class ComparisonAdmin(ReadOnlyAdmin):
     @admin.display(boolean=True)
     def shared(self, comparison):
         return bool(comparison.share_token)
+
+
+class ShotInline(admin.TabularInline):
+    """A board's shots as its creator left them: operators look, never change a creator's shots."""
+
+    model = Shot
+    fields = ("position", "prompt", "model", "duration", "start", "trim_head", "trim_tail", "transition", "chosen")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Storyboard)
+class StoryboardAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "user", "size", "shots_count", "updated_at"]
+    list_select_related = ["user"]
+    search_fields = ["title", "user__email"]
+    date_hierarchy = "updated_at"
+    inlines = [ShotInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # its shots and takes are the creator's: they remove a board from its page
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(shot_count=Count("shots"))
+
+    @admin.display(description="shots", ordering="shot_count")
+    def shots_count(self, board):
+        return board.shot_count
+
+
+@admin.register(StoryboardExport)
+class StoryboardExportAdmin(ReadOnlyAdmin):
+    list_display = ["storyboard", "version", "status", "mode", "attempts", "created_at", "finished_at"]
+    list_filter = ["status", "mode"]
+    list_select_related = ["storyboard"]
+    search_fields = ["storyboard__title", "storyboard__user__email"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(StudioQueue)

@@ -342,3 +342,42 @@ def test_featuring_from_the_change_form_keeps_the_creators_sharing_choices(clien
 
     gen.refresh_from_db()
     assert gen.featured and gen.share_prompt and gen.in_gallery
+
+
+def test_storyboards_are_listed_read_only_with_their_shots(client, operator, owner):
+    from generations.models import Shot, Storyboard, StoryboardExport
+
+    board = Storyboard.objects.create(user=owner, title="A walk through the dunes")
+    wan = CatalogModel.objects.get(slug="wan")
+    Shot.objects.create(storyboard=board, position=1, prompt="A lantern lit on a dune", model=wan, duration=2)
+    Shot.objects.create(storyboard=board, position=2, prompt="The camera rises over the dunes", model=wan, duration=2)
+    export = StoryboardExport.objects.create(storyboard=board, version=1, parts=[])
+    client.force_login(operator)
+
+    listing = client.get(reverse("admin:generations_storyboard_changelist"))
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert "A walk through the dunes" in html and "Olive Owner" in html
+    page = client.get(reverse("admin:generations_storyboard_change", args=[board.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "A lantern lit on a dune" in html and "The camera rises over the dunes" in html
+    assert 'name="shots-0-prompt"' not in html  # shown, never an input
+    assert client.get(reverse("admin:generations_storyboardexport_changelist")).status_code == 200
+    assert client.get(reverse("admin:generations_storyboardexport_change", args=[export.pk])).status_code == 200
+
+    client.post(
+        reverse("admin:generations_storyboard_change", args=[board.pk]),
+        {"title": "Renamed", "shots-TOTAL_FORMS": "0", "shots-INITIAL_FORMS": "2"},
+    )
+    board.refresh_from_db()
+    assert board.title == "A walk through the dunes" and board.shots.count() == 2
+
+
+def test_staff_without_the_view_permission_cannot_see_storyboards(client, owner):
+    from generations.models import Storyboard
+
+    board = Storyboard.objects.create(user=owner, title="A walk through the dunes")
+    client.force_login(staff_with("view_generation", name="plain"))
+    assert client.get(reverse("admin:generations_storyboard_changelist")).status_code == 403
+    assert client.get(reverse("admin:generations_storyboard_change", args=[board.pk])).status_code == 403
