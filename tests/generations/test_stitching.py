@@ -158,3 +158,38 @@ def test_a_shot_trimmed_to_nothing_is_refused(clips, tmp_path):
     with pytest.raises(StitchError, match="Shot 1 is trimmed to nothing"):
         stitch([Part(clips["red"], head=0.6, tail=0.5), Part(clips["blue"])], out, width=320, height=180)
     assert not out.exists()
+
+
+def test_a_slower_shot_holds_each_frame_for_its_time(clips, tmp_path):
+    twelve = make_clip(tmp_path / "twelve.mp4", GREEN, seconds=1.0, fps=12)
+    out = tmp_path / "board.mp4"
+    result = stitch([Part(twelve), Part(clips["blue"])], out, width=320, height=180)
+
+    assert result["mode"] == "reencode"
+    assert result["frames"] == 48
+    assert result["starts"] == pytest.approx([0, 1.0], abs=0.05)
+    width, height, frames, rate = decoded(out)
+    assert close_to(colour_at(frames, 0.95), GREEN)
+    assert close_to(colour_at(frames, 1.0), BLUE)
+
+
+def test_shots_encoded_differently_are_encoded_again(clips, tmp_path):
+    other = tmp_path / "other.mp4"
+    with av.open(str(other), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=24, options={"preset": "medium", "profile": "baseline"})
+        stream.width, stream.height, stream.pix_fmt = 320, 180, "yuv420p"
+        for index in range(24):
+            frame = av.VideoFrame.from_image(Image.new("RGB", (320, 180), GREEN))
+            frame.pts = index
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    out = tmp_path / "board.mp4"
+
+    result = stitch([Part(clips["red"]), Part(str(other))], out, width=320, height=180)
+
+    assert result["mode"] == "reencode"
+    width, height, frames, rate = decoded(out)
+    assert len(frames) == 48
+    assert close_to(colour_at(frames, result["starts"][1]), GREEN)
