@@ -7,7 +7,8 @@ browser; a large one (past EXPORT_STREAM_MAX_VIDEOS or _BYTES) is written to sto
 the creator is mailed a signed link that only they can open, until it expires.
 
 An export's scope is a kind and an owner-scoped lookup (SCOPES): the library, a collection, a
-comparison (its takes, the keeper marked in each sidecar).
+comparison (its takes, the keeper marked in each sidecar), a storyboard (every take of its shots, the
+chosen ones marked, and every export video of it with the parts it was stitched from).
 """
 
 import hashlib
@@ -23,14 +24,14 @@ from django.core.cache import cache
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
 
 from accounts.models import CreditEntry, User
 from generations import taskqueue
-from generations.models import Collection, Comparison, Generation
+from generations.models import Collection, Comparison, Generation, Shot, Storyboard
 
 SCHEMA_ID = "https://studio.local/schemas/export-video/1"
 SCHEMA_PATH = Path(settings.BASE_DIR) / "docs" / "export-video.schema.json"
@@ -79,7 +80,15 @@ def _comparison(user, pk):
     )
 
 
-SCOPES = {"library": _library, "collection": _collection, "comparison": _comparison}
+def _storyboard(user, pk):
+    board = Storyboard.objects.filter(user=user, pk=pk).first() if str(pk).isdigit() and len(str(pk)) < 19 else None
+    if board is None:
+        return None
+    takes_and_exports = Q(shot__storyboard=board) | Q(storyboard_export__storyboard=board)
+    return Scope("storyboard", board.title, Generation.objects.for_user(user).filter(takes_and_exports), pk)
+
+
+SCOPES = {"library": _library, "collection": _collection, "comparison": _comparison, "storyboard": _storyboard}
 
 
 def scope_for(user, kind, pk=None):
@@ -89,7 +98,7 @@ def scope_for(user, kind, pk=None):
     if scope is not None:
         # Videos still being made have nothing final to export yet.
         scope.generations = scope.generations.finished().select_related(
-            "model", "input_picture", "collection", "comparison"
+            "model", "input_picture", "collection", "comparison", "shot__storyboard", "storyboard_export__storyboard"
         )
     return scope
 
@@ -114,8 +123,9 @@ def stream(scope, now=None):
     yield from zs.all_files()
     for batch in _batches(scope.generations):
         held = _credits_for(batch)
+        boards = _storyboards_for(batch)
         for gen in batch:
-            _add_generation(zs, f"{top}/{folder_for(gen)}", gen, held.get(str(gen.pk), {}))
+            _add_generation(zs, f"{top}/{folder_for(gen)}", gen, held.get(str(gen.pk), {}), boards.get(gen.pk))
         yield from zs.all_files()  # the batch's files, read and written now; their handles closed
     yield from zs.finalize()
 
@@ -135,7 +145,7 @@ def folder_for(gen):
     return f"{gen.created_at:%Y%m%d-%H%M%S}-{str(gen.pk)[:8]}"
 
 
-def _add_generation(zs, folder, gen, held):
+def _add_generation(zs, folder, gen, held, storyboard=None):
     files = {}
     if gen.video:
         files["video"] = _StoredFile(gen.video.name, f"{folder}/video.mp4")
@@ -149,7 +159,7 @@ def _add_generation(zs, folder, gen, held):
         zs.add(stored, stored.arcname)
     # Written after its files, so it carries the hashes of the very bytes just put in the ZIP.
     zs.add(
-        _Later(lambda: json.dumps(sidecar(gen, files, held), indent=2).encode()),
+        _Later(lambda: json.dumps(sidecar(gen, files, held, storyboard), indent=2).encode()),
         f"{folder}/video.json",
         compress_type=ZIP_DEFLATED,
     )
@@ -207,8 +217,8 @@ def _time(value):
     return value.isoformat() if value else None
 
 
-def sidecar(gen, files, held):
-    """One video's facts (docs/export.md)."""
+def sidecar(gen, files, held, storyboard=None):
+    """One video's facts (docs/export.md); `storyboard` from _storyboards_for."""
     video = files.get("video")
     picture = gen.input_picture
     return {
@@ -273,6 +283,7 @@ def sidecar(gen, files, held):
         },
         "library": {"favourite": gen.favourite, "collection": gen.collection.name if gen.collection_id else None},
         "comparison": _comparison_facts(gen),
+        "storyboard": storyboard,
         "error": {"code": gen.error_code, "message": gen.error_message} if not gen.is_completed else None,
     }
 
@@ -286,6 +297,33 @@ def _comparison_facts(gen):
         "kept": gen.comparison.keeper_id == gen.pk,
         "set_aside": gen.set_aside,
     }
+
+
+def _storyboards_for(batch):
+    """{generation id: its storyboard facts} for the takes of shots and the export videos in a batch: a take's
+    board, shot number (its place on the board now) and whether it is the shot's chosen take; an export's
+    board, version and parts. One query for the shots' places, whatever the batch."""
+    found, boards = {}, {}
+    takes = [gen for gen in batch if gen.shot_id and gen.shot is not None]
+    if takes:
+        board_ids = {gen.shot.storyboard_id for gen in takes}
+        for board_id, shot_id in Shot.objects.filter(storyboard_id__in=board_ids).values_list("storyboard_id", "pk"):
+            numbers = boards.setdefault(board_id, {})
+            numbers[shot_id] = len(numbers) + 1  # Shot's own ordering: position, then pk
+    for gen in takes:
+        board = gen.shot.storyboard
+        found[gen.pk] = {
+            "id": board.pk,
+            "title": board.title,
+            "shot": boards[board.pk][gen.shot_id],
+            "chosen": gen.shot.chosen_id == gen.pk,
+        }
+    for gen in batch:
+        made = getattr(gen, "storyboard_export", None)
+        if made is not None:
+            board = made.storyboard
+            found[gen.pk] = {"id": board.pk, "title": board.title, "version": made.version, "parts": made.parts}
+    return found
 
 
 def _index(scope, top, now):

@@ -1,10 +1,10 @@
-"""Exporting the library or a collection as one ZIP (generations/export.py does the work)."""
+"""Exporting the library, a collection, a comparison or a storyboard as one ZIP (generations/export.py does the work)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,7 +18,7 @@ def export_zip(request):
     scope = export.scope_for(request.user, kind, request.POST.get("pk"))
     if scope is None:
         raise Http404("No such collection in your library.")
-    back = reverse("library") + (f"?collection={scope.pk}" if kind == "collection" else "")
+    back = _back(scope)
     if not scope.generations.exists():
         messages.info(request, "There is nothing finished to export here yet.")
         return redirect(back)
@@ -35,6 +35,18 @@ def export_zip(request):
     response["Cache-Control"] = "private, no-store"
     response["X-Accel-Buffering"] = "no"  # a proxy passes it on as it is made
     return response
+
+
+def _back(scope):
+    """Where the creator asked from: the collection's or the board's page, else the library."""
+    if scope.kind == "collection":
+        return reverse("library") + f"?collection={scope.pk}"
+    if scope.kind == "storyboard":
+        try:
+            return reverse("storyboard", args=[scope.pk])
+        except NoReverseMatch:
+            return reverse("library") + "?show=storyboards"
+    return reverse("library")
 
 
 @require_GET

@@ -18,8 +18,9 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts import credits
-from generations import export, taskqueue
-from generations.models import Collection, Comparison, Generation, Picture
+from catalog.models import CatalogModel
+from generations import export, storyboards, taskqueue
+from generations.models import Collection, Comparison, Generation, Picture, Shot, Storyboard, StoryboardExport
 from tests.generations.videos import make_generation, make_video
 
 pytestmark = pytest.mark.usefixtures("media_root")
@@ -149,6 +150,66 @@ def test_a_comparison_exports_its_takes_with_the_keeper_marked(client, owner, ou
         assert sidecar["comparison"] == expected
     client.force_login(outsider)
     assert client.post(reverse("library_export"), {"scope": "comparison", "pk": comparison.pk}).status_code == 404
+
+
+def test_a_storyboard_exports_its_takes_and_its_export_videos_with_their_places_on_the_board(client, owner, outsider):
+    board = Storyboard.objects.create(user=owner, title="A walk through the dunes")
+    wan = CatalogModel.objects.get(slug="wan")
+    first = Shot.objects.create(storyboard=board, position=1, prompt="A lantern on a dune", model=wan, duration=2)
+    second = Shot.objects.create(storyboard=board, position=2, prompt="The camera rises", model=wan, duration=2)
+    old_take = make_video(owner, prompt="A lantern on a dune", shot=first)
+    kept_take = make_video(owner, prompt="A lantern on a dune", shot=first)
+    rising = make_video(owner, prompt="The camera rises", shot=second)
+    make_generation(owner, prompt="The camera rises", shot=second)  # still being made: not yet
+    Shot.objects.filter(pk=first.pk).update(chosen=kept_take)
+    Shot.objects.filter(pk=second.pk).update(chosen=rising)
+    parts = storyboards.export_parts(board)
+    stitched = make_video(owner, prompt=board.title)
+    StoryboardExport.objects.create(
+        storyboard=board, version=1, parts=parts, video=stitched, status=StoryboardExport.Status.READY
+    )
+    other = Storyboard.objects.create(user=owner, title="Another board")
+    elsewhere = Shot.objects.create(storyboard=other, position=1, prompt="Elsewhere", model=wan, duration=2)
+    make_video(owner, prompt="Elsewhere", shot=elsewhere)
+    make_video(owner, prompt="Not on a board")
+    client.force_login(owner)
+
+    response = client.post(reverse("library_export"), {"scope": "storyboard", "pk": board.pk})
+
+    assert 'filename="studio-a-walk-through-the-dunes-' in response["Content-Disposition"]
+    archive, _ = _zip_of(response)
+    top = archive.namelist()[0].split("/")[0]
+    index = json.loads(archive.read(f"{top}/index.json"))
+    schema = json.loads(archive.read(f"{top}/{export.SCHEMA_PATH.name}"))
+    assert index["scope"] == "storyboard"
+    assert {v["id"] for v in index["videos"]} == {str(g.pk) for g in [old_take, kept_take, rising, stitched]}
+    sidecars = {}
+    for entry in index["videos"]:
+        sidecar = json.loads(archive.read(f"{top}/{entry['sidecar']}"))
+        jsonschema.validate(sidecar, schema)
+        data = archive.read(f"{top}/{entry['folder']}/video.mp4")
+        assert sidecar["video"]["sha256"] == hashlib.sha256(data).hexdigest()
+        sidecars[entry["id"]] = sidecar["storyboard"]
+    facts = {"id": board.pk, "title": "A walk through the dunes"}
+    assert sidecars[str(old_take.pk)] == {**facts, "shot": 1, "chosen": False}
+    assert sidecars[str(kept_take.pk)] == {**facts, "shot": 1, "chosen": True}
+    assert sidecars[str(rising.pk)] == {**facts, "shot": 2, "chosen": True}
+    assert sidecars[str(stitched.pk)] == {**facts, "version": 1, "parts": parts}
+    assert [p["take"] for p in parts] == [str(kept_take.pk), str(rising.pk)]  # each part's take is in the ZIP
+
+    storyboards.move_shot(board, second, -1)  # the numbers are the board's as it is now
+    archive, _ = _zip_of(client.post(reverse("library_export"), {"scope": "storyboard", "pk": board.pk}))
+    top = archive.namelist()[0].split("/")[0]
+    sidecar = json.loads(archive.read(f"{top}/{export.folder_for(rising)}/video.json"))
+    assert sidecar["storyboard"]["shot"] == 1
+
+    library_zip, _ = _zip_of(client.post(reverse("library_export")))
+    library_top = library_zip.namelist()[0].split("/")[0]
+    plain = json.loads(library_zip.read(f"{library_top}/{export.folder_for(kept_take)}/video.json"))
+    assert plain["storyboard"]["chosen"] is True  # a take says its board in the library's ZIP too
+
+    client.force_login(outsider)
+    assert client.post(reverse("library_export"), {"scope": "storyboard", "pk": board.pk}).status_code == 404
 
 
 def test_another_creators_collection_is_not_found(client, owner, outsider):
