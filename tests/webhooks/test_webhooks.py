@@ -14,8 +14,10 @@ from django.utils import timezone
 from django_q.models import Schedule
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from generations.models import Generation
-from tests.generations.videos import make_generation
+from catalog.models import CatalogModel
+from generations import storyboard_export, storyboards
+from generations.models import Generation, Storyboard
+from tests.generations.videos import make_generation, make_video
 from webhooks import delivery, events
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -110,6 +112,46 @@ def test_a_local_receiver_gets_video_completed_signed_and_verifiable(
     assert (row.status, row.attempts, row.response_status) == (WebhookDelivery.SUCCEEDED, 1, 200)
     shown = client.get(reverse("webhook_endpoint", args=[endpoint.pk])).content.decode()
     assert "video.completed" in shown and "Delivered" in shown and row.message_id in shown
+
+
+def test_a_stitched_storyboard_export_is_delivered_signed_as_storyboard_exported(
+    client, owner, receiver, sent, queue, media_root, django_capture_on_commit_callbacks
+):
+    client.force_login(owner)
+    form = client.get(reverse("webhook_endpoints")).content.decode()
+    assert 'value="storyboard.exported"' in form  # the endpoint form offers it
+    client.post(reverse("webhook_endpoints"), {"url": receiver.url, "events": ["storyboard.exported"]})
+    endpoint = WebhookEndpoint.objects.get(user=owner)
+    board = Storyboard.objects.create(user=owner, title="A walk through the dunes")
+    wan = CatalogModel.objects.get(slug="wan")
+    for prompt in ["A lantern lit on a dune", "The camera rises over the dunes"]:
+        shot = storyboards.add_shot(board, prompt=prompt, model=wan, duration=2)
+        storyboards.choose(shot, make_video(owner, prompt=prompt, shot=shot))  # a real stored MP4
+    with django_capture_on_commit_callbacks(execute=True):
+        export, made = storyboards.request_export(owner, board)
+    assert made and sent == []  # asking is no event: the video is not made yet
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert storyboard_export.run(export.pk) == "ready"
+    export.refresh_from_db()
+    assert len(sent) == 1 and delivery.deliver(sent[0]) == "delivered"
+
+    headers, body = receiver.received[0]
+    payload = Webhook(endpoint.secret).verify(body, headers)  # as a receiver would; raises if forged
+    assert payload["type"] == "storyboard.exported"
+    data = payload["data"]
+    assert data["storyboard"] == {"id": board.pk, "title": "A walk through the dunes", "size": "1280x720"}
+    assert data["version"] == 1 and [p["prompt"] for p in data["parts"]] == [
+        "A lantern lit on a dune",
+        "The camera rises over the dunes",
+    ]
+    assert data["video"]["id"] == str(export.video_id) and data["video"]["status"] == "completed"
+    assert (data["video"]["width"], data["video"]["height"]) == (1280, 720)
+    assert abs(data["video"]["seconds"] - 2.0) < 0.2  # two one-second shots, cut
+    with pytest.raises(WebhookVerificationError):
+        Webhook(endpoint.secret).verify(body.replace("dunes", "hills"), headers)
+    row = WebhookDelivery.objects.get()
+    assert (row.event, row.status, row.response_status) == ("storyboard.exported", WebhookDelivery.SUCCEEDED, 200)
 
 
 def test_a_receiver_answering_500_gets_retries_with_growing_gaps_for_a_day(
