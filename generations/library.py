@@ -13,11 +13,11 @@ from django import forms
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from catalog.models import CatalogModel
-from generations.models import Collection, Generation
+from generations.models import Collection, Generation, Shot, Storyboard, StoryboardExport
 
 PAGE_SIZE = 24
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -35,6 +35,8 @@ SHOWS = {
     "set_aside": Q(set_aside=True),  # takes not kept: only here, out of every other view
 }
 NO_COLLECTION = "none"
+STORYBOARDS = "storyboards"  # a card per board rather than per video
+MAX_BOARDS = 200
 
 
 class Filters(forms.Form):
@@ -73,7 +75,9 @@ class Filters(forms.Form):
             ("year", "Last 12 months"),
         ],
     )
-    show = forms.ChoiceField(required=False, choices=[("", "Everything")] + [(k, k) for k in SHOWS])
+    show = forms.ChoiceField(
+        required=False, choices=[("", "Everything")] + [(k, k) for k in SHOWS] + [(STORYBOARDS, STORYBOARDS)]
+    )
     collection = forms.ChoiceField(required=False)
 
     def __init__(self, data, *, models, collections):
@@ -151,6 +155,37 @@ def counts_for(user):
     )
 
 
+def storyboard_count(user):
+    return Storyboard.objects.filter(user=user).count()
+
+
+def storyboards_for(user):
+    """The creator's boards, last changed first, each with its shots in order (`shots`, each with its chosen
+    take), its ready exports newest first (`ready_exports`) and `poster`: the video whose poster stands for
+    it (its latest ready export, else its first shot's chosen take when that is ready, else None).
+    Three queries whatever the number of boards."""
+    shots = Shot.objects.select_related("model", "chosen").order_by("position", "pk")
+    ready = StoryboardExport.objects.filter(
+        status=StoryboardExport.Status.READY, video__status=Generation.Status.COMPLETED
+    ).select_related("video")
+    boards = list(
+        Storyboard.objects.filter(user=user)
+        .order_by("-updated_at", "-pk")
+        .prefetch_related(
+            Prefetch("shots", queryset=shots), Prefetch("exports", queryset=ready, to_attr="ready_exports")
+        )[:MAX_BOARDS]
+    )
+    for board in boards:
+        first = next(iter(board.shots.all()), None)
+        if board.ready_exports:
+            board.poster = board.ready_exports[0].video
+        elif first is not None and first.chosen is not None and first.chosen.is_completed:
+            board.poster = first.chosen
+        else:
+            board.poster = None
+    return boards
+
+
 def filtered(user, values, model_ids, now=None):
     """The creator's generations narrowed by the filter values (from Filters.values())."""
     qs = Generation.objects.for_user(user)
@@ -166,7 +201,7 @@ def filtered(user, values, model_ids, now=None):
         now = timezone.localtime(now or timezone.now())
         since = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=PERIODS[values["when"]])
         qs = qs.filter(created_at__gte=since)
-    if "show" in values:
+    if values.get("show") in SHOWS:
         qs = qs.filter(SHOWS[values["show"]])
     if values.get("show") != "set_aside":
         qs = qs.filter(set_aside=False)

@@ -26,6 +26,8 @@ def library_page(request):
     collections = library.collections_for(request.user)
     filters = library.Filters(request.GET, models=models, collections=collections)
     values = filters.values()
+    if values.get("show") == library.STORYBOARDS:
+        return _storyboards(request, filters, values, collections)
     queryset = library.filtered(request.user, values, filters.model_ids).select_related("model", "collection")
     after = request.GET.get("after")
     rows, cursor = library.page(queryset, after)
@@ -46,10 +48,27 @@ def library_page(request):
     context.update(
         collections=collections,
         counts=library.counts_for(request.user),
+        storyboard_count=library.storyboard_count(request.user),
         problems=filters.problems(),
         current_collection=next((c for c in collections if str(c.pk) == values.get("collection")), None),
         collection_form=library.CollectionForm(user=request.user),
     )
+    return render(request, "generations/library.html", context)
+
+
+def _storyboards(request, filters, values, collections):
+    """The Storyboards part of the library: a card per board, its shots reachable from it."""
+    boards = library.storyboards_for(request.user)
+    context = {
+        "boards": boards,
+        "filters": filters,
+        "values": values,
+        "collections": collections,
+        "counts": library.counts_for(request.user),
+        "storyboard_count": len(boards) if len(boards) < library.MAX_BOARDS else library.storyboard_count(request.user),
+        "problems": filters.problems(),
+        "collection_form": library.CollectionForm(user=request.user),
+    }
     return render(request, "generations/library.html", context)
 
 

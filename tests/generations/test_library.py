@@ -8,12 +8,12 @@ import pytest
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from catalog.models import CatalogModel
 from generations import library
-from generations.models import Collection, Generation, Picture
+from generations.models import Collection, Generation, Picture, Shot, Storyboard, StoryboardExport
 from tests.generations.videos import make_generation, make_video
 
 HTMX = {"HX-Request": "true"}
@@ -236,6 +236,96 @@ def test_a_library_page_costs_the_same_queries_for_10_or_1000_videos(logged_in, 
     following, response = count_queries(logged_in, reverse("library"), {**params, "after": cursor}, HTMX)
     assert len(shown(response)) == library.PAGE_SIZE
     assert following <= small
+
+
+# Storyboards
+
+
+def board_with_shots(user, title, *prompts):
+    board = Storyboard.objects.create(user=user, title=title, size="720x1280")
+    wan = CatalogModel.objects.get(slug="wan")
+    shots = [
+        Shot.objects.create(storyboard=board, position=i, prompt=prompt, model=wan, duration=2)
+        for i, prompt in enumerate(prompts, start=1)
+    ]
+    return board, shots
+
+
+def boards_shown(response):
+    return [int(pk) for pk in re.findall(r'id="board-([0-9]+)"', response.content.decode())]
+
+
+def test_the_storyboards_filter_shows_a_card_per_board_of_the_creators_own(logged_in, owner, outsider):
+    dunes, (lantern, rising) = board_with_shots(owner, "A walk through the dunes", "A lantern lit", "The camera rises")
+    take = make_video(owner, prompt="A lantern lit", shot=lantern)
+    Shot.objects.filter(pk=lantern.pk).update(chosen=take)
+    making = make_generation(owner, prompt="The camera rises", shot=rising)
+    Shot.objects.filter(pk=rising.pk).update(chosen=making)  # not ready: no link yet
+    empty, _ = board_with_shots(owner, "Nothing made yet", "A quiet harbour")
+    Storyboard.objects.filter(pk=empty.pk).update(updated_at=timezone.now() - timedelta(days=2))
+    theirs, their_shots = board_with_shots(outsider, "Their secret board", "Their secret shot")
+    their_take = make_video(outsider, prompt="Their secret shot", shot=their_shots[0])
+    Shot.objects.filter(pk=their_shots[0].pk).update(chosen=their_take)
+
+    response = logged_in.get(reverse("library"), {"show": "storyboards"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert boards_shown(response) == [dunes.pk, empty.pk]  # last changed first
+    assert shown(response) == []  # boards, not the videos' cards
+    assert "Their secret" not in html and str(their_take.pk) not in html
+    card = html[html.index(f'id="board-{dunes.pk}"') : html.index(f'id="board-{empty.pk}"')]
+    assert "A walk through the dunes" in card and "Portrait 9:16, 720p" in card and "2 shots" in card
+    assert reverse("generation_poster", args=[take.pk]) in card  # the first shot's chosen take stands for it
+    assert f'<a href="{reverse("generation_detail", args=[take.pk])}">A lantern lit</a>' in card
+    assert "The camera rises" in card and reverse("generation_detail", args=[making.pk]) not in card
+    assert "(Wan" in card
+    try:
+        assert f'href="{reverse("storyboard", args=[dunes.pk])}"' in card  # the card opens its board
+    except NoReverseMatch:
+        pass  # the board pages are not in this tree yet
+    assert "No shot is made yet" in html
+    assert 'aria-current="page">Storyboards <span class="count">2</span>' in html
+
+    default = logged_in.get(reverse("library"))
+    assert boards_shown(default) == [] and str(take.pk) in shown(default)  # the default view is as it was
+    assert 'Storyboards <span class="count">2</span>' in default.content.decode()
+
+    logged_in.force_login(outsider)
+    assert boards_shown(logged_in.get(reverse("library"), {"show": "storyboards"})) == [theirs.pk]
+
+
+def test_a_boards_card_shows_its_latest_ready_export(logged_in, owner):
+    board, (shot,) = board_with_shots(owner, "A walk through the dunes", "A lantern lit")
+    take = make_video(owner, prompt="A lantern lit", shot=shot)
+    Shot.objects.filter(pk=shot.pk).update(chosen=take)
+    first = make_video(owner, prompt=board.title)
+    second = make_video(owner, prompt=board.title)
+    StoryboardExport.objects.create(storyboard=board, version=1, video=first, status=StoryboardExport.Status.READY)
+    StoryboardExport.objects.create(storyboard=board, version=2, video=second, status=StoryboardExport.Status.READY)
+    StoryboardExport.objects.create(storyboard=board, version=3)  # still being made
+
+    html = logged_in.get(reverse("library"), {"show": "storyboards"}).content.decode()
+
+    assert reverse("generation_poster", args=[second.pk]) in html
+    assert reverse("generation_poster", args=[take.pk]) not in html
+    assert "Export, version 2" in html and reverse("generation_detail", args=[second.pk]) in html
+
+
+def test_the_storyboards_part_costs_the_same_queries_for_2_or_20_boards(logged_in, owner):
+    def add(count):
+        for i in range(count):
+            board, shots = board_with_shots(owner, f"Board {i}", "One", "Two", "Three")
+            take = make_generation(owner, status=Generation.Status.COMPLETED, shot=shots[0])
+            Shot.objects.filter(pk=shots[0].pk).update(chosen=take)
+
+    add(2)
+    small, response = count_queries(logged_in, reverse("library"), {"show": "storyboards"})
+    assert len(boards_shown(response)) == 2
+    add(18)
+    large, response = count_queries(logged_in, reverse("library"), {"show": "storyboards"})
+    assert len(boards_shown(response)) == 20
+    assert small == large
 
 
 # Favourites, collections, bulk changes
