@@ -285,6 +285,8 @@ def test_the_storyboards_filter_shows_a_card_per_board_of_the_creators_own(logge
     except NoReverseMatch:
         pass  # the board pages are not in this tree yet
     assert "No shot is made yet" in html
+    assert 'name="scope" value="storyboard"' in card and f'name="pk" value="{dunes.pk}"' in card  # its ZIP
+    assert 'name="csrfmiddlewaretoken"' in card
     assert 'aria-current="page">Storyboards <span class="count">2</span>' in html
 
     default = logged_in.get(reverse("library"))
