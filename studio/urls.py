@@ -2,7 +2,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from generations import batch_views, comparison_views, export_views, library_views, public_views, takes_views
+from generations import (
+    batch_views,
+    comparison_views,
+    export_views,
+    library_views,
+    public_views,
+    storyboard_views,
+    takes_views,
+)
 from generations import views as generation_views
 from studio import public_pages, views, wizard
 
@@ -86,4 +94,27 @@ urlpatterns += [
     path("compare/<int:pk>/unshare/", comparison_views.comparison_unshare, name="comparison_unshare"),
     path("c/<str:token>/", comparison_views.shared_comparison, name="shared_comparison"),
     path("c/<str:token>/<int:number>.mp4", comparison_views.shared_comparison_file, name="shared_comparison_file"),
+]
+
+# Storyboards: shots in order, made with one confirmation, shaped, exported as one video.
+urlpatterns += [
+    path("storyboards/", storyboard_views.storyboard_list, name="storyboard_list"),
+    path("storyboards/new/", storyboard_views.storyboard_new, name="storyboard_new"),
+    path("storyboards/<int:pk>/", storyboard_views.storyboard, name="storyboard"),
+    path("storyboards/<int:pk>/poll/", storyboard_views.storyboard_poll, name="storyboard_poll"),
+    path("storyboards/<int:pk>/make/", storyboard_views.board_make, name="storyboard_make"),
+    path("storyboards/<int:pk>/order/", storyboard_views.board_order, name="storyboard_order"),
+    path("storyboards/<int:pk>/export/", storyboard_views.board_export, name="storyboard_export"),
+    path("storyboards/<int:pk>/shots/", storyboard_views.shot_add, name="storyboard_shot_add"),
+    path("storyboards/<int:pk>/shots/<int:shot_pk>/move/", storyboard_views.shot_move, name="storyboard_shot_move"),
+    path(
+        "storyboards/<int:pk>/shots/<int:shot_pk>/retake/", storyboard_views.shot_retake, name="storyboard_shot_retake"
+    ),
+    path(
+        "storyboards/<int:pk>/shots/<int:shot_pk>/choose/", storyboard_views.shot_choose, name="storyboard_shot_choose"
+    ),
+    path("storyboards/<int:pk>/shots/<int:shot_pk>/cut/", storyboard_views.shot_cut, name="storyboard_shot_cut"),
+    path(
+        "storyboards/<int:pk>/shots/<int:shot_pk>/delete/", storyboard_views.shot_delete, name="storyboard_shot_delete"
+    ),
 ]

@@ -1,0 +1,104 @@
+// A storyboard's page: drag a shot by its handle to a new place (the Move buttons do the same from the
+// keyboard), keep the Add a shot form's lengths to the chosen model's, show the picture and frame fields
+// only for the start that uses them, and send a Make or Export form once however often it is clicked.
+(function () {
+  "use strict";
+  var dragged = null;
+
+  function list() { return document.getElementById("shots"); }
+  function shotOf(target) { return target && target.closest ? target.closest(".shot") : null; }
+  function order() { return Array.prototype.map.call(list().children, function (li) { return li.dataset.id; }); }
+
+  // Only the handle starts a drag, so the trim fields inside a shot still select text as usual.
+  document.addEventListener("mousedown", function (event) {
+    var grip = event.target.closest && event.target.closest(".shot-grip");
+    var shot = shotOf(grip);
+    if (shot) shot.draggable = true;
+  });
+  document.addEventListener("mouseup", function () {
+    document.querySelectorAll(".shot[draggable]").forEach(function (shot) { if (!dragged) shot.removeAttribute("draggable"); });
+  });
+
+  document.addEventListener("dragstart", function (event) {
+    var shot = shotOf(event.target);
+    if (!shot || !shot.draggable || !list() || !list().contains(shot)) return;
+    dragged = { shot: shot, order: order().join(",") };
+    shot.classList.add("dragging");
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", shot.dataset.id);
+  });
+
+  document.addEventListener("dragover", function (event) {
+    var over = shotOf(event.target);
+    if (!dragged || !over || over.parentNode !== dragged.shot.parentNode) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    if (over === dragged.shot) return;
+    var box = over.getBoundingClientRect();
+    over.parentNode.insertBefore(dragged.shot, event.clientY > box.top + box.height / 2 ? over.nextSibling : over);
+  });
+
+  document.addEventListener("drop", function (event) {
+    if (dragged && shotOf(event.target)) event.preventDefault();
+  });
+
+  document.addEventListener("dragend", function () {
+    if (!dragged) return;
+    var shot = dragged.shot, before = dragged.order;
+    shot.classList.remove("dragging");
+    shot.removeAttribute("draggable");
+    dragged = null;
+    if (order().join(",") === before) return;
+    var form = document.getElementById("order-form");
+    order().forEach(function (id) {
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "ids";
+      input.value = id;
+      form.appendChild(input);
+    });
+    form.submit();
+  });
+
+  // Add a shot: the lengths the chosen model makes, and the fields its start uses.
+  function fitLengths() {
+    var model = document.getElementById("shot-model"), length = document.getElementById("shot-length");
+    if (!model || !length || !model.selectedOptions.length) return;
+    var offered = (model.selectedOptions[0].dataset.durations || "").split(" ");
+    var current = length.value, first = null, stays = false;
+    Array.prototype.forEach.call(length.options, function (option) {
+      var ok = offered.indexOf(option.value) !== -1;
+      option.hidden = option.disabled = !ok;
+      if (ok && first === null) first = option;
+      if (ok && option.value === current) stays = true;
+    });
+    if (!stays && first) first.selected = true;
+  }
+
+  function fitStart() {
+    var chosen = document.querySelector(".shot-add-form input[name=start]:checked");
+    document.querySelectorAll("[data-start-for]").forEach(function (field) {
+      field.hidden = !chosen || field.dataset.startFor !== chosen.value;
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "shot-model") fitLengths();
+    if (event.target.name === "start") fitStart();
+  });
+
+  // A form marked data-once sends once: a second click while the first is on its way does nothing.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-once")) return;
+    if (form.dataset.sent) { event.preventDefault(); return; }
+    form.dataset.sent = "1";
+  });
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-sent]").forEach(function (form) { delete form.dataset.sent; });
+  });
+
+  function ready() { fitLengths(); fitStart(); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
+  else ready();
+})();
