@@ -15,6 +15,13 @@ from studio.forms import GenerationForm
 from studio.models import SavedPrompt
 
 RECENT_CARDS = 24
+# Offered to a creator who has made nothing yet (a short name, the prompt): one click fills the prompt, nothing more.
+EXAMPLE_PROMPTS = [
+    ("A fox in the snow", "A red fox trotting through fresh snow at sunrise, its breath steaming in the cold air"),
+    ("Waves at dusk", "Waves rolling onto a black sand beach at dusk, seen from a slow drone"),
+    ("A paper boat", "A paper boat drifting down a rainy city street, neon lights reflected in the puddles"),
+    ("Morning coffee", "A cup of coffee on a wooden table, steam curling up in warm morning light"),
+]
 
 
 def healthz(request):
@@ -92,7 +99,11 @@ def dashboard(request):
         Generation.objects.for_user(request.user).select_related("model").order_by("-created_at")[:RECENT_CARDS]
     )
     context = _form_context(request, form)
-    context.update(cards=cards, poller=updates.poller_state(request.user, cards, seen=seen))
+    context.update(
+        cards=cards,
+        poller=updates.poller_state(request.user, cards, seen=seen),
+        example_prompts=[] if cards else EXAMPLE_PROMPTS,
+    )
     return render(request, "studio/dashboard.html", context)
 
 

@@ -111,10 +111,84 @@
     if (event.target.id !== "credit-balance" || !button || button.getAttribute("aria-describedby") !== "cost") return;
     if (settings && window.htmx) htmx.trigger(settings.parentElement, "change");
   });
+  // An example prompt fills the prompt, and does nothing else.
+  document.addEventListener("click", function (event) {
+    var example = event.target.closest("[data-example]");
+    var prompt = document.querySelector("#create-form textarea[name=prompt]");
+    if (!example || !prompt) return;
+    prompt.value = example.dataset.example;
+    prompt.dispatchEvent(new Event("input", { bubbles: true }));
+    prompt.focus();
+  });
+
+  // After Generate the new card (put at the top of #cards by the answer) is brought into view and focused,
+  // so the creator sees it start and a screen reader lands on it. Cards the poller adds are left alone.
+  var asked = false;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt && event.detail.elt.id === "create-form") asked = true;
+  });
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    if (!asked || !event.detail.target || event.detail.target.id !== "cards") return;
+    asked = false;
+    var card = event.detail.target.querySelector(".gen-card");
+    if (!card) return;
+    card.setAttribute("tabindex", "-1");
+    card.focus({ preventScroll: true });
+    card.scrollIntoView({ block: "nearest" });
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.elt && event.detail.elt.id === "create-form" && !event.detail.successful) asked = false;
+  });
+
+  // A picture dropped on the prompt bar (or chosen from its link) goes to the picture-to-video wizard:
+  // the wizard's address leads to the creator's draft, and the picture is posted to that draft's upload.
+  function startFromPicture(files) {
+    var form = document.getElementById("picture-form");
+    var input = document.getElementById("picture-file");
+    if (!form || !input || !files || !files.length || !/^image\//.test(files[0].type)) return;
+    if (input.files !== files) input.files = files;
+    fetch(form.dataset.wizard, { credentials: "same-origin" }).then(function (response) {
+      var step = new URL(response.url);
+      if (!response.ok || !/\/animate\/[0-9a-f-]+\/[a-z]+\/$/.test(step.pathname)) throw new Error("no draft");
+      form.action = step.pathname.replace(/[a-z]+\/$/, "upload/");
+      form.submit();
+    }).catch(function () {
+      window.location.href = form.dataset.wizard;  // the wizard's own picture step still takes it
+    });
+  }
+  function setUpPictureDrop() {
+    var bar = document.querySelector("[data-picture-drop]");
+    var input = document.getElementById("picture-file");
+    if (!bar || !input) return;
+    document.querySelectorAll(".drop-hint").forEach(function (hint) { hint.hidden = false; });
+    document.addEventListener("click", function (event) {
+      if (event.target.closest("[data-choose-picture]")) input.click();
+    });
+    input.addEventListener("change", function () { startFromPicture(input.files); });
+    function dragsFiles(event) {
+      return event.dataTransfer && Array.prototype.indexOf.call(event.dataTransfer.types, "Files") >= 0;
+    }
+    bar.addEventListener("dragover", function (event) {
+      if (!dragsFiles(event)) return;
+      event.preventDefault();
+      bar.classList.add("is-dropping");
+    });
+    bar.addEventListener("dragleave", function (event) {
+      if (!bar.contains(event.relatedTarget)) bar.classList.remove("is-dropping");
+    });
+    bar.addEventListener("drop", function (event) {
+      bar.classList.remove("is-dropping");
+      if (!dragsFiles(event)) return;
+      event.preventDefault();
+      startFromPicture(event.dataTransfer.files);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     showTitle();
     tick();
     setInterval(tick, 1000);
     setUpNotifications();
+    setUpPictureDrop();
   });
 })();
