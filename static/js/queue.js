@@ -69,9 +69,7 @@
   // The refresh (a GET of the queue) waits while the creator is in the middle of something.
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail && event.detail.elt;
-    var queue = document.getElementById("queue");
+    // (A refresh already on its way when an action starts is held back or dropped by swaps.js.)
     if (elt && elt.id === "queue" && busy()) event.preventDefault();
-    // An action starts: a refresh already on its way is dropped, for the same reason.
-    else if (elt && queue && elt !== queue && queue.contains(elt)) htmx.trigger(queue, "htmx:abort");
   });
 })();

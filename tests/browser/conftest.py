@@ -79,8 +79,16 @@ def _new_page(browser, **context_options):
     context = browser.new_context(**context_options)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.console_errors = []
-    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+    page.console_errors, page.recent_requests = [], []
+    page.on("requestfinished", lambda r: page.recent_requests.append(f"{r.method} {r.url}"))
+    # Each complaint says where it happened and what the page had just asked for.
+    page.on(
+        "console",
+        lambda msg: (
+            msg.type == "error"
+            and page.console_errors.append(f"{msg.text} (at {page.url}, after {page.recent_requests[-3:]})")
+        ),
+    )
     page.on("pageerror", lambda error: page.console_errors.append(str(error)))
     return page
 
