@@ -216,9 +216,12 @@ def _add_choices(user, board, shots):
     for model in models:
         model.offered_durations = [d for d in offer.durations(model) if d in model.durations]
     lengths = sorted({d for m in models for d in m.offered_durations})
+    last = shots[-1] if shots else None
     return {
         "models": models,
         "lengths": lengths,
+        "model": last.model.slug if last else (models[0].slug if models else ""),
+        "length": last.duration if last else 5,
         "pictures": list(Picture.objects.for_user(user).order_by("-created_at")[:PICTURES]),
         "starts": Shot.Start.choices,
         "first": not shots,

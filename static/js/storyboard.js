@@ -9,23 +9,16 @@
   function shotOf(target) { return target && target.closest ? target.closest(".shot") : null; }
   function order() { return Array.prototype.map.call(list().children, function (li) { return li.dataset.id; }); }
 
-  // Only the handle starts a drag, so the trim fields inside a shot still select text as usual.
-  document.addEventListener("mousedown", function (event) {
+  // Only the handle is draggable, so the trim fields inside a shot still select text as usual.
+  document.addEventListener("dragstart", function (event) {
     var grip = event.target.closest && event.target.closest(".shot-grip");
     var shot = shotOf(grip);
-    if (shot) shot.draggable = true;
-  });
-  document.addEventListener("mouseup", function () {
-    document.querySelectorAll(".shot[draggable]").forEach(function (shot) { if (!dragged) shot.removeAttribute("draggable"); });
-  });
-
-  document.addEventListener("dragstart", function (event) {
-    var shot = shotOf(event.target);
-    if (!shot || !shot.draggable || !list() || !list().contains(shot)) return;
+    if (!shot || !list() || !list().contains(shot)) return;
     dragged = { shot: shot, order: order().join(",") };
     shot.classList.add("dragging");
     event.dataTransfer.effectAllowed = "move";
     event.dataTransfer.setData("text/plain", shot.dataset.id);
+    event.dataTransfer.setDragImage(shot, 24, 24);
   });
 
   document.addEventListener("dragover", function (event) {
@@ -46,7 +39,6 @@
     if (!dragged) return;
     var shot = dragged.shot, before = dragged.order;
     shot.classList.remove("dragging");
-    shot.removeAttribute("draggable");
     dragged = null;
     if (order().join(",") === before) return;
     var form = document.getElementById("order-form");
