@@ -91,11 +91,16 @@ def test_the_feed_starts_within_the_first_screen(live_server, media_root, page, 
     assert first.bounding_box()["y"] < page.viewport_size["height"], "the feed starts below the first screen"
     expect(page.get_by_role("group", name="New here? Try one:")).to_have_count(0)
 
-    # Saved and recent prompts are one click away.
+    looks_right(page, artifacts, f"prompt-bar-feed-{size}")
+
+    # Saved and recent prompts, the tips and Compare models are one click away, and read well opened.
     page.get_by_text("Saved prompts and recent ones").click()
     expect(page.get_by_role("link", name="Lanterns over a night market")).to_be_visible()
-    page.get_by_text("Saved prompts and recent ones").click()
-    looks_right(page, artifacts, f"prompt-bar-feed-{size}")
+    page.get_by_text("Tips for a good prompt").click()
+    expect(page.get_by_text("Say what happens, where, and the mood.")).to_be_visible()
+    page.get_by_text("Compare models").click()
+    expect(page.get_by_role("button", name="See the takes and the total")).to_be_visible()
+    looks_right(page, artifacts, f"prompt-bar-opened-{size}")
     assert page.console_errors == [], page.console_errors
 
 
