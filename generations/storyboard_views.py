@@ -193,7 +193,7 @@ def _make_plan(user, board, shots, making):
         "not_enough": _not_enough(user, len(making), total, balance) if making and balance < total else "",
         "label": "Make the rest" if made_some and making else f"Make {_shots(len(making))}",
         "on_the_way": on_the_way,
-        "budget_warning": words.budget_warning(user, total) if making and balance >= total else "",
+        "budget_warning": _budget_warning(user, len(making), total) if making and balance >= total else "",
     }
 
 
@@ -201,6 +201,22 @@ def _not_enough(user, count, total, balance):
     return (
         f"{'This shot costs' if count == 1 else f'These {count} shots cost'} {words.amount(total)} "
         f"and you have {words.amount(balance)}. {words.what_to_do(user)}"
+    )
+
+
+def _budget_warning(user, count, total):
+    try:
+        credits.check_budget(user, total)
+    except credits.OverBudget as past:
+        return _over_budget(count, past.facts) + " The studio will ask before it starts."
+    return ""
+
+
+def _over_budget(count, facts):
+    what = "This shot" if count == 1 else f"These {count} shots"
+    return (
+        f"{what} ({words.amount(facts['cost'])}) would take this month's spending to "
+        f"{words.amount(facts['spent'] + facts['cost'])}, past your monthly budget of {words.amount(facts['budget'])}."
     )
 
 
@@ -265,10 +281,11 @@ def _changed(request, pk):
     context = _board_context(request, board, seen)
     changed = [s for s in context["shots"] if any(t.updated_at > since for t in s.take_list)]
     exports_changed = _export_mark(context["exports"]) != request.GET.get("exports", "")
-    if not changed and not exports_changed and seen == request.headers.get("X-Poller-Seen", ""):
-        return HttpResponse(status=204)
     latest = max((t.updated_at for s in changed for t in s.take_list), default=since)
-    context["poller"] = _poller(board, context["shots"], context["exports"], updates.token(latest), seen)
+    poller = _poller(board, context["shots"], context["exports"], updates.token(latest), seen)
+    if not changed and not exports_changed and poller["seen"] == request.headers.get("X-Poller-Seen", ""):
+        return HttpResponse(status=204)
+    context["poller"] = poller
     context.update(changed=changed, exports_changed=exports_changed, errors={}, asked={})
     return render(request, "generations/storyboard_poll.html", context)
 
@@ -379,7 +396,9 @@ def _make(request, board, place, only=None, confirm=False):
             request, board, place, _not_enough(user, len(making), short.facts["cost"], short.facts["balance"])
         )
     except credits.OverBudget as question:
-        return _render_board(request, board, status=409, errors={place: words.refusal(question, user), "ask": place})
+        count = 1 if only is not None else len(storyboards.to_make(board)[2])
+        ask = _over_budget(count, question.facts) + " Make it anyway, or change your budget on your usage page."
+        return _render_board(request, board, status=409, errors={place: ask, "ask": place})
     except Refused as refusal:  # credits.Refused and the plan's PlanLimit
         return _refused(request, board, place, words.refusal(refusal, user))
     return _back(board, place if only is None else f"shot-{only.pk}")

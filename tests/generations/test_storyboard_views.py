@@ -163,6 +163,48 @@ def test_a_failed_shot_turns_the_button_into_make_the_rest(client, owner, queue)
     assert "The model could not make this one." in page and "credits are back" in page
 
 
+def test_past_the_monthly_budget_the_studio_asks_first_then_makes_them_on_the_second_click(client, owner, queue):
+    owner.monthly_budget = 5
+    owner.save()
+    board = new_board(owner)
+    shot_of(board, duration=2)
+    shot_of(board, duration=2)
+    client.force_login(owner)
+    assert "The studio will ask before it starts." in text(client.get(board_url(board)))
+
+    asked = client.post(board_url(board, "storyboard_make"))
+
+    body = text(asked)
+    assert asked.status_code == 409 and not Generation.objects.exists()
+    assert "These 2 shots (8 credits) would take this month&#x27;s spending to 8 credits" in body
+    assert 'name="confirm_budget" value="1"' in body and "Make them anyway" in body
+    assert client.post(board_url(board, "storyboard_make"), {"confirm_budget": "1"}).status_code == 302
+    assert Generation.objects.filter(user=owner).count() == 2
+
+
+def test_the_poller_brings_the_export_section_once_an_export_ends(client, owner, queue):
+    board = new_board(owner)
+    shot = shot_of(board)
+    take = make_video(owner, shot=shot, prompt=shot.prompt)
+    Shot.objects.filter(pk=shot.pk).update(chosen=take)
+    export, _ = storyboards.request_export(owner, board)
+    client.force_login(owner)
+    page = client.get(board_url(board))
+    poller = page.context["poller"]
+    assert poller["active"] and poller["seen"] == ""  # while an export is made, the database is asked each time
+    ask = {"since": poller["since"], "exports": poller["exports"]}
+    assert client.get(board_url(board, "storyboard_poll"), ask).status_code == 204
+
+    export.mark_failed("The export could not be made. Try again in a moment; nothing was charged.")
+
+    answer = text(client.get(board_url(board, "storyboard_poll"), ask))
+    assert (
+        'id="export" class="card stack-sm board-export" aria-labelledby="export-heading" hx-swap-oob="outerHTML"'
+        in answer
+    )
+    assert "The export could not be made. Try again in a moment; nothing was charged." in answer
+
+
 def test_moving_a_shot_with_the_buttons_and_putting_shots_in_order_by_a_drag(client, owner, outsider):
     board = new_board(owner)
     a, b, c = shot_of(board, "A"), shot_of(board, "B"), shot_of(board, "C")
