@@ -145,7 +145,11 @@
   function startFromPicture(files) {
     var form = document.getElementById("picture-form");
     var input = document.getElementById("picture-file");
-    if (!form || !input || !files || !files.length || !/^image\//.test(files[0].type)) return;
+    if (!form || !input || !files || !files.length) return;
+    if (files[0].type && !/^image\//.test(files[0].type)) {  // no type (HEIC on some systems): the wizard decides
+      notice("Only a picture can start a video: a JPEG, PNG, WebP or HEIC file.", "error");
+      return;
+    }
     if (input.files !== files) input.files = files;
     fetch(form.dataset.wizard, { credentials: "same-origin" }).then(function (response) {
       var step = new URL(response.url);
@@ -175,6 +179,12 @@
     });
     bar.addEventListener("dragleave", function (event) {
       if (!bar.contains(event.relatedTarget)) bar.classList.remove("is-dropping");
+    });
+    // A file dropped beside the bar is not opened in place of the studio.
+    ["dragover", "drop"].forEach(function (type) {
+      document.addEventListener(type, function (event) {
+        if (dragsFiles(event) && !bar.contains(event.target)) event.preventDefault();
+      });
     });
     bar.addEventListener("drop", function (event) {
       bar.classList.remove("is-dropping");

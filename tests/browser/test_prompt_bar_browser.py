@@ -135,6 +135,13 @@ def test_a_picture_for_the_bar_opens_the_wizard_with_it(
         with page.expect_navigation():
             chooser.value.set_files(path)
     else:
+        # Not a picture: said so, and the studio stays where it is.
+        text = page.evaluate_handle(
+            "() => { const d = new DataTransfer(); d.items.add(new File(['hi'], 'notes.txt', {type: 'text/plain'})); return d; }"
+        )
+        page.dispatch_event("#prompt-bar", "drop", {"dataTransfer": text})
+        expect(page.locator("#notices")).to_contain_text("Only a picture can start a video")
+        assert page.url == f"{live_server.url}/"
         carried = page.evaluate_handle(DROPPED_PICTURE)
         page.dispatch_event("#prompt-bar", "dragover", {"dataTransfer": carried})
         expect(page.locator("#prompt-bar")).to_have_class(re.compile("is-dropping"))
