@@ -351,6 +351,7 @@ class Generation(models.Model):
     share_prompt = models.BooleanField(default=False, help_text="Show the prompt on the shared page.")
     in_gallery = models.BooleanField(default=False, help_text="Show it on the creator's public page.")
     featured = models.BooleanField(default=False, help_text="Show it in the studio's featured gallery.")
+    title = models.CharField(max_length=80, blank=True, help_text="The creator's title for it, shown in galleries.")
 
     objects = GenerationQuerySet.as_manager()
 
