@@ -79,6 +79,22 @@
     if (event.target.name === "start") fitStart();
   });
 
+  // A Move button keeps the focus across the page's reload, as on the queue (the other one when it is now disabled).
+  document.addEventListener("submit", function (event) {
+    if (event.target.classList && event.target.classList.contains("shot-move") && event.submitter) {
+      try { sessionStorage.setItem("storyboard-focus", event.submitter.id); } catch (e) { /* private mode */ }
+    }
+  });
+
+  function refocus() {
+    var id = null;
+    try { id = sessionStorage.getItem("storyboard-focus"); sessionStorage.removeItem("storyboard-focus"); } catch (e) { return; }
+    var button = id && document.getElementById(id);
+    if (!button) return;
+    if (button.disabled) button = button.parentNode.querySelector("button:not([disabled])");
+    if (button) button.focus();
+  }
+
   // A form marked data-once sends once: a second click while the first is on its way does nothing.
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -91,6 +107,8 @@
   });
 
   function ready() { fitLengths(); fitStart(); }
+  // After the page has scrolled to the shot (#shot-N), which takes the focus away again.
+  window.addEventListener("load", function () { setTimeout(refocus, 0); });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
   else ready();
 })();

@@ -136,6 +136,7 @@ def test_a_two_shot_board_made_trimmed_exported_and_played(
     page.keyboard.press("Enter")
     page.wait_for_load_state("load")
     expect(page.locator("#shots .shot").nth(0)).to_contain_text("The camera rises over the dunes")
+    expect(page.get_by_role("button", name="Move shot 1 down")).to_be_focused()  # the focus stays with the shot
     if size == "laptop":
         # The second shot's handle dragged to the top of the first, with the mouse as a creator would.
         shots = page.locator("#shots .shot")
