@@ -154,6 +154,7 @@ def _video(request, gen):
         "model": gen.model.slug,
         "start": gen.start,
         "prompt": gen.prompt,
+        "title": gen.title,
         "duration": gen.duration,
         "size": gen.size,
         "style": gen.style,

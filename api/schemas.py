@@ -72,6 +72,7 @@ class VideoOut(Schema):
     model: str
     start: Literal["text", "image"]
     prompt: str
+    title: str = Field(description="The creator's title for galleries (up to 80 characters); empty when none.")
     duration: int
     size: str
     style: str

@@ -81,7 +81,7 @@ class GenerationAdmin(admin.ModelAdmin):
     form = GenerationForm
     list_display = ("short_prompt", "user", "model", "status_badge", "progress", "cost", "created_at", "took")
     list_filter = (StatusFilter, SharedFilter, "featured", "model", "created_at")
-    search_fields = ("prompt", "user__email", "user__display_name", "pixapi_task_id")
+    search_fields = ("prompt", "title", "user__email", "user__display_name", "pixapi_task_id")
     date_hierarchy = "created_at"
     list_select_related = ("user", "model")
     actions = ("retry", "mark_failed", "refund", "feature", "unfeature")
@@ -164,7 +164,14 @@ class GenerationAdmin(admin.ModelAdmin):
             {"fields": ("video_player", "poster_image", "video_bytes", "video_width", "video_height", "video_seconds")},
         ),
         ("Error", {"fields": ("error_code", "error_message", "error_detail")}),
-        ("Sharing", {"fields": ("shared_link", "shared_at", "share_prompt", "in_gallery", "featured")}),
+        (
+            "Sharing",
+            {
+                # The title stays editable, even on a finished video: an operator may clear one unfit for
+                # the featured gallery. It is the creator's words for galleries, not a setting of the video.
+                "fields": ("title", "shared_link", "shared_at", "share_prompt", "in_gallery", "featured"),
+            },
+        ),
         (
             "Timings",
             {
@@ -235,6 +242,8 @@ class GenerationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Prompt")
     def short_prompt(self, obj):
+        if obj.title:
+            return format_html("<strong>{}</strong><br>{}", obj.title, obj.prompt[:60])
         return obj.prompt[:60]
 
     @admin.display(description="Status", ordering="status")

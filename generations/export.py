@@ -225,6 +225,7 @@ def sidecar(gen, files, held, storyboard=None):
         "$schema": SCHEMA_ID,
         "id": str(gen.pk),
         "status": gen.status,
+        "title": gen.title or None,
         "prompt": gen.prompt,
         "full_prompt": gen.full_prompt,
         "style": gen.style or None,

@@ -307,6 +307,25 @@ def share(request, pk):
 
 @require_POST
 @login_required_htmx
+def set_title(request, pk):
+    gen = _get_generation_for_user(request, pk)
+    problem = sharing.set_title(gen, request.POST.get("title", ""))
+    if request.htmx:
+        typed = request.POST.get("title", "") if problem else gen.title
+        return render(
+            request,
+            "generations/detail.html#title_panel",
+            {"gen": gen, "problem": problem, "typed": typed, "saved": not problem},
+        )
+    if problem:
+        messages.error(request, problem)
+    else:
+        messages.success(request, f"Its title is now {gen.title}." if gen.title else "Its title is cleared.")
+    return redirect("generation_detail", pk=gen.pk)
+
+
+@require_POST
+@login_required_htmx
 def unshare(request, pk):
     gen = _get_generation_for_user(request, pk)
     sharing.stop_sharing(gen)

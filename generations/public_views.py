@@ -29,6 +29,7 @@ def shared_video(request, token):
         {
             "gen": gen,
             "creator": sharing.creator_name(gen.user),
+            "title": sharing.public_title(gen),
             "page_url": sharing.share_url(gen),
             "video_url": sharing.absolute(gen_url("shared_video_file", gen)),
             "poster_url": sharing.absolute(gen_url("shared_poster", gen)),
@@ -69,9 +70,11 @@ def shared_poster(request, token):
 
 def _gallery(request, queryset, template, context):
     rows, cursor = library.page(queryset, request.GET.get("after"))
+    for gen in rows:
+        gen.public_title = sharing.public_title(gen)
     # Link previews (Open Graph, X/Twitter) show the first video's poster.
     preview = sharing.absolute(gen_url("shared_poster", rows[0])) if rows else ""
-    context.update(items=rows, cursor=cursor, preview_image=preview)
+    context.update(items=rows, cursor=cursor, preview_image=preview, preview_alt=rows[0].public_title if rows else "")
     if request.htmx and request.GET.get("after") and not request.htmx.history_restore_request:
         return render(request, f"{template}#more", context)
     return render(request, template, context)
@@ -97,4 +100,4 @@ def gallery(request, handle):
 
 @require_GET
 def featured(request):
-    return _gallery(request, sharing.featured(), "public/featured.html", {})
+    return _gallery(request, sharing.featured(), "public/featured.html", {"page_url": sharing.absolute(request.path)})

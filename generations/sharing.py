@@ -42,6 +42,31 @@ def stop_sharing(gen):
         setattr(gen, field, value)
 
 
+TITLE_MAX = Generation._meta.get_field("title").max_length
+PROMPT_WORDS = 8  # a gallery card's words from a shared prompt when the video has no title
+
+
+def set_title(gen, title):
+    """The creator's title for galleries; blank clears it. An error in words when it is too long, else None."""
+    title = " ".join(title.split())
+    if len(title) > TITLE_MAX:
+        return f"A title can be at most {TITLE_MAX} characters; this one has {len(title)}. Try a shorter one."
+    Generation.objects.filter(pk=gen.pk, user=gen.user_id).update(title=title)
+    gen.title = title
+    return None
+
+
+def public_title(gen):
+    """What a public page calls a video: its title, else the first words of its prompt if the creator
+    chose to show the prompt, else "A video by <name>". Never the prompt of a video that hides it."""
+    if gen.title:
+        return gen.title
+    if gen.share_prompt:
+        words = gen.prompt.split()
+        return " ".join(words[:PROMPT_WORDS]) + ("…" if len(words) > PROMPT_WORDS else "")
+    return f"A video by {creator_name(gen.user)}"
+
+
 def shared(token):
     """The public video behind a token, or None for an unknown, revoked or unfinished one."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
@@ -56,7 +81,7 @@ def shared(token):
 
 def gallery(user):
     """What the creator chose to show on their public page."""
-    return Generation.objects.public().filter(user=user, in_gallery=True)
+    return Generation.objects.public().filter(user=user, in_gallery=True).select_related("user")
 
 
 def featured():

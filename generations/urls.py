@@ -22,6 +22,7 @@ urlpatterns += [
     path("<uuid:pk>/move/", library_views.move_one, name="generation_move"),
     path("<uuid:pk>/share/", library_views.share, name="generation_share"),
     path("<uuid:pk>/unshare/", library_views.unshare, name="generation_unshare"),
+    path("<uuid:pk>/title/", library_views.set_title, name="generation_title"),
 ]
 
 # Try a failed video again (the same settings, or another model), and switch a waiting video's model.

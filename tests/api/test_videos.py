@@ -128,15 +128,20 @@ def test_one_video_with_its_status_and_progress(client, owner, secret):
     gen = make_generation(owner, status=Generation.Status.RUNNING, progress=40)
     body = client.get(f"/api/v1/videos/{gen.pk}", **auth(secret)).json()
     assert body["status"] == "running" and body["progress"] == 40 and body["status_words"] == "Making"
-    assert body["model"] == "wan" and body["error"] is None
+    assert body["model"] == "wan" and body["error"] is None and body["title"] == ""
     usual = estimates.for_active(gen)  # the same estimate as the card's: its slow end
     finish = datetime.fromisoformat(body["estimated_finish"])
     assert abs((finish - max(usual.ready_high, usual.now)).total_seconds()) < 2
     failed = make_generation(
-        owner, status=Generation.Status.FAILED, error_code="rejected", error_message="Pixapi turned this prompt down."
+        owner,
+        status=Generation.Status.FAILED,
+        error_code="rejected",
+        error_message="Pixapi turned this prompt down.",
+        title="The one that got away",
     )
     body = client.get(f"/api/v1/videos/{failed.pk}", **auth(secret)).json()
     assert body["error"] == {"code": "rejected", "message": "Pixapi turned this prompt down."}
+    assert body["title"] == "The one that got away"
 
 
 def test_the_list_filters_and_pages(client, owner, outsider, secret):

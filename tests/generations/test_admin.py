@@ -381,3 +381,19 @@ def test_staff_without_the_view_permission_cannot_see_storyboards(client, owner)
     client.force_login(staff_with("view_generation", name="plain"))
     assert client.get(reverse("admin:generations_storyboard_changelist")).status_code == 403
     assert client.get(reverse("admin:generations_storyboard_change", args=[board.pk])).status_code == 403
+
+
+def test_operators_see_a_videos_title_and_may_change_it_on_a_finished_video(client, operator, owner):
+    gen = held(owner, Generation.Status.COMPLETED, prompt="A harbour at dawn", title="Something unfit")
+    client.force_login(operator)
+    listing = client.get(reverse(CHANGELIST), {"q": "unfit"}).content.decode()
+    assert "<strong>Something unfit</strong><br>A harbour at dawn" in listing
+    url = reverse("admin:generations_generation_change", args=[gen.pk])
+    html = client.get(url).content.decode()
+    assert 'name="title"' in html and 'value="Something unfit"' in html
+    assert 'name="prompt"' not in html and 'name="model"' not in html
+
+    assert client.post(url, change_form(gen, title="Harbour at dawn")).status_code == 302
+
+    gen.refresh_from_db()
+    assert (gen.title, gen.prompt) == ("Harbour at dawn", "A harbour at dawn")

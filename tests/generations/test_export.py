@@ -51,7 +51,12 @@ def test_library_export_streams_every_video_with_a_sidecar_that_matches_it(clien
     picture = _picture(owner)
     videos = [make_video(owner, prompt=f"Lighthouse number {i} at dusk") for i in range(18)]
     animated = make_video(
-        owner, prompt="The kite rises", start=Generation.Start.IMAGE, input_picture=picture, source=videos[0]
+        owner,
+        prompt="The kite rises",
+        title="Kite over the dunes",
+        start=Generation.Start.IMAGE,
+        input_picture=picture,
+        source=videos[0],
     )
     credits.hold(owner, animated.cost, reference=animated.ledger_reference)
     credits.charge(owner, animated.ledger_reference)
@@ -104,6 +109,8 @@ def test_library_export_streams_every_video_with_a_sidecar_that_matches_it(clien
     picture_bytes = archive.read(f"{top}/{export.folder_for(animated)}/input.jpg")
     assert kite["inputs"][0]["sha256"] == hashlib.sha256(picture_bytes).hexdigest()
     assert kite["inputs"][0]["name"] == "kite.jpg"
+    assert kite["title"] == "Kite over the dunes"
+    assert json.loads(archive.read(f"{top}/{export.folder_for(videos[0])}/video.json"))["title"] is None
     assert kite["lineage"]["made_again_from"] == str(videos[0].pk)
     assert kite["credits"]["held"] == kite["credits"]["charged"] == kite["credits"]["price"] == f"{animated.cost:.2f}"
     assert not any("Someone else" in archive.read(n).decode(errors="replace") for n in names if n.endswith(".json"))

@@ -45,3 +45,30 @@ def test_the_featured_gallery_previews_with_a_featured_poster(client, owner, med
 
     assert reverse("shared_poster", args=[gen.share_token]) in page.split("</head>")[0]
     assert '<meta name="twitter:card" content="summary_large_image">' in page
+
+
+@pytest.mark.django_db
+def test_each_gallery_carries_its_own_title_and_preview_tags_with_an_absolute_picture(
+    client, owner, media_root, settings
+):
+    settings.SITE_URL = "https://studio.example.com"
+    gen = make_video(owner, prompt="A private prompt", title="Harbour at dawn")
+    sharing.share(gen, show_prompt=False, in_gallery=True)
+    Generation.objects.filter(pk=gen.pk).update(featured=True)
+    gen.refresh_from_db()
+    poster = f"https://studio.example.com{reverse('shared_poster', args=[gen.share_token])}"
+
+    pages = {
+        "featured": (reverse("featured"), "Featured videos · Studio", "Featured videos from the Studio"),
+        "creator": (reverse("gallery", args=["owner"]), "Olive Owner (@owner) · Studio", "Videos by Olive Owner"),
+    }
+    for url, title, og_title in pages.values():
+        head = client.get(url).content.decode().split("</head>")[0]
+        assert f"<title>{title}</title>" in head
+        assert f'<meta property="og:title" content="{og_title}">' in head
+        assert f'<meta property="og:url" content="https://studio.example.com{url}">' in head
+        assert '<meta property="og:description" content="' in head
+        assert f'<meta property="og:image" content="{poster}">' in head
+        assert '<meta property="og:image:alt" content="Harbour at dawn">' in head
+        assert '<meta name="twitter:card" content="summary_large_image">' in head
+        assert "A private prompt" not in head

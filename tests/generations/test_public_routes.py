@@ -66,6 +66,9 @@ CASES = [
     ("generation_unshare", "post", "owner", "done"),
     ("generation_unshare", "post", "outsider", "404"),
     ("generation_unshare", "post", "anonymous", LOGIN),
+    ("generation_title", "post", "owner", "done"),
+    ("generation_title", "post", "outsider", "404"),
+    ("generation_title", "post", "anonymous", LOGIN),
     ("generation_retry", "get", "outsider", "404"),
     ("generation_retry", "get", "anonymous", LOGIN),
     ("generation_retry", "post", "outsider", "404"),
@@ -175,6 +178,7 @@ def post_data(name, world):
         "generation_favourite": {"favourite": "on"},
         "generation_move": {"collection": world["collection"].pk},
         "generation_share": {"share_prompt": "on"},
+        "generation_title": {"title": "A title someone else typed"},
     }.get(name, {})
 
 
@@ -182,7 +186,7 @@ def snapshot(user):
     rows = (
         Generation.objects.filter(user=user)
         .order_by("pk")
-        .values_list("pk", "favourite", "collection", "share_token", "share_prompt", "in_gallery", "featured")
+        .values_list("pk", "favourite", "collection", "share_token", "share_prompt", "in_gallery", "featured", "title")
     )
     return list(rows), list(Collection.objects.filter(user=user).values_list("pk", "name"))
 

@@ -263,3 +263,92 @@ def test_operators_can_take_a_video_out_of_the_featured_gallery(client, owner, o
     feature_in_admin(operator, Generation.objects.filter(pk=gen.pk))
     feature_in_admin(operator, Generation.objects.filter(pk=gen.pk), action="unfeature")
     assert "Featured for a while" not in client.get(reverse("featured")).content.decode()
+
+
+# A video's title for galleries
+
+
+def test_the_creator_gives_a_video_a_title_and_can_clear_it(logged_in, owner, media_root):
+    gen = make_video(owner, prompt="A heron lifting off a misty lake")
+    url = reverse("generation_title", args=[gen.pk])
+    assert 'id="video-title"' in logged_in.get(reverse("generation_detail", args=[gen.pk])).content.decode()
+
+    response = logged_in.post(url, {"title": "  Morning   heron "}, follow=True)
+
+    gen.refresh_from_db()
+    assert gen.title == "Morning heron"
+    page = response.content.decode()
+    assert "Its title is now Morning heron." in page and 'value="Morning heron"' in page
+    assert "<title>Morning heron · Studio</title>" in page
+
+    answer = logged_in.post(url, {"title": ""}, headers={"HX-Request": "true"}).content.decode()
+    gen.refresh_from_db()
+    assert gen.title == "" and "Title cleared." in answer and 'id="title-panel"' in answer
+
+
+def test_a_title_too_long_is_refused_in_words_and_kept_to_fix(logged_in, owner, media_root):
+    gen = make_video(owner, title="Kept as it was")
+    too_long = "A heron " * 12
+
+    answer = logged_in.post(
+        reverse("generation_title", args=[gen.pk]), {"title": too_long}, headers={"HX-Request": "true"}
+    ).content.decode()
+
+    gen.refresh_from_db()
+    assert gen.title == "Kept as it was"
+    assert "A title can be at most 80 characters; this one has 95. Try a shorter one." in answer
+    assert 'role="alert"' in answer and 'aria-invalid="true"' in answer and f'value="{too_long.strip()}' in answer
+    page = logged_in.post(reverse("generation_title", args=[gen.pk]), {"title": too_long}, follow=True)
+    assert "A title can be at most 80 characters" in page.content.decode()
+
+
+def test_only_the_creator_can_title_a_video(client, owner, outsider, media_root):
+    gen = make_video(owner, title="Mine")
+    client.force_login(outsider)
+
+    response = client.post(reverse("generation_title", args=[gen.pk]), {"title": "Taken over"})
+
+    assert response.status_code == 404
+    gen.refresh_from_db()
+    assert gen.title == "Mine"
+    client.logout()
+    assert client.post(reverse("generation_title", args=[gen.pk]), {"title": "Anonymous"}).status_code == 302
+    gen.refresh_from_db()
+    assert gen.title == "Mine"
+
+
+def test_the_library_card_shows_a_title_when_there_is_one(logged_in, owner, media_root):
+    make_video(owner, prompt="A fox in the snow", title="Winter fox")
+    make_video(owner, prompt="A kite over the dunes")
+
+    page = logged_in.get(reverse("library")).content.decode()
+
+    assert '<p class="lib-title"><strong>Winter fox</strong></p>' in page
+    assert page.count('class="lib-title"') == 1
+
+
+def test_galleries_name_a_video_by_its_title_else_shared_words_else_its_creator(client, owner, media_root):
+    titled = make_video(owner, prompt="The secret recipe for my titled clip", title="Harbour at dawn")
+    sharing.share(titled, show_prompt=False, in_gallery=True)
+    told = make_video(owner, prompt="One two three four five six seven eight nine ten")
+    sharing.share(told, show_prompt=True, in_gallery=True)
+    untold = make_video(owner, prompt="A private prompt nobody should read")
+    sharing.share(untold, show_prompt=False, in_gallery=True)
+    Generation.objects.filter(pk__in=[titled.pk, told.pk, untold.pk]).update(featured=True)
+
+    for url in (reverse("gallery", args=[owner.username]), reverse("featured")):
+        page = client.get(url).content.decode()
+        assert "Harbour at dawn" in page
+        assert "One two three four five six seven eight…" in page and "nine ten" not in page
+        assert f'href="/s/{untold.share_token}/">A video by Olive Owner</a>' in page
+        assert "secret recipe" not in page and "private prompt" not in page
+
+    titled.refresh_from_db()
+    shown = client.get(reverse("shared_video", args=[titled.share_token])).content.decode()
+    tags = MetaTags(shown).tags
+    assert tags["og:title"] == tags["twitter:title"] == "Harbour at dawn"
+    assert "<h1>Harbour at dawn</h1>" in shown and "<title>Harbour at dawn · Studio</title>" in shown
+    assert "secret recipe" not in shown
+    told.refresh_from_db()
+    tags = MetaTags(client.get(reverse("shared_video", args=[told.share_token])).content.decode()).tags
+    assert tags["og:title"] == "One two three four five six seven eight…"
