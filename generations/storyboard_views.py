@@ -333,8 +333,11 @@ def shot_add(request, pk):
         if picture is None:
             error = "Choose the picture this shot starts from."
     if not error and start == Shot.Start.CONTINUE and data.get("frame_at", "").strip():
+        before = board.shots.last()
         if frame_at is None or frame_at < 0:
             error = "The frame to continue from is a number of seconds, 0 or more (empty for the last frame)."
+        elif before is not None and frame_at > before.duration:
+            error = f"The shot before is {before.duration} seconds long: pick a frame within it, or leave it empty."
     if not error and start != Shot.Start.TEXT and not model.image_to_video:
         error = f"{model.name} cannot start from a picture. Pick another model for this shot."
     if not error:

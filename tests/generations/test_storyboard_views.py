@@ -82,6 +82,10 @@ def test_adding_shots_and_the_refusals_beside_the_add_button_keep_what_was_typed
         client.post(add, {"prompt": "Dunes at dawn", "model": "wan", "duration": "2", "start": "text"}).status_code
         == 302
     )
+    refused = client.post(
+        add, {"prompt": "The camera rises", "model": "wan", "duration": "2", "start": "continue", "frame_at": "4"}
+    )
+    assert "The shot before is 2 seconds long: pick a frame within it" in text(refused) and 'value="4"' in text(refused)
     ok = client.post(
         add, {"prompt": "The camera rises", "model": "wan", "duration": "2", "start": "continue", "frame_at": "1.5"}
     )
