@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from generations import sharing
 from generations.models import Generation
-from tests.browser.conftest import PHONE, _new_page
+from tests.browser.conftest import PHONE, _new_page, fits_the_screen, no_axe_violations, shoot
 from tests.generations.videos import make_generation, make_video
 
 pytestmark = pytest.mark.browser
@@ -155,6 +155,49 @@ def test_public_pages_look_right(live_server, page, owner, library, artifacts):
     page.goto(f"{live_server.url}/s/{library.share_token}/")
     page.screenshot(path=artifacts / "shared-laptop.png", full_page=True, caret="initial")
     assert page.console_errors == [], page.console_errors
+
+
+def test_a_title_set_on_a_videos_page_names_it_in_the_public_gallery(
+    live_server, page, phone_page, log_in, owner, library, artifacts
+):
+    """The prompt stays private (not shown when shared); the title is what galleries show."""
+    log_in(page, owner)
+    page.goto(f"{live_server.url}/generations/{library.pk}/")
+    panel = page.locator("#title-panel")
+    title = panel.get_by_label(re.compile("A title for galleries"))
+    title.fill("Lighthouse at dusk, the long version that keeps going past what a gallery card can hold")
+    panel.get_by_role("button", name="Save the title").click()
+    expect(panel.get_by_role("alert")).to_have_text(re.compile("A title can be at most 80 characters; this one has"))
+    expect(title).to_have_attribute("aria-invalid", "true")
+    no_axe_violations(page)
+
+    panel.get_by_label(re.compile("A title for galleries")).fill("Lighthouse at dusk")
+    panel.get_by_role("button", name="Save the title").click()
+    expect(panel.get_by_text("Saved.")).to_be_visible()
+    page.get_by_label("Also show it on my public page").check()
+    page.get_by_role("button", name="Create a share link").click()
+    expect(page.get_by_label("Share link")).to_be_visible()
+    shoot(page, artifacts, "detail-titled-laptop")
+    no_axe_violations(page)
+    library.refresh_from_db()
+    assert (library.title, library.share_prompt, library.in_gallery) == ("Lighthouse at dusk", False, True)
+
+    for viewer in (page, phone_page):
+        viewer.goto(f"{live_server.url}/@owner/")
+        card = viewer.get_by_role("article")
+        expect(card).to_have_count(1)
+        expect(card.get_by_role("link", name="Lighthouse at dusk")).to_be_visible()
+        expect(viewer.get_by_text("Waves breaking")).to_have_count(0)
+        assert viewer.locator('meta[property="og:image"]').get_attribute("content").startswith(live_server.url + "/")
+        assert fits_the_screen(viewer)
+        no_axe_violations(viewer)
+        shoot(viewer, artifacts, f"gallery-titled-{'phone' if viewer is phone_page else 'laptop'}")
+    card.get_by_role("link", name="Lighthouse at dusk").tap()
+    expect(phone_page.get_by_role("heading", name="Lighthouse at dusk")).to_be_visible()
+    assert phone_page.locator('meta[property="og:title"]').get_attribute("content") == "Lighthouse at dusk"
+    no_axe_violations(phone_page)
+    shoot(phone_page, artifacts, "shared-titled-phone")
+    assert page.console_errors == [] and phone_page.console_errors == []
 
 
 def test_scrolling_down_brings_the_next_page(live_server, page, log_in, owner, media_root):
