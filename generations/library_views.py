@@ -7,9 +7,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import words
 from accounts.decorators import login_required_htmx
+from accounts.offer import offer_for
 from catalog import presets, sizes
-from catalog.models import CatalogModel
 from generations import library, sharing
 from generations.models import Collection, Generation
 from generations.views import _get_generation_for_user
@@ -211,12 +212,15 @@ def collection_delete(request, pk):
 @login_required
 def detail(request, pk):
     gen = _get_generation_for_user(request, pk)
-    other_models = CatalogModel.objects.filter(kind=CatalogModel.Kind.VIDEO, enabled=True).exclude(pk=gen.model_id)
-    other_models = (
-        other_models.filter(image_to_video=True)
-        if gen.start == Generation.Start.IMAGE
-        else other_models.filter(text_to_video=True)
-    )
+    # "Try the same prompt with another model": the ones the creator's plan makes, then the others
+    # locked, each with the plan that has it.
+    offer = offer_for(request.user)
+    other_models = [
+        (m, "" if offer.makes(m) else words.locked_by(offer.unlocking(m)))
+        for m in offer.video_models(from_picture=gen.start == Generation.Start.IMAGE, every=True)
+        if m.pk != gen.model_id
+    ]
+    other_models.sort(key=lambda pair: bool(pair[1]))
     return render(
         request,
         "generations/detail.html",
@@ -232,6 +236,8 @@ def detail(request, pk):
                 .select_related("model")[:50]
             ),
             "other_models": other_models,
+            "other_models_allowed": any(not locked for _, locked in other_models),
+            "other_models_locked": any(locked for _, locked in other_models),
             "collections": Collection.objects.filter(user=request.user),
             "share_url": sharing.share_url(gen) if gen.share_token else "",
             "took": _took(gen.elapsed_seconds()) if gen.finished_at else "",

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import credits, words
 from accounts.decorators import login_required_htmx
 from accounts.offer import offer_for
+from accounts.plans import PlanLimit
 from catalog import presets
 from generations import queue, switching
 from generations.starting import start_generation
@@ -66,6 +67,7 @@ def _retry_context(request, gen, **extra):
     return {
         "gen": gen,
         "why": why,
+        "locked": [] if picture_gone else switching.locked_models(gen, offer),
         "picture_gone": PICTURE_GONE if picture_gone else "",
         "same": same,
         "choices": choices,
@@ -132,7 +134,7 @@ def retry(request, pk):
         return render(request, "generations/retry.html", context)
     except credits.Refused as refusal:
         _asked(context, chosen.key)
-        context["problem"] = words.refusal(refusal, request.user)
+        context.update(problem=words.refusal(refusal, request.user), upgrade=isinstance(refusal, PlanLimit))
         return render(request, "generations/retry.html", context)
     messages.success(request, f"Asked for again with {chosen.model.name}: {words.amount(new.cost)} set aside for it.")
     return redirect(reverse("dashboard") + f"#generation-{new.pk}")
@@ -151,6 +153,7 @@ def switch(request, pk):
     context = {
         "gen": gen,
         "why": switching.unavailable(gen, offer),
+        "locked": switching.locked_models(gen, offer),
         "choices": choices,
         "rows": [_row(c, balance, f"Switch to {c.model.name}", returned=gen.cost) for c in choices],
         "balance": balance,
@@ -173,7 +176,7 @@ def switch(request, pk):
         return redirect(reverse("dashboard") + f"#generation-{gen.pk}")
     except credits.Refused as refusal:
         _asked(context, chosen.key)
-        context["problem"] = words.refusal(refusal, request.user)
+        context.update(problem=words.refusal(refusal, request.user), upgrade=isinstance(refusal, PlanLimit))
         return render(request, "generations/switch.html", context)
     messages.success(
         request,

@@ -15,6 +15,8 @@ from generations.models import Generation
 class Unavailable:
     words: str  # why, in one plain sentence
     blocks: bool  # True: it cannot be asked for as it was; False: it can, but would wait (maintenance)
+    plan: object = None  # when the creator's plan is why: the plan that makes it (accounts.Plan), if any
+    plan_limit: bool = False  # the creator's plan is why
 
 
 @dataclass(frozen=True)
@@ -63,22 +65,35 @@ def unavailable(gen, offer):
     if not model.enabled:
         return Unavailable(f"{model.name} is no longer offered by the studio.", True)
     if not offer.includes(model):
-        return Unavailable(f"{model.name} is not part of your {plan_name} plan.", True)
+        return Unavailable(f"{model.name} is not part of your {plan_name} plan.", True, offer.unlocking(model), True)
     if _from_picture(gen) and not model.image_to_video:
         return Unavailable(f"{model.name} no longer animates pictures.", True)
     if gen.duration not in model.durations:
         return Unavailable(f"{model.name} no longer makes videos of {gen.duration} seconds.", True)
     if gen.duration not in offer.durations(model):
-        return Unavailable(f"Your {plan_name} plan makes videos of up to {plan.max_duration} seconds.", True)
+        return Unavailable(
+            f"Your {plan_name} plan makes videos of up to {plan.max_duration} seconds.",
+            True,
+            offer.unlocking(model, duration=gen.duration),
+            True,
+        )
     if gen.size not in model.sizes:
         return Unavailable(f"{model.name} no longer makes this shape.", True)
     if gen.size not in offer.sizes(model):
-        return Unavailable(f"Your {plan_name} plan makes 720p videos.", True)
+        return Unavailable(
+            f"Your {plan_name} plan makes 720p videos.", True, offer.unlocking(model, size=gen.size), True
+        )
     if model.queue_paused:
         return Unavailable(
             f"{model.name} is paused by the studio for maintenance: a video on it waits until it is back.", False
         )
     return None
+
+
+def locked_models(gen, offer):
+    """The models the creator's plan leaves out for this video, each with the plan that makes them (or None)."""
+    models = offer.video_models(from_picture=_from_picture(gen), every=True)
+    return [(m, offer.unlocking(m)) for m in models if not offer.makes(m) and not m.queue_paused]
 
 
 def nearest_duration(durations, wanted):

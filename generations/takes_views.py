@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import credits, words
 from accounts.decorators import login_required_htmx
+from accounts.plans import PlanLimit
 from catalog import sizes
 from generations import serving, takes
 from generations.library_views import safe_next
@@ -112,7 +113,7 @@ def make_final(request, pk):
             context.update(budget_question=words.refusal(question, request.user), client_token=uuid.uuid4())
             return render(request, "generations/final.html", context)
         except credits.Refused as refusal:
-            context.update(problem=words.refusal(refusal, request.user))
+            context.update(problem=words.refusal(refusal, request.user), upgrade=isinstance(refusal, PlanLimit))
             return render(request, "generations/final.html", context)
         Generation.objects.filter(pk=final.pk).update(is_final=True)
         messages.success(

@@ -14,6 +14,21 @@ def _list_words(values):
     return ", ".join(values[:-1]) + f" or {values[-1]}" if len(values) > 1 else "".join(values)
 
 
+class LockingSelect(forms.Select):
+    """A select that lists, after what it offers, what the creator's plan leaves out: disabled, each
+    saying the plan that has it ("Veo · Pro plan"). The field's choices stay what may be sent."""
+
+    locked = ()
+
+    def optgroups(self, name, value, attrs=None):
+        groups = super().optgroups(name, value, attrs)
+        for index, (locked_value, label) in enumerate(self.locked, start=len(groups)):
+            option = self.create_option(name, locked_value, label, False, index)
+            option["attrs"]["disabled"] = True
+            groups.append((None, [option], index))
+        return groups
+
+
 class GenerationForm(forms.Form):
     """What a creator asks for. Offers only what the chosen model and the creator's plan accept, and
     checks it again (start_generation checks the plan once more, for every way in)."""
@@ -29,10 +44,11 @@ class GenerationForm(forms.Form):
         queryset=CatalogModel.objects.none(),
         to_field_name="slug",
         empty_label=None,
+        widget=LockingSelect,
         error_messages={"invalid_choice": "That model is not available right now. Pick another one."},
     )
-    duration = forms.TypedChoiceField(label="Length", coerce=int)
-    size = forms.ChoiceField(label="Shape")
+    duration = forms.TypedChoiceField(label="Length", coerce=int, widget=LockingSelect)
+    size = forms.ChoiceField(label="Shape", widget=LockingSelect)
     style = forms.ChoiceField(label="Style", choices=presets.choices(presets.STYLES, "No style"), required=False)
     camera = forms.ChoiceField(
         label="Camera", choices=presets.choices(presets.CAMERAS, "Model decides"), required=False
@@ -48,6 +64,12 @@ class GenerationForm(forms.Form):
                 f"That model is not part of your {plan.name} plan. Pick one from the list."
             )
         self.fields["model"].queryset = CatalogModel.objects.filter(pk__in=[m.pk for m in models])
+        self.fields["model"].widget.locked = [
+            (m.slug, f"{m.name} · {words.locked_by(offer.unlocking(m))}")
+            for m in offer.video_models(every=True)
+            if m not in models
+        ]
+        self.plan_changes = []  # what the plan made us change of what was asked for, said beside the settings
         self.chosen_model = self._chosen_model(models)
         self.plan_note = words.plan_note(offer, models)
         self.fields["prompt"].error_messages["max_length"] = (
@@ -58,6 +80,18 @@ class GenerationForm(forms.Form):
             durations, sizes = offer.durations(m), offer.sizes(m)
             self.fields["duration"].choices = [(d, f"{d} seconds") for d in durations]
             self.fields["size"].choices = [(s, label) for s, label in m.size_choices() if s in sizes]
+            self.fields["duration"].widget.locked = [
+                (d, f"{d} seconds · {words.locked_by(offer.unlocking(m, duration=d))}")
+                for d in m.durations
+                if d not in durations
+            ]
+            self.fields["size"].widget.locked = [
+                (s, f"{label} · {words.locked_by(offer.unlocking(m, size=s))}")
+                for s, label in m.size_choices()
+                if s not in sizes
+            ]
+            if not self.is_bound:
+                self._keep_within_plan(m, durations, sizes)
             self.fields["duration"].error_messages["invalid_choice"] = (
                 f"{m.name} makes videos of {_list_words(durations)} seconds. Pick one of those."
                 if durations == m.durations
@@ -74,7 +108,39 @@ class GenerationForm(forms.Form):
             return None
         wanted = self.data.get("model") if self.is_bound else self.initial.get("model")
         wanted = getattr(wanted, "slug", wanted)
-        return next((m for m in models if m.slug == wanted), models[0])
+        chosen = next((m for m in models if m.slug == wanted), models[0])
+        if wanted and chosen.slug != wanted and not self.is_bound:
+            locked = next((m for m in self.offer.video_models(every=True) if m.slug == wanted), None)
+            if locked is not None:  # asked for (again, "try another model", a default) but not in the plan
+                plan = self.offer.unlocking(locked)
+                self.plan_changes.append(
+                    f"{locked.name} comes with the {plan.name} plan, so {chosen.name} is chosen."
+                    if plan
+                    else f"{locked.name} is not offered on any plan, so {chosen.name} is chosen."
+                )
+                self.initial["model"] = chosen.slug
+        return chosen
+
+    def _keep_within_plan(self, model, durations, sizes):
+        """A length or size asked for (a video made again) that the plan does not make becomes the nearest
+        one it makes, and the form says so rather than showing another silently."""
+        try:
+            duration = int(self.initial.get("duration") or 0)
+        except (TypeError, ValueError):
+            duration = 0
+        size = self.initial.get("size") or ""
+        near_duration, near_size = self.offer.nearest(model, duration or durations[0], size or sizes[0])
+        if duration and duration in model.durations and duration not in durations:
+            self.initial["duration"] = near_duration
+            self.plan_changes.append(
+                f"Your {self.offer.plan.name} plan makes videos of up to {self.offer.plan.max_duration} seconds, "
+                f"so {near_duration} seconds is chosen."
+            )
+        if size and size in model.sizes and size not in sizes:
+            self.initial["size"] = near_size
+            self.plan_changes.append(
+                f"Your {self.offer.plan.name} plan makes 720p videos, so {dict(model.size_choices())[near_size]} is chosen."
+            )
 
     def clean_prompt(self):
         prompt = " ".join(self.cleaned_data["prompt"].split())

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import credits, words
 from accounts.decorators import login_required_htmx
 from accounts.offer import offer_for
+from accounts.plans import PlanLimit
 from generations import updates
 from generations.models import Generation
 from generations.starting import start_generation
@@ -142,8 +143,10 @@ def create(request):
     except credits.Refused as refusal:  # the plan or the balance does not allow it: nothing was made
         if isinstance(refusal, credits.NotEnoughCredits) and words.cost_line(request.user, form.cost())["not_enough"]:
             return _form_again(request, form, cost_alert=True)  # the cost line says it, with what to do
-        form.add_error(None, words.refusal(refusal, request.user))
-        return _form_again(request, form)
+        # Said beside Generate, with the plans one click away when the plan is what refused it.
+        return _form_again(
+            request, form, refusal=words.refusal(refusal, request.user), upgrade=isinstance(refusal, PlanLimit)
+        )
     if not request.htmx:
         return redirect("dashboard")
     # The next form keeps what was just asked for, so a small change is one edit away.

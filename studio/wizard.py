@@ -6,6 +6,7 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts import credits, words
 from accounts.decorators import login_required_htmx
 from accounts.offer import offer_for
+from accounts.plans import PlanLimit
 from accounts.throttle import rate_limited
 from catalog import presets
 from catalog.sizes import VideoSize
@@ -61,6 +63,7 @@ def _settings_for(user, draft, data=None):
         duration = 0
     if duration not in durations:
         duration = 5 if 5 in durations else durations[0]
+    changes = _plan_changes(offer, every, wanted, model, data.get("duration") or draft.duration, duration)
     fit = data.get("fit") or draft.fit
     fit = fit if fit in Generation.Fit.values else Generation.Fit.CROP
     shape = VideoSize.parse(size)
@@ -79,7 +82,32 @@ def _settings_for(user, draft, data=None):
         "cost": offer.cost(model, duration, size),
         "size_label": shape.label,
         "mismatch": draft.picture is not None and draft.picture.is_portrait != shape.is_portrait,
+        "plan_changes": changes,
     }
+
+
+def _plan_changes(offer, every, wanted, model, wanted_duration, duration):
+    """What the plan made us change of what the draft (or the form) asked for, in words: a model or a
+    length it leaves out is never swapped for another silently."""
+    changes = []
+    locked = next((m for m in every if m.slug == wanted and m != model), None)
+    if locked is not None and not offer.makes(locked):
+        changes.append(f"{locked.name} {_comes_with(offer, locked)}, so {model.name} is chosen.")
+    try:
+        wanted_duration = int(wanted_duration or 0)
+    except ValueError:
+        wanted_duration = 0
+    if wanted_duration in model.durations and wanted_duration != duration:
+        changes.append(
+            f"{wanted_duration} seconds {_comes_with(offer, model, duration=wanted_duration)}, "
+            f"so {duration} seconds is chosen."
+        )
+    return changes
+
+
+def _comes_with(offer, model, **choice):
+    plan = offer.unlocking(model, **choice)
+    return f"comes with the {plan.name} plan" if plan else "is not offered on any plan"
 
 
 def _locked(offer, model, **choice):
@@ -94,7 +122,8 @@ def _image_model_choices(user):
 
 
 def _not_made(user, data, chosen):
-    """Why the settings posted were not taken: the plan's words when it leaves them out."""
+    """Why the settings posted were not taken (the plan's words when it leaves them out), and whether
+    another plan would make them."""
     offer = offer_for(user)
     model = next((m for m in offer.video_models(from_picture=True, every=True) if m.slug == data.get("model")), None)
     try:
@@ -104,10 +133,12 @@ def _not_made(user, data, chosen):
         pass
     except credits.Refused as refusal:
         return (
-            f"{words.refusal(refusal, user)} We picked the closest settings your plan makes: check them and continue."
+            f"{words.refusal(refusal, user)} We picked the closest settings your plan makes: check them and continue.",
+            True,
         )
     return (
-        f"{chosen['model'].name} cannot make that. We picked the closest settings it can make: check them and continue."
+        f"{chosen['model'].name} cannot make that. We picked the closest settings it can make: check them and continue.",
+        False,
     )
 
 
@@ -225,7 +256,8 @@ def _save_step(request, draft, step):
         )
         if requested != (chosen["model"].slug, str(chosen["duration"]), chosen["size"]):
             draft.save()
-            return _show(request, draft, error=_not_made(request.user, data, chosen))
+            error, upgrade = _not_made(request.user, data, chosen)
+            return _show(request, draft, error=error, upgrade=upgrade)
         draft.step = "review"
     else:
         raise Http404("The review step is sent with the Make my video button.")
@@ -253,6 +285,9 @@ def _picture_chosen(request, draft, picture):
     draft.picture = picture
     draft.size = ""  # the shape follows the new picture unless the creator picks another
     draft.save()
+    if not request.htmx:  # post, then redirect: a reload shows the step, it does not send the picture again
+        messages.success(request, "Picture chosen.")
+        return redirect("wizard_step", draft.pk, draft.step)
     return _show(request, draft, notice="Picture chosen.")
 
 
@@ -378,6 +413,7 @@ def make(request, pk):
             request,
             draft,
             make_error=words.refusal(refusal, request.user),
+            make_upgrade=isinstance(refusal, PlanLimit),
             make_prompt=form.cleaned_data["prompt"],
             make_model=model.slug,
         )
@@ -413,7 +449,8 @@ def submit(request, pk):
     draft = _get_draft(request, pk)
     chosen = _settings_for(request.user, draft)
     if draft.picture is None or chosen is None or not draft.reachable("review"):
-        return redirect("wizard_step", draft.pk, "picture")
+        url = reverse("wizard_step", args=[draft.pk, "picture"])
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     try:
         gen, _ = start_generation(
             request.user,
@@ -429,12 +466,21 @@ def submit(request, pk):
             confirm_budget=request.POST.get("confirm_budget") == "yes",
         )
     except credits.OverBudget as refusal:
-        return _show(request, draft, error=words.refusal(refusal, request.user), confirm_budget=True)
+        return _refused(request, draft, words.refusal(refusal, request.user), confirm_budget=True)
     except credits.Refused as refusal:
-        return _show(request, draft, error=words.refusal(refusal, request.user))
+        return _refused(request, draft, words.refusal(refusal, request.user), upgrade=isinstance(refusal, PlanLimit))
     Draft.objects.filter(pk=draft.pk).update(generation=gen)
     url = f"{reverse('dashboard')}#generation-{gen.pk}"
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _refused(request, draft, refusal, **extra):
+    """Make my video's refusal: for HTMX only the review's buttons and their message (nothing else on
+    the page changes), else the review page with it."""
+    if request.htmx:
+        context = _context(request, draft, refusal=refusal, **extra)
+        return render(request, "studio/wizard.html#review_submit", context)
+    return _show(request, draft, refusal=refusal, **extra)
 
 
 def _uuid(value):

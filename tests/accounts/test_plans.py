@@ -81,9 +81,12 @@ def test_a_crafted_form_gets_the_plans_words_and_creates_nothing(free_creator, c
 def test_the_form_offers_only_what_the_plan_allows(free_creator, client):
     html = client.get(reverse("dashboard")).content.decode()
     assert '<option value="wan">Wan</option>' in html
-    assert '<option value="veo"' not in html and '<option value="kling"' not in html
+    # What the plan leaves out is there, but locked, with the plan that has it.
+    assert '<option value="veo" disabled>Veo · Pro plan</option>' in html
+    assert '<option value="kling" disabled>Kling · Creator plan</option>' in html
     assert '<option value="8">8 seconds</option>' in html and '<option value="9">' not in html
-    assert '<option value="1920x1080"' not in html
+    assert '<option value="9" disabled>9 seconds · Creator plan</option>' in html
+    assert '<option value="1920x1080" disabled>Landscape 1080p · Creator plan</option>' in html
     assert "Your Free plan makes Wan videos up to 8 seconds at 720p; Veo and Kling come with other plans." in html
 
 

@@ -249,3 +249,45 @@ def test_past_the_monthly_budget_it_asks_first_and_makes_it_when_told(client, ow
 
     client.post(retry_url(gen), {"choice": "wan:4:1280x720", "confirm_budget": "1"})
     assert Generation.objects.filter(user=owner).count() == 2
+
+
+# One set of rules: what the plan leaves out is shown locked with the plan that has it, and the way there
+
+
+def test_the_retry_page_names_the_plan_that_has_the_model_and_links_to_the_plans(client, owner):
+    on_plan(owner, "free")
+    gen = failed(owner, model="kling", duration=5)
+    client.force_login(owner)
+
+    page = client.get(retry_url(gen)).content.decode()
+
+    why = page.split('id="why">', 1)[1].split("</p>", 1)[0]
+    assert "Kling is not part of your Free plan. It comes with the Creator plan." in why
+    assert '<a href="/pricing/#ask">See the plans</a>' in why
+    assert "With another plan: Veo (Pro plan), Kling (Creator plan)." in page
+    assert 'value="veo:' not in page and 'value="wan:5:1280x720"' in page
+
+
+def test_try_another_model_on_a_videos_page_offers_what_the_plan_makes_and_locks_the_rest(client, owner):
+    on_plan(owner, "free")
+    gen = failed(owner, model="kling", duration=5)  # asked for on another plan
+    client.force_login(owner)
+
+    page = client.get(f"/generations/{gen.pk}/").content.decode()
+
+    select = page.split('<select id="try-model"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="wan">Wan</option>' in select
+    assert '<option value="veo" disabled>Veo · Pro plan</option>' in select
+    assert 'value="kling"' not in select  # its own model is not "another"
+    assert '<a href="/pricing/#ask">See the plans</a>' in page
+
+
+def test_a_video_on_the_only_model_of_the_plan_names_the_others_plans_instead_of_an_empty_choice(client, owner):
+    on_plan(owner, "free")
+    gen = failed(owner)  # Wan: the Free plan's only video model
+    client.force_login(owner)
+
+    page = client.get(f"/generations/{gen.pk}/").content.decode()
+
+    assert 'id="try-model"' not in page
+    assert "Other models come with other plans: Veo (Pro plan), Kling (Creator plan)." in page

@@ -164,3 +164,48 @@ def test_every_page_carries_a_content_security_policy(client, creator):
     response = client.get(reverse("dashboard"))
     policy = response["Content-Security-Policy"]
     assert "default-src 'self'" in policy and "script-src 'self' 'nonce-" in policy
+
+
+# One set of rules: what the plan leaves out is shown locked, and never swapped in silently
+
+
+def made_before(user, model="kling", duration=5, size="1280x720"):
+    catalog = CatalogModel.objects.get(slug=model)
+    return Generation.objects.create(
+        user=user,
+        model=catalog,
+        prompt="A kite over the dunes",
+        duration=duration,
+        size=size,
+        status=Generation.Status.COMPLETED,
+        cost=catalog.price(duration, size),
+    )
+
+
+def on_free(user):
+    from accounts.models import Plan
+
+    user.plan = Plan.objects.get(slug="free")
+    user.save(update_fields=["plan"])
+
+
+def test_another_model_the_plan_leaves_out_is_said_and_the_one_chosen_named(client, creator):
+    on_free(creator)
+    gen = made_before(creator)  # made on Kling before the creator moved to Free
+    html = client.get(reverse("dashboard"), {"again": str(gen.pk), "model": "veo"}).content.decode()
+    assert '<option value="wan" selected>Wan</option>' in html
+    assert '<option value="veo" disabled>Veo · Pro plan</option>' in html
+    assert "Veo comes with the Pro plan, so Wan is chosen." in html
+    assert 'href="/pricing/#ask">See the plans</a>' in html
+
+
+def test_a_length_and_shape_the_plan_leaves_out_become_the_nearest_and_say_so(client, creator):
+    on_free(creator)
+    gen = made_before(creator, model="wan", duration=12, size="1920x1080")
+    html = client.get(reverse("dashboard"), {"again": str(gen.pk)}).content.decode()
+    assert '<option value="8" selected>8 seconds</option>' in html
+    assert '<option value="12" disabled>12 seconds · Pro plan</option>' in html
+    assert '<option value="1280x720" selected>' in html
+    assert "Your Free plan makes videos of up to 8 seconds, so 8 seconds is chosen." in html
+    assert "Your Free plan makes 720p videos, so Landscape 720p is chosen." in html
+    assert "This video costs <strong>16 credits</strong>" in html  # the cost of what is chosen

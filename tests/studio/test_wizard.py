@@ -685,3 +685,62 @@ def test_without_enough_credits_nothing_is_made_and_the_page_says_why(client, ow
     ).content.decode()
     assert "no credits left" in html
     assert ImageRequest.objects.count() == 0 and queue == []
+
+
+# One set of rules: nothing the plan leaves out is chosen for the creator, and refusals replace only their part
+
+
+def test_a_free_creators_wizard_chooses_wan_and_says_why_not_the_veo_the_draft_asked_for(client, free_creator):
+    draft = at_settings(client)
+    Draft.objects.filter(pk=draft.pk).update(model="veo", duration=10)  # say, chosen before a move to Free
+    html = client.get(step_url(draft, "settings")).content.decode()
+    assert '<input type="radio" name="model" value="wan" checked>' in html
+    assert '<input type="radio" name="model" value="veo" disabled>' in html
+    assert 'value="veo" checked' not in html
+    assert "Veo comes with the Pro plan, so Wan is chosen." in html
+    assert "10 seconds comes with the Creator plan, so 5 seconds is chosen." in html
+    assert 'href="/pricing/#ask">See the plans</a>' in html
+    client.post(step_url(draft, "settings"), {"model": "wan", "duration": "5", "size": "1280x720", "fit": "crop"})
+    draft.refresh_from_db()
+    assert (draft.step, draft.model) == ("review", "wan")
+    review = client.get(step_url(draft, "review")).content.decode()
+    assert "<dd>Wan</dd>" in review and "comes with the Pro plan" not in review  # the creator's own choice now
+
+
+def test_a_refusal_at_review_replaces_only_the_buttons_part(client, free_creator, queue):
+    free_creator.monthly_budget = 4
+    free_creator.save(update_fields=["monthly_budget"])
+    draft = at_settings(client)
+    client.post(step_url(draft, "settings"), {"model": "wan", "duration": "5", "size": "1280x720", "fit": "crop"})
+    review = client.get(step_url(draft, "review")).content.decode()
+    assert 'hx-post="/animate/' in review and 'hx-target="#review-submit" hx-swap="outerHTML"' in review
+
+    response = client.post(reverse("wizard_submit", args=[draft.pk]), headers={"hx-request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="review-submit"')  # the part the form names as its target
+    assert "wizard-steps" not in html and "Ready to make your video" not in html  # not the whole wizard again
+    assert 'id="review-refusal" role="alert"' in html and "past your monthly budget of 4 credits" in html
+    assert 'aria-describedby="review-refusal"' in html and "Yes, make it anyway" in html
+    assert not Generation.objects.exists()
+
+
+def test_a_plan_refusal_in_the_make_box_links_to_the_plans(client, free_creator, queue):
+    draft = new_draft(client)
+    html = client.post(
+        reverse("wizard_make", args=[draft.pk]),
+        {"prompt": "A kite", "model": "gpt-image-2"},
+        headers={"hx-request": "true"},
+    ).content.decode()
+    assert html.count('class="wizard-steps"') == 1
+    refusal = html.split('<p class="field-error" role="alert">', 1)[1].split("</p>", 1)[0]
+    assert "GPT Image is not part of your Free plan" in refusal
+    assert '<a href="/pricing/#ask">See the plans</a>' in refusal
+
+
+def test_an_upload_without_htmx_is_answered_with_a_redirect_so_a_reload_sends_nothing(client, creator):
+    draft = new_draft(client)
+    response = client.post(reverse("wizard_upload", args=[draft.pk]), {"picture": image_file()})
+    assert response.status_code == 302 and response["Location"] == step_url(draft, "picture")
+    page = client.get(response["Location"]).content.decode()
+    assert "Picture chosen." in page and 'alt="Your chosen picture"' in page
+    assert Picture.objects.count() == 1
