@@ -382,8 +382,6 @@ def shot_retake(request, pk, shot_pk):
     """One more take of one shot (its previous takes stay; one is chosen for the export)."""
     board = _board(request, pk)
     shot = _shot(board, shot_pk)
-    if shot.takes.filter(status__in=Generation.ACTIVE).exists():
-        return _refused(request, board, f"retake-{shot.pk}", "A take of this shot is on its way already.")
     return _make(request, board, f"retake-{shot.pk}", only=shot, confirm=request.POST.get("confirm_budget") == "1")
 
 

@@ -83,6 +83,8 @@ def make(user, board, *, only=None, confirm_budget=False):
         credits.lock_account(user)
         board = Storyboard.objects.select_for_update().get(pk=board.pk)
         shots, takes, making = to_make(board, only)
+        if only is not None and any(take.is_active for take in takes.get(only.pk, [])):
+            raise ShotRefused("A take of this shot is on its way already.")  # decided under the board's lock
         if not making:
             raise ShotRefused("Every shot is made. Re-take one, or export the storyboard.")
         for shot in making:

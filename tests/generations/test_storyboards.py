@@ -133,6 +133,14 @@ def test_a_failed_shot_keeps_the_made_ones_returns_its_share_and_make_the_rest_g
     with pytest.raises(storyboards.ShotRefused, match="Every shot is made"):
         storyboards.make(owner, board)
 
+    # A re-take of one shot: one more take, its earlier ones kept; a second click while it is made, refused.
+    shot = Shot.objects.get(pk=third.shot_id)
+    (retake,) = storyboards.make(owner, board, only=shot)
+    assert retake.shot == shot and retake.after is None and shot.takes.count() == 2
+    with pytest.raises(storyboards.ShotRefused, match="A take of this shot is on its way already"):
+        storyboards.make(owner, board, only=shot)
+    assert shot.takes.count() == 2
+
 
 @pytest.mark.django_db
 def test_a_shot_that_cannot_continue_is_canceled_with_its_credits_when_the_one_before_is(owner, queue):
