@@ -233,7 +233,11 @@ def _add_choices(user, board, shots):
         model.offered_durations = [d for d in offer.durations(model) if d in model.durations]
     lengths = sorted({d for m in models for d in m.offered_durations})
     last = shots[-1] if shots else None
+    # The shot a new one would continue: its ready take is shown on a scrubber to pick the frame.
+    takes = storyboards.takes_of(board) if last else {}
+    previous = storyboards.current_take(last, takes) if last else None
     return {
+        "previous": previous if previous is not None and previous.is_completed else None,
         "models": models,
         "lengths": lengths,
         "model": last.model.slug if last else (models[0].slug if models else ""),

@@ -111,4 +111,25 @@
   window.addEventListener("load", function () { setTimeout(refocus, 0); });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
   else ready();
+
+  // The frame scrubber: dragging it shows that moment of the shot before and fills "Frame at";
+  // typing a second there moves it. The end of the scrubber is the last frame (the field left empty).
+  function scrubbed(event) {
+    var scrub = document.getElementById("frame-scrub");
+    var field = document.getElementById("shot-frame");
+    var video = document.getElementById("frame-preview");
+    if (!scrub || !field || !video) return;
+    if (event.target === scrub) {
+      var atEnd = parseFloat(scrub.value) >= parseFloat(scrub.max);
+      field.value = atEnd ? "" : scrub.value;
+      video.currentTime = Math.min(parseFloat(scrub.value), (video.duration || parseFloat(scrub.max)) - 0.01);
+    } else if (event.target === field) {
+      scrub.value = field.value === "" ? scrub.max : field.value;
+      video.currentTime = Math.min(parseFloat(scrub.value) || 0, (video.duration || parseFloat(scrub.max)) - 0.01);
+    }
+  }
+  document.addEventListener("input", scrubbed);
+  document.addEventListener("loadedmetadata", function (event) {
+    if (event.target.id === "frame-preview") scrubbed({ target: document.getElementById("frame-scrub") });
+  }, true);
 })();

@@ -150,7 +150,25 @@ def test_a_two_shot_board_made_trimmed_exported_and_played(
     assert [s.prompt for s in board.shots.all()][0] == (
         "A lantern lit on a dune at dusk" if size == "laptop" else "The camera rises over the dunes"
     )
+
+    # A third shot continues from a frame picked on a scrubber over the shot before.
+    form = page.locator("#add-shot")
+    form.get_by_label("Continue from the previous shot").check()
+    preview = page.locator("#frame-preview")
+    preview.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelector('#frame-preview').readyState >= 1")
+    expect(form.get_by_label("Frame at (seconds)")).to_have_value("")  # the scrubber starts at the last frame
+    form.get_by_label("Pick the frame on the shot before").fill("1")
+    expect(form.get_by_label("Frame at (seconds)")).to_have_value("1")
+    page.wait_for_function("() => Math.abs(document.querySelector('#frame-preview').currentTime - 1) < 0.1")
+    looks_right(page, artifacts, f"storyboard-{size}-6-scrubber")
+    form.get_by_label("What happens in this shot").fill("The lantern flickers out")
+    form.get_by_role("button", name="Add the shot").click()
+    page.wait_for_load_state("load")
+    expect(page.locator("#shots .shot").nth(2)).to_contain_text("Continues from the previous shot, frame at 1 s")
+    assert board.shots.get(prompt="The lantern flickers out").frame_at == 1.0
+
     page.goto(f"{live_server.url}/storyboards/")
     expect(page.locator(".board-item")).to_contain_text("Last export: version 1")
-    looks_right(page, artifacts, f"storyboard-{size}-6-list")
+    looks_right(page, artifacts, f"storyboard-{size}-7-list")
     assert not page.console_errors, page.console_errors
