@@ -8,6 +8,8 @@ shot cards whose takes changed, the Make section and the exports (generations.st
 
 import uuid
 
+from django.contrib import messages
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -78,12 +80,8 @@ def _list_context(request, **extra):
 def storyboard_new(request):
     title = " ".join(request.POST.get("title", "").split())
     size = request.POST.get("size", "")
-    error = ""
-    if not title:
-        error = "Give the storyboard a title: a few words are enough."
-    elif len(title) > 80:
-        error = "Keep the title under 80 characters."
-    elif size not in dict(Storyboard.SHAPES):
+    error = _title_error(title)
+    if not error and size not in dict(Storyboard.SHAPES):
         error = "Pick one of the four shapes."
     if error:
         context = _list_context(request, error=error, asked=request.POST)
@@ -92,7 +90,42 @@ def storyboard_new(request):
     return redirect("storyboard", pk=board.pk)
 
 
+def _title_error(title):
+    if not title:
+        return "Give the storyboard a title: a few words are enough."
+    if len(title) > 80:
+        return "Keep the title under 80 characters."
+    return ""
+
+
 # The board
+
+
+@require_POST
+@login_required_htmx
+def board_rename(request, pk):
+    board = _board(request, pk)
+    title = " ".join(request.POST.get("title", "").split())
+    if error := _title_error(title):
+        return _refused(request, board, "rename", error)
+    Storyboard.objects.filter(pk=board.pk).update(title=title, updated_at=timezone.now())
+    return _back(board)
+
+
+@require_POST
+@login_required_htmx
+def board_delete(request, pk):
+    """The board goes, while none of its shots is being made; its takes and exports stay in the library."""
+    board = _board(request, pk)
+    with transaction.atomic():
+        board = Storyboard.objects.select_for_update().get(pk=board.pk)
+        if Generation.objects.filter(shot__storyboard=board, status__in=Generation.ACTIVE).exists():
+            return _refused(
+                request, board, "rename", "Some of its shots are being made: delete it once they are finished."
+            )
+        board.delete()
+    messages.success(request, f"“{board.title}” is deleted. Its videos stay in your library.")
+    return redirect("storyboard_list")
 
 
 @require_GET

@@ -294,6 +294,30 @@ def test_a_shot_is_deleted_only_while_none_of_its_takes_is_being_made(client, ow
     assert [s.prompt for s in board.shots.all()] == ["A"]
 
 
+def test_a_board_is_renamed_and_deleted_once_nothing_of_it_is_being_made_its_videos_kept(client, owner, queue):
+    board = new_board(owner)
+    shot = shot_of(board, "A harbour at dawn")
+    (take,) = storyboards.make(owner, board)
+    client.force_login(owner)
+
+    refused = client.post(board_url(board, "storyboard_rename"), {"title": "   "})
+    assert refused.status_code == 409 and "Give the storyboard a title" in text(refused)
+    assert client.post(board_url(board, "storyboard_rename"), {"title": "  Harbour   piece "}).status_code == 302
+    assert Storyboard.objects.get(pk=board.pk).title == "Harbour piece"
+
+    refused = client.post(board_url(board, "storyboard_delete"))
+    assert refused.status_code == 409 and "Some of its shots are being made" in text(refused)
+    assert Storyboard.objects.filter(pk=board.pk).exists()
+
+    take.refresh_from_db()
+    assert take.mark_failed("service_error", "Pixapi could not make it.")
+    answer = client.post(board_url(board, "storyboard_delete"), follow=True)
+    assert "“Harbour piece” is deleted. Its videos stay in your library." in text(answer)
+    assert not Storyboard.objects.filter(pk=board.pk).exists() and not Shot.objects.filter(pk=shot.pk).exists()
+    take.refresh_from_db()
+    assert take.shot is None  # the video itself stays
+
+
 def test_a_retake_shows_its_cost_holds_one_more_take_and_refuses_while_one_is_on_its_way(client, owner, queue):
     board = new_board(owner)
     shot = shot_of(board, duration=3)
@@ -382,12 +406,20 @@ def test_another_creator_finds_nothing_of_the_board(client, owner, outsider, que
     client.force_login(outsider)
     for name in ("storyboard", "storyboard_poll"):
         assert client.get(board_url(board, name)).status_code == 404
-    for name in ("storyboard_make", "storyboard_order", "storyboard_export", "storyboard_shot_add"):
+    for name in (
+        "storyboard_make",
+        "storyboard_order",
+        "storyboard_export",
+        "storyboard_shot_add",
+        "storyboard_rename",
+    ):
         assert client.post(board_url(board, name), {"prompt": "x", "model": "wan", "duration": "2"}).status_code == 404
     for name in ("storyboard_shot_move", "storyboard_shot_retake", "storyboard_shot_choose", "storyboard_shot_cut"):
         assert client.post(board_url(board, name, shot.pk), {"steps": "up", "trim_head": "1"}).status_code == 404
     assert client.post(board_url(board, "storyboard_shot_delete", shot.pk)).status_code == 404
+    assert client.post(board_url(board, "storyboard_delete")).status_code == 404
     assert board.shots.count() == 1 and not Generation.objects.exists()
+    assert Storyboard.objects.get(pk=board.pk).title == "A walk through the dunes"
     assert "A walk through the dunes" not in text(client.get(reverse("storyboard_list")))
     # A shot of the owner's reached through a board of the outsider's is not found either.
     theirs = new_board(outsider)
