@@ -6,7 +6,7 @@ module says them in plain words. Nothing below the pages imports it."""
 from decimal import Decimal
 
 from accounts import credits
-from accounts.plans import plan_for
+from accounts.plans import plan_for, plans_in_order
 
 
 def amount(value):
@@ -170,7 +170,28 @@ def plan_note(offer, offered):
     text += f" {' '.join(limits)}" if limits else ""
     if left_out:
         text += f"; {listed(m.name for m in left_out)} {'comes' if len(left_out) == 1 else 'come'} with other plans"
-    return text + "."
+    unlocks = _unlocks(offer, left_out)
+    return text + (f": {'; '.join(unlocks)}." if unlocks else ".")
+
+
+def _unlocks(offer, left_out):
+    """What each plan the creator is not on adds to theirs, the first plan that has it: ["Kling, up to 10
+    seconds and 1080p with the Creator plan", "Veo and any length with the Pro plan"]."""
+    plan, unlocks = offer.plan, []
+    longest, hd = plan.max_duration, plan.allow_hd
+    for other in plans_in_order():
+        if other.pk == plan.pk:
+            continue
+        adds = [m.name for m in left_out if offer.unlocking(m) == other]
+        if longest is not None and (other.max_duration is None or other.max_duration > longest):
+            adds.append("any length" if other.max_duration is None else f"up to {other.max_duration} seconds")
+            longest = other.max_duration
+        if other.allow_hd and not hd:
+            adds.append("1080p")
+            hd = True
+        if adds:
+            unlocks.append(f"{listed(adds)} with the {other.name} plan")
+    return unlocks
 
 
 def describe(plan):

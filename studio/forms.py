@@ -14,21 +14,6 @@ def _list_words(values):
     return ", ".join(values[:-1]) + f" or {values[-1]}" if len(values) > 1 else "".join(values)
 
 
-class LockingSelect(forms.Select):
-    """A select that lists, after what it offers, what the creator's plan leaves out: disabled, each
-    saying the plan that has it ("Veo · Pro plan"). The field's choices stay what may be sent."""
-
-    locked = ()
-
-    def optgroups(self, name, value, attrs=None):
-        groups = super().optgroups(name, value, attrs)
-        for index, (locked_value, label) in enumerate(self.locked, start=len(groups)):
-            option = self.create_option(name, locked_value, label, False, index)
-            option["attrs"]["disabled"] = True
-            groups.append((None, [option], index))
-        return groups
-
-
 class GenerationForm(forms.Form):
     """What a creator asks for. Offers only what the chosen model and the creator's plan accept, and
     checks it again (start_generation checks the plan once more, for every way in)."""
@@ -44,11 +29,10 @@ class GenerationForm(forms.Form):
         queryset=CatalogModel.objects.none(),
         to_field_name="slug",
         empty_label=None,
-        widget=LockingSelect,
         error_messages={"invalid_choice": "That model is not available right now. Pick another one."},
     )
-    duration = forms.TypedChoiceField(label="Length", coerce=int, widget=LockingSelect)
-    size = forms.ChoiceField(label="Shape", widget=LockingSelect)
+    duration = forms.TypedChoiceField(label="Length", coerce=int)
+    size = forms.ChoiceField(label="Shape")
     style = forms.ChoiceField(label="Style", choices=presets.choices(presets.STYLES, "No style"), required=False)
     camera = forms.ChoiceField(
         label="Camera", choices=presets.choices(presets.CAMERAS, "Model decides"), required=False
@@ -64,11 +48,6 @@ class GenerationForm(forms.Form):
                 f"That model is not part of your {plan.name} plan. Pick one from the list."
             )
         self.fields["model"].queryset = CatalogModel.objects.filter(pk__in=[m.pk for m in models])
-        self.fields["model"].widget.locked = [
-            (m.slug, f"{m.name} · {words.locked_by(offer.unlocking(m))}")
-            for m in offer.video_models(every=True)
-            if m not in models
-        ]
         self.plan_changes = []  # what the plan made us change of what was asked for, said beside the settings
         self.chosen_model = self._chosen_model(models)
         self.plan_note = words.plan_note(offer, models)
@@ -80,16 +59,6 @@ class GenerationForm(forms.Form):
             durations, sizes = offer.durations(m), offer.sizes(m)
             self.fields["duration"].choices = [(d, f"{d} seconds") for d in durations]
             self.fields["size"].choices = [(s, label) for s, label in m.size_choices() if s in sizes]
-            self.fields["duration"].widget.locked = [
-                (d, f"{d} seconds · {words.locked_by(offer.unlocking(m, duration=d))}")
-                for d in m.durations
-                if d not in durations
-            ]
-            self.fields["size"].widget.locked = [
-                (s, f"{label} · {words.locked_by(offer.unlocking(m, size=s))}")
-                for s, label in m.size_choices()
-                if s not in sizes
-            ]
             if not self.is_bound:
                 self._keep_within_plan(m, durations, sizes)
             self.fields["duration"].error_messages["invalid_choice"] = (

@@ -49,10 +49,8 @@ def test_a_plan_changed_in_admin_changes_the_form_the_wizard_and_the_server_toge
     free.allowed_models.add(model("kling"), model("gpt-image-2"))
 
     form = client.get(reverse("dashboard") + "?again=&model=kling").content.decode()
-    assert (
-        '<option value="kling">Kling</option>' in form
-        and '<option value="veo" disabled>Veo · Pro plan</option>' in form
-    )
+    assert "Veo comes with other plans: Veo and any length with the Pro plan." in form
+    assert '<option value="kling">Kling</option>' in form and '<option value="veo"' not in form
 
     draft = at_settings(client, image_file(1920, 1080))
     settings = client.get(step_url(draft, "settings")).content.decode()

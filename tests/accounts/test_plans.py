@@ -81,13 +81,15 @@ def test_a_crafted_form_gets_the_plans_words_and_creates_nothing(free_creator, c
 def test_the_form_offers_only_what_the_plan_allows(free_creator, client):
     html = client.get(reverse("dashboard")).content.decode()
     assert '<option value="wan">Wan</option>' in html
-    # What the plan leaves out is there, but locked, with the plan that has it.
-    assert '<option value="veo" disabled>Veo · Pro plan</option>' in html
-    assert '<option value="kling" disabled>Kling · Creator plan</option>' in html
+    assert '<option value="veo"' not in html and '<option value="kling"' not in html
     assert '<option value="8">8 seconds</option>' in html and '<option value="9">' not in html
-    assert '<option value="9" disabled>9 seconds · Creator plan</option>' in html
-    assert '<option value="1920x1080" disabled>Landscape 1080p · Creator plan</option>' in html
-    assert "Your Free plan makes Wan videos up to 8 seconds at 720p; Veo and Kling come with other plans." in html
+    assert '<option value="1920x1080"' not in html
+    # What it leaves out, each with the plan that has it (beside the chips, so they stay as wide as their choices).
+    assert (
+        "Your Free plan makes Wan videos up to 8 seconds at 720p; Veo and Kling come with other plans: "
+        "Kling, up to 10 seconds and 1080p with the Creator plan; Veo and any length with the Pro plan."
+    ) in html
+    assert '<a href="/pricing/#ask">See the plans</a>' in html
 
 
 def test_videos_beyond_the_places_of_the_plan_wait_held_and_start_in_turn(free_creator, client, queue):

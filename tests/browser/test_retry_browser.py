@@ -122,3 +122,34 @@ def test_switch_model_for_a_waiting_video(live_server, page, phone_page, log_in,
     no_axe_violations(phone_page)
     assert fits_the_screen(phone_page)
     shoot(phone_page, artifacts, "switch-phone")
+
+
+@pytest.mark.parametrize("size", ["laptop", "phone"])
+def test_try_another_model_offers_the_plans_models_and_says_what_it_changed(
+    live_server, page, phone_page, log_in, owner, studio, artifacts, size
+):
+    page = page if size == "laptop" else phone_page
+    log_in(page, owner)
+    page.goto(f"{live_server.url}/generations/{studio['kling'].pk}/")
+    choice = page.get_by_label("Try the same prompt with another model")
+    expect(choice.locator("option[value='wan']")).to_be_enabled()
+    expect(choice.locator("option[value='veo']")).to_be_disabled()
+    expect(choice.locator("option[value='veo']")).to_have_text("Veo · Pro plan")
+    expect(page.get_by_role("link", name="See the plans")).to_have_attribute("href", "/pricing/#ask")
+    no_axe_violations(page)
+    assert fits_the_screen(page)
+    shoot(page, artifacts, f"detail-try-model-{size}")
+    page.get_by_role("button", name="Try it").click()
+
+    # The create form starts from it on Wan: the one the creator chose, nothing changed behind their back.
+    expect(page.get_by_label("Model")).to_have_value("wan")
+    expect(page.get_by_label("Describe your video")).to_have_value("A kite over the dunes at dawn")
+    expect(page.locator(".plan-note")).to_contain_text("Kling, up to 10 seconds and 1080p with the Creator plan")
+
+    # Asked for a model the plan leaves out (an old link): the form says what it chose instead, and why.
+    page.goto(f"{live_server.url}/?again={studio['kling'].pk}&model=veo")
+    expect(page.locator(".plan-change")).to_contain_text("Veo comes with the Pro plan, so Wan is chosen.")
+    expect(page.locator(".plan-change").get_by_role("link", name="See the plans")).to_be_visible()
+    no_axe_violations(page)
+    assert fits_the_screen(page)
+    shoot(page, artifacts, f"dashboard-plan-change-{size}")

@@ -139,3 +139,54 @@ def test_the_wizard_on_a_phone(live_server, phone_page, log_in, owner, tmp_path,
     expect(phone_page.get_by_role("img", name="Your chosen picture")).to_be_visible()
     assert fits_the_screen(phone_page)
     phone_page.screenshot(path=artifacts / "wizard-picture-phone.png", full_page=True, caret="initial")
+
+
+@pytest.mark.parametrize("size", ["laptop", "phone"])
+def test_a_free_creator_sees_wan_chosen_veo_locked_and_a_refusal_in_its_place(
+    live_server, media_root, page, phone_page, log_in, tmp_path, artifacts, size
+):
+    from accounts.models import User
+    from tests.browser.conftest import no_axe_violations, shoot
+    from tests.conftest import verified, with_credits
+
+    page = page if size == "laptop" else phone_page
+    fern = with_credits(
+        User.objects.create_user(username="fern", email="fern@example.com", password="x", **verified()), 100, "free"
+    )
+    fern.monthly_budget = 4  # Wan's 10 credits go past it: Make my video is answered with a question
+    fern.save(update_fields=["monthly_budget"])
+    log_in(page, fern)
+    page.goto(f"{live_server.url}/animate/")
+    page.get_by_label("Drop a picture here").set_input_files(photo(tmp_path / "sunset.jpg"))
+    expect(page.get_by_role("img", name="Your chosen picture")).to_be_visible()
+    page.get_by_role("button", name="Next: motion").click()
+    page.get_by_label("Slow push in").check()
+    page.get_by_role("button", name="Next: settings").click()
+
+    expect(page.get_by_role("radio", name="Wan")).to_be_checked()
+    veo = page.get_by_role("radio", name=re.compile("^Veo"))
+    expect(veo).to_be_disabled()
+    expect(veo).not_to_be_checked()
+    expect(page.locator("label.model-choice", has=veo)).to_contain_text("Comes with the Pro plan")
+    expect(page.get_by_label("Length", exact=True).locator("option[value='9']")).to_be_disabled()
+    no_axe_violations(page)
+    assert fits_the_screen(page)
+    shoot(page, artifacts, f"wizard-free-settings-{size}")
+
+    page.get_by_role("button", name="Next: review").click()
+    expect(page.get_by_role("heading", name="Ready to make your video")).to_be_visible()
+    page.get_by_role("button", name="Make my video").click()
+    refusal = page.locator("#review-refusal")
+    expect(refusal).to_contain_text("past your monthly budget of 4 credits")
+    expect(page.get_by_role("button", name="Yes, make it anyway")).to_have_attribute(
+        "aria-describedby", "review-refusal"
+    )
+    # Only the review's buttons and their message changed: one step bar, one review, nothing made.
+    expect(page.locator("nav.wizard-steps")).to_have_count(1)
+    expect(page.get_by_role("heading", name="Ready to make your video")).to_have_count(1)
+    expect(page.locator("#review-submit")).to_have_count(1)
+    assert not Generation.objects.exists()
+    no_axe_violations(page)
+    assert fits_the_screen(page)
+    shoot(page, artifacts, f"wizard-free-refusal-{size}")
+    assert page.console_errors == [], page.console_errors
