@@ -233,6 +233,16 @@ def test_a_plan_without_hd_shows_1080p_locked_and_refuses_it(logged_in, owner, q
     assert Generation.objects.count() == 1
 
 
+def test_a_refusal_to_make_final_is_said_just_above_its_button(logged_in, owner, queue, media_root):
+    draft = make_video(owner, model="wan")
+    credits.hold(owner, credits.balance_of(owner) - 1, reference="elsewhere")  # 1 credit left
+    page = logged_in.post(reverse("generation_final", args=[draft.pk]), {"choice": "wan:1920x1080"}).content.decode()
+    problem = page.index('id="final-problem"')
+    assert page.index("</fieldset>") < problem < page.index(">Make it final</button>")
+    assert "you have 1 credit" in page and 'aria-describedby="final-problem">Make it final' in page
+    assert Generation.objects.count() == 1
+
+
 # Keeper figures
 
 
