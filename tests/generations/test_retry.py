@@ -279,7 +279,7 @@ def test_try_another_model_on_a_videos_page_offers_what_the_plan_makes_and_locks
     assert '<option value="wan">Wan</option>' in select
     assert '<option value="veo" disabled>Veo · Pro plan</option>' in select
     assert 'value="kling"' not in select  # its own model is not "another"
-    assert '<a href="/pricing/#ask">See the plans</a>' in page
+    assert 'id="try-model-plans">With another plan: Veo (Pro plan). <a href="/pricing/#ask">See the plans</a>' in page
 
 
 def test_a_video_on_the_only_model_of_the_plan_names_the_others_plans_instead_of_an_empty_choice(client, owner):
