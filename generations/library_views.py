@@ -12,7 +12,7 @@ from accounts.decorators import login_required_htmx
 from accounts.offer import offer_for
 from catalog import presets, sizes
 from generations import library, sharing
-from generations.models import Collection, Generation
+from generations.models import Collection, Generation, StoryboardExport
 from generations.views import _get_generation_for_user
 
 
@@ -212,13 +212,15 @@ def collection_delete(request, pk):
 @login_required
 def detail(request, pk):
     gen = _get_generation_for_user(request, pk)
+    # A storyboard's export is stitched from other videos: it is not made again from a prompt.
+    stitched = StoryboardExport.objects.filter(video=gen).exists()
     # "Try the same prompt with another model": the ones the creator's plan makes, then the others
     # locked, each with the plan that has it.
     offer = offer_for(request.user)
     other_models = [
         (m, "" if offer.makes(m) else words.locked_by(offer.unlocking(m)))
         for m in offer.video_models(from_picture=gen.start == Generation.Start.IMAGE, every=True)
-        if m.pk != gen.model_id
+        if m.pk != gen.model_id and not stitched
     ]
     other_models.sort(key=lambda pair: bool(pair[1]))
     return render(
@@ -226,6 +228,7 @@ def detail(request, pk):
         "generations/detail.html",
         {
             "gen": gen,
+            "stitched": stitched,
             "source": Generation.objects.for_user(request.user).filter(pk=gen.source_id).first()
             if gen.source_id
             else None,
