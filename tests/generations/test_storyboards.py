@@ -106,35 +106,41 @@ def test_a_three_model_board_continues_each_shot_from_the_last_frame_of_the_one_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_failed_shot_keeps_the_made_ones_returns_its_share_and_make_the_rest_goes_on(
+def test_a_failed_middle_shot_keeps_the_first_returns_its_share_and_make_the_rest_finishes_the_board(
     owner, fast_sandbox, queue, settings
 ):
     board = board_of(
         owner,
         ("wan", 2, Shot.Start.TEXT, "A red door in a white wall"),
         ("wan", 2, Shot.Start.CONTINUE, "The door opens onto the sea"),
-        ("wan", 2, Shot.Start.TEXT, "Gulls over the harbour"),
+        ("wan", 2, Shot.Start.CONTINUE, "Gulls over the harbour"),
     )
     before = credits.balance_of(owner)
     first, second, third = storyboards.make(owner, board)
     drive_all([first], queue)
     settings.PIXAPI_SANDBOX_FAULTS = "submit:fail-internal*1"  # the next one Pixapi starts ends failed
-    # The second starts from the first's frame; the sandbox fails it; the third (no continuation) is made.
+    # The second starts from the first's frame and fails; the third, which was to continue it, never
+    # starts: it is canceled with its credits rather than holding them for a shot that may never come.
     drive_all([second, third], queue)
-    assert [g.status for g in (first, second, third)] == [Status.COMPLETED, Status.FAILED, Status.COMPLETED]
-    assert credits.balance_of(owner) == before - first.cost - third.cost  # only the failed shot's share back
+    assert [g.status for g in (first, second, third)] == [Status.COMPLETED, Status.FAILED, Status.CANCELED]
+    assert third.pixapi_task_id is None
+    assert credits.balance_of(owner) == before - first.cost  # the failed shot's share back, and the third's
 
     settings.PIXAPI_SANDBOX_FAULTS = ""
-    (again,) = storyboards.make(owner, board)  # "Make the rest": only the shot that failed
-    assert again.shot_id == second.shot_id and again.after == first and again.cost == second.cost
-    drive_all([again], queue)
-    assert again.status == Status.COMPLETED
-    assert Shot.objects.get(pk=second.shot_id).chosen == again
+    again = storyboards.make(owner, board)  # "Make the rest": the second and the third, the first kept
+    assert [g.shot_id for g in again] == [second.shot_id, third.shot_id]
+    assert again[0].after == first and again[1].after == again[0]
+    drive_all(again, queue)
+    assert [g.status for g in again] == [Status.COMPLETED, Status.COMPLETED]
+    assert [s.chosen_id for s in board.shots.all()] == [first.pk, again[0].pk, again[1].pk]
+    # Nothing submitted twice: one Pixapi task per take that started, none for the canceled one.
+    assert SandboxTask.objects.filter(kind="video").count() == 4
+    assert credits.balance_of(owner) == before - first.cost - again[0].cost - again[1].cost
     with pytest.raises(storyboards.ShotRefused, match="Every shot is made"):
         storyboards.make(owner, board)
 
     # A re-take of one shot: one more take, its earlier ones kept; a second click while it is made, refused.
-    shot = Shot.objects.get(pk=third.shot_id)
+    shot = Shot.objects.get(pk=first.shot_id)
     (retake,) = storyboards.make(owner, board, only=shot)
     assert retake.shot == shot and retake.after is None and shot.takes.count() == 2
     with pytest.raises(storyboards.ShotRefused, match="A take of this shot is on its way already"):
@@ -226,7 +232,16 @@ def test_the_export_is_the_chosen_takes_trimmed_in_order_as_one_video(owner, fas
         stream = container.streams.video[0]
         assert (stream.codec_context.width, stream.codec_context.height) == (1280, 720)
         seconds = float(stream.duration * stream.time_base)
+        frames = [(frame.time, frame.to_image()) for frame in container.decode(stream)]
     assert seconds == pytest.approx(2 + (4 - 1.5) + 3, abs=0.1)
+    # Each part starts with its shot's chosen take at the trimmed start: the frames match, but for the encoding.
+    starts, heads = [0, 2, 2 + 2.5], [0, 0.5, 0]
+    for start, head, take in zip(starts, heads, made, strict=True):
+        first = next(image for time, image in frames if time >= start - 0.01)
+        assert mean_difference(first, media.frame_of(take.video.name, "first", at=head or None)) < 6
+        if take.shot.start == Shot.Start.TEXT and start:  # a new scene: not the frame before it either
+            before = [image for time, image in frames if time < start - 0.01][-1]
+            assert mean_difference(before, media.frame_of(take.video.name, "first", at=head or None)) > 6
     assert video.video_seconds == pytest.approx(seconds, abs=0.1)
 
     # Exporting again after a change makes a new version; the first stays.
