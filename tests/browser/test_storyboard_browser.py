@@ -1,6 +1,7 @@
-"""A creator builds a two-shot storyboard in real Chromium, the second shot continuing the first: sees what
-Make costs before the click, makes it, watches both shots become ready on the board (its one poller),
-trims and crossfades, exports it, plays the export and opens its page with its lineage. The real web
+"""A creator builds a three-shot storyboard on two models in real Chromium, each shot continuing the one
+before: sees what Make costs before the click, makes it, watches the shots become ready on the board (its
+one poller), trims and crossfades, exports it, plays the export and opens its page with its lineage, then
+picks a fourth shot's frame on a scrubber. The real web
 server, a real django-q2 cluster and the sandbox over HTTP, at laptop and phone size; axe-core finds
 nothing wrong on the list and the board, and nothing sticks out sideways."""
 
@@ -9,6 +10,7 @@ from playwright.sync_api import expect
 
 from accounts import credits
 from accounts.models import User
+from catalog.models import CatalogModel
 from generations.models import Generation, Storyboard
 from tests.browser.conftest import fits_the_screen, no_axe_violations, shoot
 from tests.conftest import verified, with_credits
@@ -24,11 +26,11 @@ def looks_right(page, artifacts, name):
     shoot(page, artifacts, name)
 
 
-def add_shot(page, prompt, start):
+def add_shot(page, prompt, start, model="Wan", length="2 seconds"):
     form = page.locator("#add-shot")
     form.get_by_label("What happens in this shot").fill(prompt)
-    form.get_by_label("Model").select_option(label="Wan")
-    form.get_by_label("Length").select_option(label="2 seconds")
+    form.get_by_label("Model").select_option(label=model)
+    form.get_by_label("Length").select_option(label=length)
     form.get_by_label(start).check()
     form.get_by_role("button", name="Add the shot").click()
     page.wait_for_load_state("load")
@@ -67,28 +69,30 @@ def test_a_two_shot_board_made_trimmed_exported_and_played(
     page.console_errors.clear()
     add_shot(page, "A lantern lit on a dune at dusk", "From the prompt alone")
     add_shot(page, "The camera rises over the dunes", "Continue from the previous shot")
-    expect(page.locator("#shots .shot")).to_have_count(2)
+    add_shot(page, "Stars come out over the lantern", "Continue from the previous shot", "Veo", "4 seconds")
+    expect(page.locator("#shots .shot")).to_have_count(3)
     expect(page.locator("#shots .shot").nth(1)).to_contain_text("Continues from the previous shot, its last frame")
 
     # The cost and the balance after it, before anything is held.
     before = credits.balance_of(user)
-    expect(page.locator("#make-total")).to_have_text("8 credits")
-    expect(page.locator("#make-after")).to_have_text(f"{int(before) - 8} credits")
+    cost = 8 + int(CatalogModel.objects.get(slug="veo").price(4, "1280x720"))  # two shots of Wan, one of Veo
+    expect(page.locator("#make-total")).to_have_text(f"{cost} credits")
+    expect(page.locator("#make-after")).to_have_text(f"{int(before) - cost} credits")
     page.locator("#make").scroll_into_view_if_needed()
     looks_right(page, artifacts, f"storyboard-{size}-2-to-make")
-    page.get_by_role("button", name="Make 2 shots").click()
+    page.get_by_role("button", name="Make 3 shots").click()
 
     expect(page.locator("#make")).to_contain_text("Every shot is made or on its way")
-    assert Generation.objects.filter(shot__storyboard=board).count() == 2
-    assert credits.balance_of(user) == before - 8
+    assert Generation.objects.filter(shot__storyboard=board).count() == 3
+    assert credits.balance_of(user) == before - cost
     second = page.locator("#shots .shot").nth(1)
     expect(second).to_contain_text("Starts when shot 1 is ready.")
     looks_right(page, artifacts, f"storyboard-{size}-3-making")
 
     # The board's one poller swaps each shot in as it becomes ready: shot 2 from shot 1's last frame.
     videos = page.locator("#shots .shot-media video")
-    expect(videos).to_have_count(2, timeout=90_000)
-    for i in range(2):
+    expect(videos).to_have_count(3, timeout=120_000)
+    for i in range(3):
         videos.nth(i).scroll_into_view_if_needed()
         page.wait_for_function(f"() => document.querySelectorAll('#shots .shot-media video')[{i}].readyState >= 2")
     expect(page.locator("#make")).to_contain_text("Every shot is made. Re-take one, or export the storyboard.")
@@ -120,7 +124,7 @@ def test_a_two_shot_board_made_trimmed_exported_and_played(
     page.get_by_role("link", name="Its page").click()
     expect(page.get_by_role("link", name=f"Storyboard {TITLE}, version 1")).to_be_visible()
     parts = page.locator(".export-parts li")
-    expect(parts).to_have_count(2)
+    expect(parts).to_have_count(3)
     expect(parts.nth(0)).to_contain_text("Shot 1 · Wan · its take · trimmed 0.5 s from the end")
     expect(parts.nth(1)).to_contain_text("crossfade from shot 1")
     shoot(page, artifacts, f"storyboard-{size}-5-export-page")
@@ -165,7 +169,7 @@ def test_a_two_shot_board_made_trimmed_exported_and_played(
     form.get_by_label("What happens in this shot").fill("The lantern flickers out")
     form.get_by_role("button", name="Add the shot").click()
     page.wait_for_load_state("load")
-    expect(page.locator("#shots .shot").nth(2)).to_contain_text("Continues from the previous shot, frame at 1 s")
+    expect(page.locator("#shots .shot").nth(3)).to_contain_text("Continues from the previous shot, frame at 1 s")
     assert board.shots.get(prompt="The lantern flickers out").frame_at == 1.0
 
     page.goto(f"{live_server.url}/storyboards/")
