@@ -374,6 +374,7 @@ def test_a_ready_export_plays_on_the_board_and_its_page_lists_its_lineage(client
     assert f'Shot 1 · Wan · <a href="/generations/{take.pk}/">its take</a> · trimmed 0.5 s from the start' in detail
     # Stitched, not made from a prompt: no "Generate again", "Make final" or other model to try.
     assert "Storyboard export · " in detail and "Stitched from its storyboard's shots" in detail
+    assert "<dt>Made by</dt><dd>Stitching its storyboard's shots</dd>" in detail and "<dt>Model</dt>" not in detail
     assert "Generate again" not in detail and "Make final" not in detail and 'id="try-model"' not in detail
     take_page = text(client.get(reverse("generation_detail", args=[take.pk])))
     assert f'<a href="/storyboards/{board.pk}/#shot-{shot.pk}">Shot 1 of Lantern</a>: the take used' in take_page
