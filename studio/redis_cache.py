@@ -118,6 +118,7 @@ class RedisCache(DjangoRedisCache):
             pipe.set(made, self._cache._serializer.dumps(value), ex=timeout)
         pipe.publish(CHANNEL, made)
         pipe.execute()
+        self._copy.drop(made)  # this process reads its own write at once, not when the message comes back
 
     @_or_when_down(lambda *a, **k: False)
     def kept_add(self, key, value, timeout=DEFAULT_TIMEOUT):
@@ -125,6 +126,7 @@ class RedisCache(DjangoRedisCache):
         if added := self.add(key, value, timeout):
             made = self.make_and_validate_key(key)
             self._cache.get_client(made, write=True).publish(CHANNEL, made)
+            self._copy.drop(made)
         return added
 
 
@@ -166,6 +168,11 @@ class _Copy:
                         self.values.clear()
                     self.values[key] = (value, now + KEPT_SECONDS)
         return value
+
+    def drop(self, key):
+        with self.lock:
+            self.values.pop(key, None)
+            self.epoch += 1
 
     def start(self):
         """Starts the subscriber in this process (again after a fork, or when it stopped)."""
