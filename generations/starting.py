@@ -50,7 +50,7 @@ def start_generation(
             cost = model.price(duration, size)
             if not confirm_budget:
                 credits.check_budget(user, cost)
-            gen = _waiting_video(
+            gen = waiting_video(
                 user,
                 position=queue.next_position(user.pk),
                 model=model,
@@ -109,7 +109,7 @@ def start_batch(user, rows, *, name="", spending_cap=None, client_token=None, co
             first, now = queue.next_position(user.pk), timezone.now()
             for i, (row, cost) in enumerate(zip(rows, costs, strict=True)):
                 # Its hold raises NotEnoughCredits should the balance have moved: everything is rolled back.
-                _waiting_video(
+                waiting_video(
                     user,
                     position=first + i * queue.POSITION_STEP,
                     model=row.model,
@@ -190,7 +190,7 @@ def start_comparison(
             comparison = Comparison.objects.create(user=user, prompt=prompt, client_token=client_token)
             position = queue.next_position(user.pk)
             for i, (model, take_duration, take_size, cost) in enumerate(planned):
-                _waiting_video(
+                waiting_video(
                     user,
                     position=position + i * queue.POSITION_STEP,
                     model=model,
@@ -211,7 +211,7 @@ def start_comparison(
     return comparison, True
 
 
-def _waiting_video(
+def waiting_video(
     user,
     *,
     position,

@@ -181,7 +181,7 @@ def _board_context(request, board, seen=""):
         "exports": exports,
         "playing": next((e for e in exports if e.status == StoryboardExport.Status.READY and e.video_id), None),
         "poller": _poller(board, shots, exports, seen=seen),
-        "add": _add_choices(user, board, shots),
+        "add": _add_choices(user, board, shots, takes),
         "transitions": Shot.Transition.choices,
         "max_trim": storyboards.MAX_TRIM,
     }
@@ -257,8 +257,9 @@ def _shots(n):
     return f"{n} shot{'' if n == 1 else 's'}"
 
 
-def _add_choices(user, board, shots):
-    """What the Add a shot form offers: the video models the creator's plan makes, each with its lengths."""
+def _add_choices(user, board, shots, takes=None):
+    """What the Add a shot form offers: the video models the creator's plan makes, each with its lengths,
+    and (given the board's `takes`) the last shot's ready take, to pick a frame of on a scrubber."""
     offer = offer_for(user)
     models = {m.pk: m for m in offer.video_models() + offer.video_models(from_picture=True)}
     models = sorted(models.values(), key=lambda m: (m.position, m.name))
@@ -266,9 +267,7 @@ def _add_choices(user, board, shots):
         model.offered_durations = [d for d in offer.durations(model) if d in model.durations]
     lengths = sorted({d for m in models for d in m.offered_durations})
     last = shots[-1] if shots else None
-    # The shot a new one would continue: its ready take is shown on a scrubber to pick the frame.
-    takes = storyboards.takes_of(board) if last else {}
-    previous = storyboards.current_take(last, takes) if last else None
+    previous = storyboards.current_take(last, takes) if last and takes is not None else None
     return {
         "previous": previous if previous is not None and previous.is_completed else None,
         "models": models,
@@ -350,6 +349,8 @@ def shot_add(request, pk):
     duration = int(_float(data.get("duration"), 0) or 0)
     start = data.get("start", Shot.Start.TEXT)
     picture = None
+    if start == Shot.Start.PICTURE:
+        picture = Picture.objects.for_user(user).filter(pk=_uuid(data.get("picture"))).first()
     frame_at = _float(data.get("frame_at")) if data.get("frame_at", "").strip() else None
     error = ""
     if not prompt:
@@ -363,20 +364,20 @@ def shot_add(request, pk):
         error = f"{model.name} makes {lengths} seconds on your plan. Pick one of those lengths."
     elif start not in Shot.Start.values:
         error = "Choose how the shot starts."
-    elif start == Shot.Start.CONTINUE and add["first"]:
-        error = "The first shot has nothing before it to continue. Start it from the prompt or a picture."
-    elif start == Shot.Start.PICTURE:
-        picture = Picture.objects.for_user(user).filter(pk=_uuid(data.get("picture"))).first()
-        if picture is None:
-            error = "Choose the picture this shot starts from."
+    else:  # the rules Make applies, said now: a first shot that continues, no picture, a model that cannot
+        shot = Shot(storyboard=board, prompt=prompt, model=model, duration=duration, start=start, picture=picture)
+        try:
+            storyboards.check_shot(user, board, shot, first=add["first"])
+        except storyboards.ShotRefused as refusal:
+            error = str(refusal)
+        except Refused as refusal:
+            error = words.refusal(refusal, user)
     if not error and start == Shot.Start.CONTINUE and data.get("frame_at", "").strip():
         before = board.shots.last()
         if frame_at is None or frame_at < 0:
             error = "The frame to continue from is a number of seconds, 0 or more (empty for the last frame)."
         elif before is not None and frame_at > before.duration:
             error = f"The shot before is {before.duration} seconds long: pick a frame within it, or leave it empty."
-    if not error and start != Shot.Start.TEXT and not model.image_to_video:
-        error = f"{model.name} cannot start from a picture. Pick another model for this shot."
     if not error:
         try:
             storyboards.add_shot(

@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from accounts import credits
 from accounts.offer import offer_for
-from catalog import presets
-from generations import queue, taskqueue
+from generations import queue, starting, taskqueue
 from generations.models import Generation, Shot, Storyboard, StoryboardExport, refill
 
 MAX_SHOTS = 20
@@ -122,24 +121,20 @@ def make(user, board, *, only=None, confirm_budget=False):
 
 
 def _take(user, board, shot, position, after):
-    cost = shot.model.price(shot.duration, board.size)
-    gen = Generation.objects.create(
-        status=Generation.Status.WAITING,
-        queue_position=position,
-        user=user,
+    """A waiting take of the shot, its cost held (starting.waiting_video); a continuing one gets its picture,
+    and so its image start, once the take it waits for is stored."""
+    return starting.waiting_video(
+        user,
+        position=position,
         model=shot.model,
         prompt=shot.prompt,
-        full_prompt=presets.full_prompt(shot.prompt, "", ""),
         duration=shot.duration,
         size=board.size,
-        cost=cost,
+        cost=shot.model.price(shot.duration, board.size),
         input_picture=shot.picture if shot.start == Shot.Start.PICTURE else None,
-        start=Generation.Start.TEXT if shot.start == Shot.Start.TEXT and after is None else Generation.Start.IMAGE,
         shot=shot,
         after=after,
     )
-    credits.hold(user, cost, reference=gen.ledger_reference, description=shot.prompt, model=shot.model)
-    return gen
 
 
 def add_shot(board, **fields):
