@@ -42,6 +42,7 @@ IDLE_SECONDS = 60.0  # nobody read the copy this long: the thread stops (the nex
 KEPT_SECONDS = 60.0  # a key in the copy is read from Redis again at least this often
 KEPT_KEYS = 100_000  # past it, the copy starts over
 CHANNEL = "studio-kept-keys"  # one for every cache on the server: the names published are whole keys
+EVERY_KEY = "*"  # published by clear: no made key is "*" (they carry a prefix and a version)
 UNREACHABLE = (ConnectionError, TimeoutError)
 
 
@@ -95,7 +96,14 @@ class RedisCache(DjangoRedisCache):
     incr = _or_when_down(_missing)(DjangoRedisCache.incr)
     set_many = _or_when_down(lambda data, *a, **k: list(data))(DjangoRedisCache.set_many)
     delete_many = _or_when_down(lambda *a, **k: None)(DjangoRedisCache.delete_many)
-    clear = _or_when_down(lambda *a, **k: False)(DjangoRedisCache.clear)
+
+    @_or_when_down(lambda *a, **k: False)
+    def clear(self):
+        """Empties Redis and tells every process's copy to start over."""
+        cleared = super().clear()
+        self._cache.get_client(write=True).publish(CHANNEL, EVERY_KEY)
+        self._copy.drop_all()
+        return cleared
 
     def __init__(self, server, params):
         super().__init__(server, params)
@@ -171,8 +179,14 @@ class _Copy:
 
     def drop(self, key):
         with self.lock:
-            self.values.pop(key, None)
+            if key == EVERY_KEY:
+                self.values = {}
+            else:
+                self.values.pop(key, None)
             self.epoch += 1
+
+    def drop_all(self):
+        self.drop(EVERY_KEY)
 
     def start(self):
         """Starts the subscriber in this process (again after a fork, or when it stopped)."""
@@ -224,9 +238,7 @@ class _Copy:
         while time.monotonic() - self.asked < IDLE_SECONDS:
             message = pubsub.get_message(timeout=PING_SECONDS)
             if message is not None and message["type"] == "message":
-                with self.lock:
-                    self.values.pop(message["data"].decode(), None)
-                    self.epoch += 1
+                self.drop(message["data"].decode())
             elif message is not None and message["type"] == "pong":
                 self.true_as_of = float(message["data"])  # when that ping was sent
             now = time.monotonic()

@@ -129,3 +129,28 @@ def test_with_the_subscriber_cut_off_the_poll_still_sees_changes_and_the_copy_co
     change_elsewhere(gen, progress=95)
     took, html = first_answer_with_the_card(client, since, new_seen, gen, within=POLL_SECONDS)
     assert "95%" in html
+
+
+def test_clearing_the_cache_empties_this_process_copy_at_once(client, watching, owner):
+    gen, since, seen, copy = watching
+    cache.clear()
+    assert copy.values == {}
+    assert changes.peek(owner.pk) is None
+
+
+CLEAR_ELSEWHERE = """
+import django
+
+django.setup()
+from django.core.cache import cache
+
+cache.clear()
+"""
+
+
+def test_a_clear_in_another_process_empties_this_ones_copy(client, watching, owner):
+    gen, since, seen, copy = watching
+    env = {**os.environ, "DATABASE_URL": database_url(), **cache_env(), "DJANGO_SETTINGS_MODULE": "studio.settings"}
+    subprocess.run([sys.executable, "-c", CLEAR_ELSEWHERE], cwd=ROOT, env=env, check=True)
+    wait_for(lambda: copy.values == {}, timeout=POLL_SECONDS, every=0.02, message="the copy emptied")
+    assert changes.peek(owner.pk) is None
