@@ -39,6 +39,14 @@ def fits_the_screen(page):
     return page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
+def settled(page):
+    """htmx has finished with what it swapped in: new content is bound to htmx only once it settles
+    (20 ms after the swap), and a click before that is a plain form submit."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-added, .htmx-settling, .htmx-swapping, .htmx-request')"
+    )
+
+
 def no_axe_violations(page, context=None):
     """axe-core (axe-playwright-python) finds nothing wrong on the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe

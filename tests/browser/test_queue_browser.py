@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from accounts import credits
 from accounts.models import User
 from generations.models import Generation
-from tests.browser.conftest import fits_the_screen, no_axe_violations, shoot
+from tests.browser.conftest import fits_the_screen, no_axe_violations, settled, shoot
 from tests.conftest import verified
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("size", ["laptop", "phone"])]
@@ -84,6 +84,7 @@ def test_queue_four_change_the_waiting_ones_and_watch_the_rest_play(
     expect(page.locator("#queue-line")).to_contain_text("Your queue is paused, so nothing of yours starts")
 
     # Reorder with the keyboard: the last one moves up, and keeps the focus.
+    settled(page)
     page.get_by_role("button", name=f"Move up: {PROMPTS[2]}").focus()
     page.keyboard.press("Enter")
     expect(line(page)).to_have_text([PROMPTS[2], PROMPTS[3]])
