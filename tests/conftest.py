@@ -71,6 +71,21 @@ def with_credits(user, amount=1000, plan="pro"):
     return user
 
 
+def rerun_data_migration(app_label, name):
+    """Runs a migration's data steps again on the test database: a transactional test that ran
+    earlier in this process emptied the tables, and the rows that migrate made with them."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(connection)
+    migration = loader.get_migration(app_label, name)
+    steps = [op for op in migration.operations if hasattr(op, "code")]
+    assert steps, f"{app_label}.{name} has no data steps"
+    apps = loader.project_state((app_label, name), at_end=False).apps  # the models as that migration knew them
+    for step in steps:
+        step.code(apps, None)  # the studio's data steps write rows and never use the schema editor
+
+
 def verified():
     """For create_user(): an address verified a while ago (tests/accounts/ try the unverified)."""
     from django.utils import timezone

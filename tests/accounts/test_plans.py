@@ -17,7 +17,7 @@ from catalog.models import CatalogModel
 from generations import queue as studio_queue
 from generations.models import Generation
 from generations.starting import start_generation
-from tests.conftest import verification_link, verified
+from tests.conftest import rerun_data_migration, verification_link, verified
 
 
 @pytest.fixture
@@ -151,6 +151,8 @@ def test_the_allowance_job_run_twice_in_a_month_grants_once():
 @pytest.mark.django_db
 def test_the_allowance_runs_on_a_daily_django_q_schedule():
     """Daily, so a cluster that was down on the 1st still grants the month; the key makes it once."""
+    Schedule.objects.filter(name="monthly-allowance").delete()
+    rerun_data_migration("accounts", "0004_seed_plans_and_allowance_schedule")
     schedule = Schedule.objects.get(name="monthly-allowance")
     assert (schedule.func, schedule.schedule_type, schedule.repeats) == (
         "accounts.tasks.grant_allowances",

@@ -17,6 +17,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from catalog.models import CatalogModel
 from generations import storyboard_export, storyboards
 from generations.models import Generation, Storyboard
+from tests.conftest import rerun_data_migration
 from tests.generations.videos import make_generation, make_video
 from webhooks import delivery, events
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -290,6 +291,8 @@ def test_send_a_test_event_and_resend_it_from_the_endpoints_page(
 
 
 def test_retries_are_picked_up_every_minute_by_a_schedule_the_migration_made(db):
+    Schedule.objects.filter(name="webhook-deliveries").delete()
+    rerun_data_migration("webhooks", "0001_endpoints_and_deliveries")
     schedule = Schedule.objects.get(name="webhook-deliveries")
     assert (schedule.func, schedule.schedule_type, schedule.minutes, schedule.repeats) == (
         "webhooks.tasks.send_due",
