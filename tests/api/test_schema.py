@@ -4,7 +4,7 @@ answer (status, content type, headers, body) is one the schema describes."""
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck
+from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -32,7 +32,10 @@ CHECKS = [
 
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
-schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], max_examples=30)
+# One test per operation and mode, each with its own node id (schema.parametrize gives them all one,
+# which pytest-xdist would run once).
+OPERATIONS = [result.ok() for result in schema.get_all_operations()]
+EXAMPLES = 20  # per operation and mode
 
 
 @pytest.fixture
@@ -45,10 +48,17 @@ def token(owner, outsider, settings, media_root, queue):
 
 
 @pytest.mark.django_db(transaction=True)
-@schema.parametrize()
-@hypothesis_settings(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-def test_every_operation_answers_as_its_schema_says(case, token, live_server):
-    case.call_and_validate(base_url=live_server.url, headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=lambda mode: mode.value)
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
+def test_every_operation_answers_as_its_schema_says(operation, mode, token, live_server):
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @hypothesis_settings(
+        max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+    )
+    def answers_as_its_schema_says(case):
+        case.call_and_validate(base_url=live_server.url, headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+
+    answers_as_its_schema_says()
 
 
 @pytest.mark.django_db(transaction=True)
