@@ -25,8 +25,10 @@ run: setup
 	@echo ""
 	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist; tests/workers.py keeps their services apart).
+TEST_WORKERS ?= 2
 test: setup browser lint
-	FAST_PASSWORD_HASHER=1 $(PY) -m pytest $(PYTEST_ARGS)
+	FAST_PASSWORD_HASHER=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # ruff keeps the format and catches mistakes; `$(PY) -m ruff format . && $(PY) -m ruff check --fix .` fixes most.
 lint: install
