@@ -99,6 +99,24 @@
     });
     event.detail.parameters.set("have", ids.join(","));
   });
+  // A new card can come twice: in the answer that made it, and in a poll sent just before that answer
+  // came (the poll did not know the page had it). The later one takes the earlier one's place.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    var fragment = event.detail.fragment;
+    if (!target || target.id !== "cards" || !fragment || !fragment.querySelectorAll) return;
+    fragment.querySelectorAll(".gen-card[id]").forEach(function (card) {
+      var existing = document.getElementById(card.id);
+      if (!existing) return;
+      var focused = existing.contains(document.activeElement);
+      existing.replaceWith(card);
+      if (window.htmx) htmx.process(card);
+      if (focused) {
+        card.setAttribute("tabindex", "-1");
+        card.focus({ preventScroll: true });
+      }
+    });
+  });
   document.addEventListener("htmx:afterSettle", announceAll);
   document.addEventListener("htmx:oobAfterSwap", announceAll);
   document.addEventListener("htmx:afterSettle", showTitle);

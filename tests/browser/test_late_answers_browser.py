@@ -57,3 +57,34 @@ def test_a_poll_answered_after_generate_replaced_the_poller_does_no_harm(live_se
     balance = int(credits.balance_of(user))
     expect(page.locator("#credit-balance")).to_contain_text(f"{balance} credits")
     assert page.console_errors == [], page.console_errors
+
+
+def test_a_card_that_comes_twice_is_shown_once(live_server, page, log_in, transactional_db):
+    """A poll sent just before Generate's answer came back carries the new card too (the page did not have
+    it yet). Whichever comes second takes the first one's place."""
+    user = User.objects.create_user(
+        username="ivy", email="ivy@example.com", password="x", display_name="Ivy", **verified()
+    )
+    credits.welcome(user)
+    log_in(page, user)
+    page.goto(f"{live_server.url}/")
+    page.wait_for_load_state("load")
+    page.get_by_label("Describe your video").fill("A kite over the dunes")
+    page.get_by_role("button", name="Generate video").click()
+    card = page.get_by_role("article", name=re.compile("A kite over the dunes"))
+    expect(card).to_be_visible()
+    expect(card).to_be_focused()
+
+    # The late poll's answer, as the poll view writes a card the page did not have (poll.html).
+    page.evaluate(
+        """() => {
+          const card = document.querySelector("#cards .gen-card");
+          const late = card.outerHTML.replace("Queued", "Making");
+          htmx.swap("#cards", '<div hx-swap-oob="afterbegin:#cards">' + late + "</div>", { swapStyle: "none" });
+        }"""
+    )
+
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text("Making")  # the later answer's card, in the first one's place
+    expect(card).to_be_focused()
+    assert page.console_errors == [], page.console_errors
