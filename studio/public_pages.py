@@ -22,6 +22,8 @@ def home(request):
     """`/` for a visitor: what the studio does, clips playing (featured videos first, then the samples
     it ships with), the plans and what the free credits buy, and the way to sign up."""
     featured = list(sharing.featured().order_by("-shared_at")[:FRONT_DOOR_CLIPS])
+    for gen in featured:
+        gen.public_title = sharing.public_title(gen)
     samples = sample_clips()[: FRONT_DOOR_CLIPS - len(featured)]
     return render(
         request,

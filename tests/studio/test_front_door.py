@@ -63,6 +63,22 @@ def test_featured_videos_come_first_and_samples_fill_the_rest(client, owner, med
 
 
 @pytest.mark.django_db
+def test_a_featured_clip_is_named_as_on_every_public_page(client, owner, media_root):
+    """Its title; else its prompt's first words only when shown; else whose video it is, never the prompt."""
+    titled, hidden = make_video(owner, prompt="A heron lifting off"), make_video(owner, prompt="A secret recipe")
+    sharing.share(titled, show_prompt=True, in_gallery=True)
+    sharing.share(hidden, show_prompt=False, in_gallery=True)
+    Generation.objects.filter(pk=titled.pk).update(featured=True, title="Morning heron")
+    Generation.objects.filter(pk=hidden.pk).update(featured=True)
+
+    page = client.get("/").content.decode()
+
+    assert page.count("Morning heron") == 2  # the clip's label and its caption
+    assert "A heron lifting off" not in page
+    assert "A secret recipe" not in page and page.count("A video by Olive Owner") == 2
+
+
+@pytest.mark.django_db
 def test_a_creator_still_gets_their_dashboard(client, owner):
     client.force_login(owner)
 
