@@ -47,6 +47,9 @@ MAX_RETRY_WAIT = 60.0
 # Longer ids or URLs than these are not Pixapi's: the studio stores both (task ids are task_ + 26).
 MAX_ID_LENGTH = 64
 MAX_URL_LENGTH = 2000
+# An answer other than a result file (a task, an error, the model list) is JSON of a few KB; one past
+# this is refused as it arrives instead of being read whole into a worker's memory.
+MAX_ANSWER_BYTES = 1_000_000
 
 QUEUED = "queued"
 RUNNING = "running"
@@ -400,6 +403,22 @@ class PixapiClient:
     def _url(self, path):
         return self.base_url + path
 
+    def _send(self, method, url, **kwargs):
+        """The answer, its body read as it arrives and refused past MAX_ANSWER_BYTES."""
+        with self._http.stream(method, url, **kwargs) as streamed:
+            body = bytearray()
+            for chunk in streamed.iter_bytes():
+                body += chunk
+                if len(body) > MAX_ANSWER_BYTES:
+                    raise _AnswerTooLarge(
+                        f"Pixapi's answer was larger than {MAX_ANSWER_BYTES:,} bytes", streamed.status_code
+                    )
+        # Kept as read: decoded already, so without the headers that described it on the wire.
+        headers = [
+            (k, v) for k, v in streamed.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")
+        ]
+        return httpx.Response(streamed.status_code, headers=headers, content=bytes(body), request=streamed.request)
+
     def _create(self, path, body, *, what, timeout=None):
         """POSTs something that creates a task or spends money: exactly once, never retried."""
         unknown = f"the {what} may or may not have been created."
@@ -407,7 +426,13 @@ class PixapiClient:
         if timeout is not None:
             kwargs["timeout"] = httpx.Timeout(self._http.timeout.connect, read=timeout, write=timeout, pool=timeout)
         try:
-            response = self._http.post(self._url(path), **kwargs)
+            response = self._send("POST", self._url(path), **kwargs)
+        except _AnswerTooLarge as e:
+            if 400 <= e.status < 500:  # refused: nothing was created, whatever the body would have said
+                message = f"Pixapi refused the request (HTTP {e.status}); {e.message}."
+                kind = RateLimited if e.status == 429 else PixapiError
+                raise kind(message, http_status=e.status) from None
+            raise OutcomeUnknown(f"{e.message}; {unknown}", http_status=e.status) from None
         except httpx.TimeoutException as e:
             if _not_sent(e):
                 raise Unavailable(f"Could not reach Pixapi: {_describe(e)}") from e
@@ -455,7 +480,9 @@ class PixapiClient:
 
     def _get_json(self, path):
         try:
-            response = self._http.get(self._url(path), follow_redirects=True)
+            response = self._send("GET", self._url(path), follow_redirects=True)
+        except _AnswerTooLarge as e:
+            raise MalformedResponse(f"{e.message}.", http_status=e.status) from None
         except httpx.TimeoutException as e:
             raise Unavailable(f"Pixapi did not answer in time: {_describe(e)}") from e
         except httpx.RequestError as e:  # also a redirect loop, a body that does not decode
@@ -470,6 +497,12 @@ class PixapiClient:
                 http_status=response.status_code,
                 request_id=response.headers.get("x-request-id"),
             ) from None
+
+
+class _AnswerTooLarge(Exception):
+    def __init__(self, message, status):
+        super().__init__(message)
+        self.message, self.status = message, status
 
 
 def _image_body(model, prompt, n, size, quality):

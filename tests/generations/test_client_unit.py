@@ -994,3 +994,54 @@ def test_get_client_from_many_threads_builds_one(settings):
     for t in threads:
         t.join()
     assert len({id(c) for c in seen}) == 1
+
+
+class Endless:
+    """An answer body far past the cap (4 MB here; as good as endless), counting what was taken from it."""
+
+    def __init__(self, chunk=b'{"id": "' + b"x" * 65_536):
+        self.chunk, self.sent = chunk, 0
+
+    def __iter__(self):
+        while self.sent < 4 * pixapi.MAX_ANSWER_BYTES:
+            self.sent += len(self.chunk)
+            yield self.chunk
+
+
+@pytest.mark.parametrize("status", [200, 404, 500])
+def test_an_answer_that_never_ends_is_refused_once_it_passes_the_cap(status):
+    body = Endless()
+    client, recorder, _ = make_client(lambda r: httpx.Response(status, content=body), read_retries=0)
+    with pytest.raises(pixapi.MalformedResponse, match="larger than 1,000,000 bytes"):
+        client.get_task("task_1")
+    assert body.sent <= pixapi.MAX_ANSWER_BYTES + len(body.chunk)  # read as it came, and no further
+
+
+@pytest.mark.parametrize("status", [200, 500])
+def test_a_submit_answer_that_never_ends_is_an_unknown_outcome_asked_once(status):
+    body = Endless()
+    client, recorder, sleeps = make_client(lambda r: httpx.Response(status, content=body), read_retries=5)
+    with pytest.raises(pixapi.OutcomeUnknown, match="may or may not have been created") as info:
+        client.submit_video(model="veo", prompt="p")
+    assert "larger than 1,000,000 bytes" in info.value.message
+    assert body.sent <= pixapi.MAX_ANSWER_BYTES + len(body.chunk)
+    assert (len(recorder.requests), sleeps) == (1, [])
+
+
+@pytest.mark.parametrize("status, kind", [(422, pixapi.PixapiError), (429, pixapi.RateLimited)])
+def test_a_submit_refused_with_an_answer_that_never_ends_is_a_refusal_asked_once(status, kind):
+    body = Endless()
+    client, recorder, sleeps = make_client(lambda r: httpx.Response(status, content=body), read_retries=5)
+    with pytest.raises(pixapi.PixapiError, match="refused the request") as info:
+        client.submit_video(model="veo", prompt="p")
+    assert type(info.value) is kind and info.value.http_status == status
+    assert body.sent <= pixapi.MAX_ANSWER_BYTES + len(body.chunk)
+    assert (len(recorder.requests), sleeps) == (1, [])
+
+
+def test_a_compressed_answer_is_read_as_its_json():
+    import gzip
+
+    packed = gzip.compress(json.dumps(task_body(status="completed", video_url="https://files.test/v.mp4")).encode())
+    client, _, _ = make_client(httpx.Response(200, content=packed, headers={"Content-Encoding": "gzip"}))
+    assert client.get_task("task_1").status == "completed"
