@@ -1,6 +1,6 @@
 """Tests marked `redis` need the machine's real Redis (REDIS_URL) and a database another process can
 share (PostgreSQL). On a SQLite run they are deselected, as tests/scale/ does with its own (the
-header says so); CI's second pass (.ci/run) runs them."""
+run's summary says so, tests/conftest.py); CI's second pass (.ci/run) runs them."""
 
 _deselected = []
 
@@ -20,11 +20,3 @@ def pytest_collection_modifyitems(config, items):
     if _deselected:
         config.hook.pytest_deselected(items=_deselected)
         items[:] = chosen
-
-
-def pytest_terminal_summary(terminalreporter):
-    if _deselected:
-        terminalreporter.write_line(
-            f"generations: {len(_deselected)} tests of the poller's copy of the change marks need "
-            "DATABASE_URL=postgres://... and REDIS_URL; deselected on this run (CI's second pass runs them)"
-        )

@@ -39,14 +39,6 @@ def pytest_collection_modifyitems(config, items):
         items[:] = chosen
 
 
-def pytest_terminal_summary(terminalreporter):
-    if _deselected:
-        terminalreporter.write_line(
-            f"scale: {len(_deselected)} multi-cluster tests need DATABASE_URL=postgres://... and REDIS_URL; "
-            "deselected on this run (CI's second pass runs them)"
-        )
-
-
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
