@@ -36,7 +36,7 @@ def add_shot(page, prompt, start, model="Wan", length="2 seconds"):
     page.wait_for_load_state("load")
 
 
-def test_a_two_shot_board_made_trimmed_exported_and_played(
+def test_a_three_shot_board_on_two_models_made_trimmed_exported_and_played(
     live_server, cluster, page, phone_page, log_in, settings, artifacts, size
 ):
     settings.PIXAPI_SANDBOX_SECONDS = 2
