@@ -102,7 +102,7 @@ class RedisCache(DjangoRedisCache):
         """Empties Redis and tells every process's copy to start over."""
         cleared = super().clear()
         self._cache.get_client(write=True).publish(CHANNEL, EVERY_KEY)
-        self._copy.drop_all()
+        self._copy.drop(EVERY_KEY)
         return cleared
 
     def __init__(self, server, params):
@@ -184,9 +184,6 @@ class _Copy:
             else:
                 self.values.pop(key, None)
             self.epoch += 1
-
-    def drop_all(self):
-        self.drop(EVERY_KEY)
 
     def start(self):
         """Starts the subscriber in this process (again after a fork, or when it stopped)."""
