@@ -3,7 +3,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 PORT    ?= 8000
-export DJANGO_SETTINGS_MODULE := studio.settings
+export DJANGO_SETTINGS_MODULE := config.settings
 
 .PHONY: run serve test lint bench setup install browser clean
 
@@ -30,10 +30,12 @@ TEST_WORKERS ?= 2
 test: setup browser lint
 	FAST_PASSWORD_HASHER=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-# ruff keeps the format and catches mistakes; `$(PY) -m ruff format . && $(PY) -m ruff check --fix .` fixes most.
+# ruff keeps the format and catches mistakes (`$(PY) -m ruff format . && $(PY) -m ruff check --fix .` fixes most);
+# import-linter keeps the layers of docs/architecture.md (the contracts are in pyproject.toml).
 lint: install
 	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 setup: install $(DEV_SECRET_KEY)
 	@mkdir -p var

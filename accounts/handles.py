@@ -75,3 +75,8 @@ def unique_handle(display_name, email):
     while f"{base}-{n}" in taken:
         n += 1
     return f"{base}-{n}"
+
+
+def creator_name(user):
+    """How a creator is named in public: their display name, else their handle; never their email."""
+    return user.display_name or user.username

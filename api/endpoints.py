@@ -35,9 +35,10 @@ from api.schemas import (
 )
 from catalog import presets
 from catalog.models import CatalogModel
-from generations import estimates, pictures, serving
+from generations import estimates, pictures
 from generations.models import Generation, Picture
 from generations.starting import start_generation
+from lib import serving
 
 RETRY_AFTER = {
     "Retry-After": {

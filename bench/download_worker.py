@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
 def status_kb(field):
@@ -34,10 +34,11 @@ def main(generation_id):
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    from generations import lifecycle, media
     from generations.models import Generation
+    from lib import media
     from pixapi import client as pixapi
     from sandbox import render
+    from worker import lifecycle
 
     pixapi.get_client()
     default_storage.delete(default_storage.save("bench/warm-up.txt", ContentFile(b"warm")))

@@ -29,7 +29,7 @@ Sections (`python bench/run.py [section ...]` runs only some; the others keep th
                            queries per slot with 200 and with 2,000 waiting, the fairness figure, and
                            whether the database answers its per-model question from the gen_ready index.
   storyboard_export        a storyboard's shots (5 s each, 1280x720 at 24 fps, rendered once by the sandbox
-                           and kept in var/bench/storyboard/) stitched into one MP4 by generations.stitching
+                           and kept in var/bench/storyboard/) stitched into one MP4 by storyboards.stitching
                            in a fresh process (bench/stitch_worker.py): seconds of video written per second
                            of wall time for 6 shots copied as they are (remux) and for the same 6 shots each
                            trimmed by 0.2 s (re-encoded); the worker's peak memory growth re-encoding a 30 s
@@ -119,7 +119,7 @@ class Stack:
         self.manage("migrate", "--noinput", "-v", "0")
         self.manage("createcachetable")
         log = open(self.workdir / "stack.log", "ab")
-        for command in (["-m", "gunicorn", "studio.wsgi"], ["manage.py", "cluster"]):
+        for command in (["-m", "gunicorn", "config.wsgi"], ["manage.py", "cluster"]):
             self.processes.append(
                 subprocess.Popen(
                     [sys.executable, *command],
@@ -151,7 +151,7 @@ class Stack:
     def django(self):
         """This process, set up on the stack's database, for the ORM and the test client."""
         os.environ.update(self.env)
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
         import django
 
         django.setup()
@@ -672,8 +672,8 @@ def export(stack, count=200):
     from django.utils import timezone
 
     from catalog.models import CatalogModel
-    from generations import media
     from generations.models import Collection, Generation
+    from lib import media
     from sandbox import render
 
     clip = Path(stack.workdir) / "export-clip.mp4"

@@ -27,7 +27,7 @@ def status_kb(field):
 
 
 def main(job):
-    from generations.stitching import ENCODER, Part, stitch
+    from storyboards.stitching import ENCODER, Part, stitch
 
     with tempfile.TemporaryDirectory() as scratch:
         warm = Part(job["warm"])

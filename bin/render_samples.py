@@ -15,7 +15,7 @@ import av
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 from sandbox.render import FPS, render_video  # noqa: E402 (after the project is on the path)
 from studio.samples import SAMPLES  # noqa: E402

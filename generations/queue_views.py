@@ -8,17 +8,15 @@ form post with a redirect back.
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import credits, words
 from accounts.decorators import login_required_htmx
 from accounts.offer import offer_for
 from generations import queue, waiting
-from generations.library_views import safe_next
+from generations.forms import GenerationForm
 from generations.models import Generation
-from generations.views import _get_generation_for_user
-from studio.forms import GenerationForm
+from generations.views import get_generation_for_user, safe_next
 
 NOT_WAITING = "A worker has already started this video, so it can no longer be changed."
 
@@ -63,7 +61,7 @@ def _answer(request, gen, done=None, notice=None):
 @require_POST
 @login_required_htmx
 def move(request, pk):
-    gen = _get_generation_for_user(request, pk)
+    gen = get_generation_for_user(request, pk)
     steps = {"up": -1, "down": 1, "first": -(10**6), "last": 10**6}.get(request.POST.get("steps", ""), 0)
     try:
         if steps:
@@ -89,7 +87,7 @@ def reorder(request):
 @require_POST
 @login_required_htmx
 def pause(request, pk):
-    gen = _get_generation_for_user(request, pk)
+    gen = get_generation_for_user(request, pk)
     paused = request.POST.get("paused") == "1"
     try:
         queue.pause(request.user, gen.pk, paused=paused)
@@ -114,7 +112,7 @@ def pause_all(request):
 @require_POST
 @login_required_htmx
 def cancel(request, pk):
-    gen = _get_generation_for_user(request, pk)
+    gen = get_generation_for_user(request, pk)
     try:
         queue.cancel(request.user, gen.pk)
     except queue.NotWaiting:
@@ -203,7 +201,7 @@ def _edit_context(request, gen, form, problem=None):
 @require_http_methods(["GET", "POST"])
 @login_required_htmx
 def edit(request, pk):
-    gen = _get_generation_for_user(request, pk)
+    gen = get_generation_for_user(request, pk)
     if not gen.is_waiting:
         messages.error(request, NOT_WAITING)
         return redirect(safe_next(request, "queue"))
@@ -242,12 +240,3 @@ def edit(request, pk):
 
 
 # Mounted at /queue/ by studio/urls.py (include("generations.queue_views")).
-urlpatterns = [
-    path("", queue_page, name="queue"),
-    path("reorder/", reorder, name="queue_reorder"),
-    path("pause/", pause_all, name="queue_pause_all"),
-    path("<uuid:pk>/edit/", edit, name="queue_edit"),
-    path("<uuid:pk>/move/", move, name="queue_move"),
-    path("<uuid:pk>/pause/", pause, name="queue_pause"),
-    path("<uuid:pk>/cancel/", cancel, name="queue_cancel"),
-]

@@ -23,7 +23,7 @@ from accounts.plans import PlanLimit
 from catalog import presets
 from generations import queue, switching
 from generations.starting import start_generation
-from generations.views import _get_generation_for_user
+from generations.views import get_generation_for_user
 
 NOT_WAITING = "A worker has already started this video, so it can no longer be changed."
 PICTURE_GONE = "The picture it started from has been deleted, so it cannot be made again the same way."
@@ -101,7 +101,7 @@ def _asked(context, key):
 @require_http_methods(["GET", "POST"])
 @login_required_htmx
 def retry(request, pk):
-    gen = _get_generation_for_user(request, pk)
+    gen = get_generation_for_user(request, pk)
     if gen.is_active:
         return redirect(reverse("dashboard") + f"#generation-{gen.pk}")
     if not gen.is_failed:  # a finished video is made again from the create form
@@ -144,7 +144,7 @@ def retry(request, pk):
 @login_required_htmx
 def switch(request, pk):
     """Another model for a waiting video (its own is off, paused, or no longer in the creator's plan)."""
-    gen = _get_generation_for_user(request, pk)
+    gen = get_generation_for_user(request, pk)
     if not gen.is_waiting:
         messages.error(request, NOT_WAITING)
         return redirect(reverse("dashboard") + f"#generation-{gen.pk}")

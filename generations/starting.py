@@ -74,7 +74,7 @@ def start_generation(
 
 
 def start_batch(user, rows, *, name="", spending_cap=None, client_token=None, confirm_budget=False):
-    """Puts many videos in the studio's queue at once (generations.batches reads them): one Batch and a
+    """Puts many videos in the studio's queue at once (batches.reading reads them): one Batch and a
     waiting row for each, each holding its own cost (the ledger settles per video, by reference), all
     written in one transaction, so either every video is queued and held or none is.
 

@@ -1,6 +1,6 @@
 """The cluster's tasks by name, handed to django-q2 once the current transaction commits.
 
-Each task is named by one constant, the dotted path of its function in generations.tasks. The web
+Each task is named by one constant, the dotted path of its function in worker.tasks. The web
 side enqueues by these names, so it never imports the worker's modules (nor, through them, the
 Pixapi client); tests/generations/test_layers.py checks that each name leads to a task function.
 """
@@ -12,12 +12,12 @@ from django.conf import settings
 from django.db import transaction
 from django_q import tasks
 
-SUBMIT = "generations.tasks.submit_generation"
-DOWNLOAD = "generations.tasks.download_result"
-MAKE_PICTURES = "generations.tasks.make_pictures"
-EXPORT = "generations.tasks.export_to_storage"
-CONTINUE_SHOTS = "generations.tasks.continue_shots"
-EXPORT_STORYBOARD = "generations.tasks.export_storyboard"
+SUBMIT = "worker.tasks.submit_generation"
+DOWNLOAD = "worker.tasks.download_result"
+MAKE_PICTURES = "worker.tasks.make_pictures"
+EXPORT = "worker.tasks.export_to_storage"
+CONTINUE_SHOTS = "worker.tasks.continue_shots"
+EXPORT_STORYBOARD = "worker.tasks.export_storyboard"
 TASKS = (SUBMIT, DOWNLOAD, MAKE_PICTURES, EXPORT, CONTINUE_SHOTS, EXPORT_STORYBOARD)
 
 DOWNLOAD_MARGIN_SECONDS = 90  # after the stream: checking the video, its poster, storing both

@@ -2,15 +2,18 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import login_required_htmx
-from generations import pictures, serving, updates
+from generations import pictures, updates
 from generations.models import Generation, Picture
+from lib import serving
 
 
-def _get_generation_for_user(request, pk):
+def get_generation_for_user(request, pk):
     """Every per-creator lookup goes through here: someone else's generation is simply not found."""
     return get_object_or_404(Generation.objects.select_related("model"), pk=pk, user=request.user)
 
@@ -50,12 +53,12 @@ def _not_stored(response):
 @require_GET
 @login_required_htmx
 def card(request, pk):
-    gen = _get_generation_for_user(request, pk)
+    gen = get_generation_for_user(request, pk)
     return render(request, "generations/card.html", {"gen": gen})
 
 
 def _stored(request, pk, field, content_type, download=False):
-    gen = _get_generation_for_user(request, pk)
+    gen = get_generation_for_user(request, pk)
     file = getattr(gen, field)
     if not file:
         raise Http404("This video is not ready yet.")
@@ -122,3 +125,12 @@ def picture_for_pixapi(request, token):
     response = HttpResponse(data, content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def safe_next(request, fallback="library"):
+    """Where to go back to after an action: the `next` it was given when that is a page of this studio,
+    else the page named `fallback`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse(fallback)

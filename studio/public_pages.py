@@ -12,7 +12,7 @@ from accounts.models import Plan, UpgradeRequest
 from accounts.offer import Offer
 from accounts.throttle import rate_limited
 from catalog.sizes import is_hd
-from generations import sharing
+from library import sharing
 from studio.samples import sample_clips
 
 FRONT_DOOR_CLIPS = 3

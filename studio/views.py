@@ -9,10 +9,10 @@ from accounts.decorators import login_required_htmx
 from accounts.offer import offer_for
 from accounts.plans import PlanLimit
 from generations import updates
+from generations.forms import GenerationForm
 from generations.models import Generation
 from generations.starting import start_generation
 from studio import public_pages
-from studio.forms import GenerationForm
 from studio.models import SavedPrompt
 
 RECENT_CARDS = 24

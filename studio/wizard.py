@@ -21,11 +21,10 @@ from accounts.offer import offer_for
 from accounts.plans import PlanLimit
 from accounts.throttle import rate_limited
 from catalog import presets
-from catalog.sizes import VideoSize
-from generations import media, pictures
-from generations.models import Generation, Picture
+from generations import drafts, pictures
+from generations.models import Draft, Generation, Picture
 from generations.starting import request_pictures, start_generation
-from studio.models import Draft
+from lib import media
 
 STEPS = Draft.STEPS
 TITLES = {"picture": "Picture", "motion": "Motion", "settings": "Settings", "review": "Review"}
@@ -41,84 +40,10 @@ def _get_draft(request, pk):
     )
 
 
-def _settings_for(user, draft, data=None):
-    """The settings step's choices, filled from the draft (or the form being changed), kept valid and
-    within the creator's plan. What the plan leaves out is listed too, disabled, with the plan that has it."""
-    data = data or {}
-    offer = offer_for(user)
-    every = offer.video_models(from_picture=True, every=True)
-    allowed = [m for m in every if offer.makes(m)]
-    wanted = data.get("model") or draft.model
-    model = next((m for m in allowed if m.slug == wanted), allowed[0] if allowed else None)
-    if model is None:
-        return None
-    durations, sizes = offer.durations(model), offer.sizes(model)
-    natural = draft.picture.natural_size() if draft.picture else sizes[0]
-    size = data.get("size") or draft.size or natural
-    if size not in sizes:
-        size = natural if natural in sizes else sizes[0]
-    try:
-        duration = int(data.get("duration") or draft.duration or 0)
-    except ValueError:
-        duration = 0
-    if duration not in durations:
-        duration = 5 if 5 in durations else durations[0]
-    changes = _plan_changes(offer, every, wanted, model, data.get("duration") or draft.duration, duration)
-    fit = data.get("fit") or draft.fit
-    fit = fit if fit in Generation.Fit.values else Generation.Fit.CROP
-    shape = VideoSize.parse(size)
-    return {
-        "models": [(m, "" if m in allowed else _locked(offer, m)) for m in every],
-        "durations": [(d, "" if d in durations else _locked(offer, model, duration=d)) for d in model.durations],
-        "sizes": [
-            (value, label, "" if value in sizes else _locked(offer, model, size=value))
-            for value, label in model.size_choices()
-        ],
-        "model": model,
-        "size": size,
-        "duration": duration,
-        "fit": fit,
-        "portrait": shape.is_portrait,
-        "cost": offer.cost(model, duration, size),
-        "size_label": shape.label,
-        "mismatch": draft.picture is not None and draft.picture.is_portrait != shape.is_portrait,
-        "plan_changes": changes,
-    }
-
-
-def _plan_changes(offer, every, wanted, model, wanted_duration, duration):
-    """What the plan made us change of what the draft (or the form) asked for, in words: a model or a
-    length it leaves out is never swapped for another silently."""
-    changes = []
-    locked = next((m for m in every if m.slug == wanted and m != model), None)
-    if locked is not None and not offer.makes(locked):
-        changes.append(f"{locked.name} {_comes_with(offer, locked)}, so {model.name} is chosen.")
-    try:
-        wanted_duration = int(wanted_duration or 0)
-    except ValueError:
-        wanted_duration = 0
-    if wanted_duration in model.durations and wanted_duration != duration:
-        changes.append(
-            f"{wanted_duration} seconds {_comes_with(offer, model, duration=wanted_duration)}, "
-            f"so {duration} seconds is chosen."
-        )
-    return changes
-
-
-def _comes_with(offer, model, **choice):
-    plan = offer.unlocking(model, **choice)
-    return f"comes with the {plan.name} plan" if plan else "is not offered on any plan"
-
-
-def _locked(offer, model, **choice):
-    """What a choice the plan leaves out says: the plan that has it."""
-    return words.locked_by(offer.unlocking(model, **choice))
-
-
 def _image_model_choices(user):
     """The image models, each with the plan that has it when the creator's does not ("" when it does)."""
     offer = offer_for(user)
-    return [(m, "" if offer.includes(m) else _locked(offer, m)) for m in offer.image_models(every=True)]
+    return [(m, "" if offer.includes(m) else drafts.locked(offer, m)) for m in offer.image_models(every=True)]
 
 
 def _not_made(user, data, chosen):
@@ -163,7 +88,7 @@ def _context(request, draft, **extra):
     elif draft.step == "motion":
         context.update(motions=[(key, label, key in draft.motions) for key, (label, _) in presets.MOTIONS.items()])
     elif draft.step in ("settings", "review"):
-        context["settings"] = _settings_for(request.user, draft)
+        context["settings"] = drafts.settings_for(request.user, draft)
         context["full_prompt"] = presets.motion_prompt(draft.prompt, draft.motions)
         if context["settings"]:
             context.update(words.cost_line(request.user, context["settings"]["cost"]))
@@ -244,7 +169,7 @@ def _save_step(request, draft, step):
             return _show(request, draft, error="Say what should happen in the clip, or pick a motion below.")
         draft.step = "settings"
     elif step == "settings":
-        chosen = _settings_for(request.user, draft, data)
+        chosen = drafts.settings_for(request.user, draft, data)
         if chosen is None:
             return _show(request, draft, error="No model can animate pictures right now. Please try again later.")
         requested = (data.get("model"), data.get("duration"), data.get("size"))
@@ -272,7 +197,7 @@ def settings_preview(request, pk):
     """The settings panel again for what the creator just changed: choices, fit preview, cost."""
     draft = _get_draft(request, pk)
     context = _context(request, draft)
-    context["settings"] = _settings_for(request.user, draft, request.GET)
+    context["settings"] = drafts.settings_for(request.user, draft, request.GET)
     if context["settings"]:
         context.update(words.cost_line(request.user, context["settings"]["cost"]))
     return render(request, "studio/wizard.html#settings_fields", context)
@@ -447,7 +372,7 @@ def _with_balance(request, response):
 @login_required_htmx
 def submit(request, pk):
     draft = _get_draft(request, pk)
-    chosen = _settings_for(request.user, draft)
+    chosen = drafts.settings_for(request.user, draft)
     if draft.picture is None or chosen is None or not draft.reachable("review"):
         url = reverse("wizard_step", args=[draft.pk, "picture"])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

@@ -10,8 +10,9 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image
 
-from generations import pictures, sharing
+from generations import pictures
 from generations.models import Generation, Picture
+from library import sharing
 from studio.models import SavedPrompt
 from tests.generations.videos import make_generation, make_video
 

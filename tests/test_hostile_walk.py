@@ -33,9 +33,10 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from accounts.models import User
-from generations import pictures, sharing
-from generations.models import Collection, Generation, Picture
-from studio.models import Draft, SavedPrompt
+from generations import pictures
+from generations.models import Collection, Draft, Generation, Picture
+from library import sharing
+from studio.models import SavedPrompt
 from tests.generations.videos import make_generation, make_video
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +45,7 @@ APPS = ("accounts", "generations", "studio")
 EXAMPLES_PER_ROUTE = int(os.environ.get("HOSTILE_WALK_EXAMPLES", "4"))
 FIXED_SEED = "HOSTILE_WALK_EXAMPLES" not in os.environ
 
-# NUL is refused by studio.middleware before any view (tests/test_hostile_input.py); here it is only in
+# NUL is refused by config.middleware before any view (tests/test_hostile_input.py); here it is only in
 # path parameters, so that other values reach the views.
 NUL = ["\x00", "a\x00b"]
 NASTY = [

@@ -9,8 +9,7 @@ from django.urls import reverse
 
 from accounts import credits
 from accounts.models import User
-from generations.models import ImageRequest
-from studio.models import Draft
+from generations.models import Draft, ImageRequest
 
 GENERATE = re.compile(r"<button[^>]*generate-button[^>]*>Generate video</button>")
 

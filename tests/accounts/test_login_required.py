@@ -22,18 +22,18 @@ PUBLIC = {
     # plans; asking for another plan (upgrade_request) needs an account.
     "dashboard",
     "pricing",
-    # Public on purpose: tests/generations/test_public_routes.py checks they show nothing private.
+    # Public on purpose: tests/library/test_public_routes.py checks they show nothing private.
     "shared_video",
     "shared_video_file",
     "shared_poster",
     "gallery",
     "featured",
     # A shared comparison's grid and its takes' files: the share token is the permission
-    # (tests/generations/test_public_routes.py, tests/generations/test_comparison_views.py).
+    # (tests/library/test_public_routes.py, tests/compare/test_comparison_views.py).
     "shared_comparison",
     "shared_comparison_file",
     # The Models page, like the plans, and its sample clips (only videos an operator chose as samples:
-    # tests/generations/test_takes.py).
+    # tests/compare/test_takes.py).
     "models",
     "model_sample_file",
     # For Pixapi to fetch a picture: the signed, expiring token is the permission (tests/studio/test_wizard.py).

@@ -1,6 +1,6 @@
 """Every way a generation ends settles its hold exactly once: charged when its video is stored, returned
 on every failure path. Driven through the sandbox over real HTTP with its fault markers, the task
-functions run one step at a time (as in tests/generations/test_lifecycle.py)."""
+functions run one step at a time (as in tests/worker/test_lifecycle.py)."""
 
 from datetime import timedelta
 
@@ -11,9 +11,9 @@ from django.utils import timezone
 from accounts import alerts, credits
 from accounts.models import CreditEntry, OperatorAlert
 from catalog.models import CatalogModel
-from generations import lifecycle, sweeper
 from generations.models import Generation
-from tests.generations.test_lifecycle import drive, fast_sandbox, make, run_queue  # noqa: F401 (a fixture)
+from tests.worker.test_lifecycle import drive, fast_sandbox, make, run_queue  # noqa: F401 (a fixture)
+from worker import lifecycle, sweeper
 
 START = 1000  # the owner's balance (tests/conftest.py)
 

@@ -15,8 +15,7 @@ from PIL import Image
 
 from accounts import throttle
 from accounts.models import User
-from generations.models import Picture
-from studio.models import Draft
+from generations.models import Draft, Picture
 
 LOCKED = "Too many failed log-ins for this account or from your network, so logging in is paused for safety."
 

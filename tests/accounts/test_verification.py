@@ -13,10 +13,10 @@ from django.urls import reverse
 from accounts import credits, verification
 from accounts.management.commands.demo_creator import DEMO_EMAIL
 from accounts.models import CreditEntry, User
-from generations import lifecycle
 from generations.models import Generation
 from tests.conftest import verification_link
 from tests.generations.videos import make_generation
+from worker import lifecycle
 
 PASSWORD = "moving-pictures-1895"
 

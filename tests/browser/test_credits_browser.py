@@ -208,8 +208,7 @@ def test_the_wizard_review_disables_make_when_short(
     from PIL import Image
 
     from generations import pictures
-    from generations.models import Picture
-    from studio.models import Draft
+    from generations.models import Draft, Picture
 
     page = page if size == "laptop" else phone_page
     credits.adjust(owner, -995, reason="Most of it spent")  # 5 left; 5 seconds of Wan cost 10

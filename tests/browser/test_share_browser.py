@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from generations import sharing
 from generations.models import Generation
+from library import sharing
 from tests.browser.conftest import PHONE, _new_page, fits_the_screen, no_axe_violations, shoot
 from tests.generations.videos import make_generation, make_video
 

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from catalog.models import CatalogModel
-from generations import takes
+from compare import takes
 from generations.models import Comparison, Generation, ModelSample
 from tests.browser.conftest import fits_the_screen, no_axe_violations, shoot
 from tests.generations.videos import make_video

@@ -12,9 +12,9 @@ from django.utils import timezone
 from accounts import credits
 from accounts.models import CreditEntry, User
 from catalog.models import CatalogModel
-from generations import sharing
 from generations.admin import GenerationAdmin
 from generations.models import Generation
+from library import sharing
 
 CHANGELIST = "admin:generations_generation_changelist"
 ACTIONS = ["retry", "mark_failed", "refund", "feature", "unfeature"]

@@ -50,7 +50,7 @@ def test_a_lost_mark_is_made_again_different(owner):
 def test_a_kept_read_of_the_file_cache_sees_every_write_at_once(tmp_path):
     from django.core.cache.backends.filebased import FileBasedCache
 
-    from studio.file_cache import KeptFileBasedCache
+    from lib.file_cache import KeptFileBasedCache
 
     reader, writer = KeptFileBasedCache(str(tmp_path), {}), FileBasedCache(str(tmp_path), {})
     assert reader.kept_get("changes:1") is None

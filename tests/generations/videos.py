@@ -12,8 +12,8 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from catalog.models import CatalogModel
-from generations import media
 from generations.models import Generation
+from lib import media
 from sandbox import render
 
 

@@ -14,7 +14,8 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 
-from generations import export, taskqueue
+from generations import taskqueue
+from library import export
 from tests.generations.videos import make_video
 from tests.scale.conftest import bucket_keys
 

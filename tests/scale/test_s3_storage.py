@@ -12,12 +12,13 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from catalog.models import CatalogModel
-from generations import lifecycle, media, sweeper
 from generations.models import Generation
-from generations.s3 import MediaS3Storage
 from generations.starting import start_generation
+from lib import media
+from lib.s3 import MediaS3Storage
 from tests.conftest import ROOT
 from tests.scale.conftest import bucket_keys
+from worker import lifecycle, sweeper
 
 
 def drive(gen, queue, timeout=40):

@@ -145,7 +145,7 @@ def test_two_clusters_finish_200_generations_polling_each_once_per_due_time(star
     assert sum(polls_by(cluster) for cluster in clusters) == routes["get_task"]
     for cluster in clusters:
         log = Path(cluster.log_path).read_text(errors="replace")
-        assert "'generations.tasks.submit_generation'" in log or "'generations.tasks.download_result'" in log
+        assert "'worker.tasks.submit_generation'" in log or "'worker.tasks.download_result'" in log
     keys = bucket_keys(s3_bucket)
     assert len(keys) == 400  # a video and a poster each, in the bucket
     assert sorted(rows.values_list("video", flat=True)) == sorted(k for k in keys if k.startswith("videos/"))

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from accounts.models import Plan, UpgradeRequest, User
 from catalog.models import CatalogModel
-from generations import sharing
 from generations.models import Generation
+from library import sharing
 from studio.samples import SAMPLES
 from tests.conftest import verified
 from tests.generations.videos import make_video

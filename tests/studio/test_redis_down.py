@@ -13,8 +13,9 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from generations import sweeper, updates
+from generations import updates
 from generations.models import Generation
+from worker import sweeper
 
 CLOSED_PORT = "redis://127.0.0.1:1/0"
 
@@ -23,7 +24,7 @@ CLOSED_PORT = "redis://127.0.0.1:1/0"
 def redis_down(settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "studio.redis_cache.RedisCache",
+            "BACKEND": "lib.redis_cache.RedisCache",
             "LOCATION": CLOSED_PORT,
             "KEY_PREFIX": "down",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -65,7 +66,7 @@ def test_logging_in_and_the_pages_answer_while_redis_is_down(client, owner, redi
 
 
 def test_the_cache_says_so_once_and_answers_as_empty(redis_down, caplog):
-    with caplog.at_level(logging.WARNING, logger="studio.redis_cache"):
+    with caplog.at_level(logging.WARNING, logger="lib.redis_cache"):
         assert cache.get("a") is None and cache.get("a", "fallback") == "fallback"
         cache.set("a", 1)
         assert cache.add("a", 1) is False
@@ -75,7 +76,7 @@ def test_the_cache_says_so_once_and_answers_as_empty(redis_down, caplog):
         cache.delete("a")
         with pytest.raises(ValueError):
             cache.incr("a")
-    warnings = [r for r in caplog.records if r.name == "studio.redis_cache"]
+    warnings = [r for r in caplog.records if r.name == "lib.redis_cache"]
     assert len(warnings) == 1 and "cannot be reached" in warnings[0].getMessage()
 
 
@@ -102,4 +103,4 @@ def test_a_video_started_while_the_broker_is_down_is_handed_out_later(
     Generation.objects.filter(pk=gen.pk).update(created_at=two_minutes_ago, queued_at=two_minutes_ago)
     with django_capture_on_commit_callbacks(execute=True):
         sweeper.housekeeping()
-    assert sent == [("generations.tasks.submit_generation", (str(gen.pk),))]
+    assert sent == [("worker.tasks.submit_generation", (str(gen.pk),))]

@@ -72,8 +72,7 @@ def test_the_cache_is_one_that_web_servers_and_clusters_share():
     assert cache_backend(DATABASE_URL=sqlite, REDIS_URL="").endswith("FileBasedCache")  # one machine
     assert cache_backend(DATABASE_URL=postgres, REDIS_URL="").endswith("DatabaseCache")  # several, no Redis
     assert (
-        cache_backend(DATABASE_URL=postgres, REDIS_URL="redis://cache.internal:6379/0")
-        == "studio.redis_cache.RedisCache"
+        cache_backend(DATABASE_URL=postgres, REDIS_URL="redis://cache.internal:6379/0") == "lib.redis_cache.RedisCache"
     )
 
 

@@ -16,10 +16,9 @@ from django.urls import reverse
 from PIL import Image, ImageCms, PngImagePlugin
 
 from generations import pictures
-from generations.models import Generation, ImageRequest, Picture
-from studio.models import Draft
+from generations.models import Draft, Generation, ImageRequest, Picture
 from tests.conftest import ROOT
-from tests.generations.test_lifecycle import drive, run_queue
+from tests.worker.test_lifecycle import drive, run_queue
 
 
 @pytest.fixture
@@ -172,7 +171,7 @@ print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
 
 def peak_memory(path):
     """Opens the picture as an upload in a fresh interpreter: (what came of it, the peak extra bytes)."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "studio.settings"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
     done = subprocess.run(
         [sys.executable, "-c", MEASURE, str(path)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
@@ -642,7 +641,7 @@ def test_a_refused_picture_prompt_is_told_in_plain_words(client, owner, sandbox_
 
 
 def run_queue_pictures(queue):
-    from generations import picture_worker
+    from worker import picture_worker
 
     while queue:
         name, args = queue.pop(0)

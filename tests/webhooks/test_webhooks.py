@@ -15,8 +15,9 @@ from django_q.models import Schedule
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from catalog.models import CatalogModel
-from generations import storyboard_export, storyboards
 from generations.models import Generation, Storyboard
+from storyboards import boards as storyboards
+from storyboards import export as storyboard_export
 from tests.conftest import rerun_data_migration
 from tests.generations.videos import make_generation, make_video
 from webhooks import delivery, events
