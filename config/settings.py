@@ -341,7 +341,13 @@ EXPORT_TASK_SECONDS = env_number("EXPORT_TASK_SECONDS", 1800, minimum=60)  # the
 # loopback endpoint only when allowed (tests with a local receiver; never in production).
 WEBHOOKS_REQUIRE_HTTPS = env_bool("WEBHOOKS_REQUIRE_HTTPS", SITE_URL.startswith("https://"))
 WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", False)
-WEBHOOKS_TIMEOUT = env_number("WEBHOOKS_TIMEOUT", 5.0, float, minimum=0.5)  # seconds for one try
+WEBHOOKS_TIMEOUT = env_number("WEBHOOKS_TIMEOUT", 5.0, float, minimum=0.5)  # seconds one read may wait
+# The whole of one try (connect, send, the answer to its last byte): a receiver trickling its answer is
+# cut off here, so it holds a worker this long at most.
+WEBHOOKS_DEADLINE_SECONDS = env_number("WEBHOOKS_DEADLINE_SECONDS", 10.0, float, minimum=1)
+# Deliveries being sent at once across every cluster (counted in the database), so a crowd of slow
+# endpoints never takes all the workers the videos need. More wait a minute for the next round.
+WEBHOOKS_AT_ONCE = env_number("WEBHOOKS_AT_ONCE", 2, minimum=1)
 
 # django-q2. Its workers submit, download and make pictures; each cluster's own process runs the
 # sweeper beside them (manage.py cluster). A task's time-out is longer than a submit or a picture
@@ -440,6 +446,7 @@ for _group, _default in [
     ("upload", "60/h"),
     ("api", "120/m"),
     ("upgrade", "5/d"),
+    ("webhook_send", "30/h"),
 ]:
     _rate = env_str(f"RATE_LIMIT_{_group.upper()}", _default).strip()
     if not re.fullmatch(r"[1-9][0-9]*/[0-9]*[smhd]", _rate):

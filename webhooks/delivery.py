@@ -1,5 +1,6 @@
-"""Sending webhook deliveries, in the worker: signed as Standard Webhooks says, short time-outs, no
-redirects followed, the answer read only up to a small cap, retried with doubling gaps for a day.
+"""Sending webhook deliveries, in the worker: signed as Standard Webhooks says, a deadline on the whole
+try, no redirects followed, the answer read only up to a small cap, retried with doubling gaps for a day.
+At most WEBHOOKS_AT_ONCE tries run at once across the clusters, so slow endpoints never take every worker.
 
 deliver(id):  one try of one delivery, when it is due (the task enqueued when the event happened).
 send_due():   every due delivery (the minutely schedule): retries, and any whose message was lost.
@@ -12,6 +13,7 @@ import ipaddress
 import logging
 import time
 
+import httpcore
 import httpx
 from django.conf import settings
 from django.utils import timezone
@@ -35,8 +37,11 @@ def sign(secret, message_id, timestamp, body):
 
 def deliver(delivery_id):
     delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
-    if delivery is None or not delivery.claim():
+    if delivery is None:
         return "not due"
+    if not delivery.claim():
+        # Still due, but as many tries as allowed are running: the next round of send_due takes it.
+        return "busy" if WebhookDelivery.objects.due(timezone.now()).filter(pk=delivery_id).exists() else "not due"
     return attempt(delivery)
 
 
@@ -44,6 +49,7 @@ def send_due(now=None):
     """Due deliveries, one after another, for at most SEND_DUE_SECONDS (well inside the task's time-out):
     what is left is still due at the next run, a minute later."""
     now = now or timezone.now()
+    WebhookDelivery.objects.give_up_stale(now)
     ids = list(
         WebhookDelivery.objects.due(now).order_by("next_attempt_at").values_list("pk", flat=True)[:SEND_DUE_BATCH]
     )
@@ -54,6 +60,8 @@ def send_due(now=None):
             break
         result = deliver(pk)
         results[result] = results.get(result, 0) + 1
+        if result == "busy":
+            break  # every slot is taken: the rest wait for the next round
     return results
 
 
@@ -77,10 +85,13 @@ def attempt(delivery):
     }
     try:
         status, excerpt = _post(_pinned_url(parts, port, found[0]), headers, delivery.body, parts.hostname)
-    except httpx.TimeoutException:
-        delivery.mark_try_failed("Your endpoint took too long to answer.")
+    except httpcore.TimeoutException:
+        seconds = settings.WEBHOOKS_DEADLINE_SECONDS
+        delivery.mark_try_failed(
+            f"Your endpoint did not answer in full within {seconds:g} second{'' if seconds == 1 else 's'}."
+        )
         return "timed out"
-    except httpx.HTTPError as e:
+    except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol) as e:
         delivery.mark_try_failed(f"Could not reach your endpoint ({type(e).__name__}).")
         return "unreachable"
     if 200 <= status < 300:
@@ -97,15 +108,65 @@ def _pinned_url(parts, port, address):
 
 
 def _post(url, headers, body, hostname):
-    timeout = httpx.Timeout(settings.WEBHOOKS_TIMEOUT, connect=min(3.0, settings.WEBHOOKS_TIMEOUT))
-    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
-        # sni_hostname: TLS is checked against the endpoint's own name, not the address.
-        with client.stream(
-            "POST", url, content=body.encode(), headers=headers, extensions={"sni_hostname": hostname}
+    """POSTs once, through httpcore so that every connect, read and write is held to one deadline.
+    (httpx's time-outs apply to each read: a receiver sending a byte every few seconds never trips them.)"""
+    read = settings.WEBHOOKS_TIMEOUT
+    timeouts = {"connect": min(3.0, read), "read": read, "write": read, "pool": read}
+    content = body.encode()
+    backend = _Deadline(settings.WEBHOOKS_DEADLINE_SECONDS)
+    with httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(), network_backend=backend) as pool:
+        with pool.stream(
+            "POST",
+            url,
+            headers=[*headers.items(), ("content-length", str(len(content)))],
+            content=content,
+            # sni_hostname: TLS is checked against the endpoint's own name, not the address.
+            extensions={"timeout": timeouts, "sni_hostname": hostname},
         ) as response:
             excerpt = b""
-            for chunk in response.iter_raw():
+            for chunk in response.iter_stream():
                 excerpt += chunk
                 if len(excerpt) >= EXCERPT_BYTES:
                     break
-    return response.status_code, excerpt[:EXCERPT_BYTES].decode("utf-8", "replace")
+    return response.status, excerpt[:EXCERPT_BYTES].decode("utf-8", "replace")
+
+
+class _Deadline(httpcore.NetworkBackend):
+    """Connections whose every wait is cut to the time left before one deadline."""
+
+    def __init__(self, seconds):
+        self.at = time.monotonic() + seconds
+        self.backend = httpcore.SyncBackend()
+
+    def left(self, timeout, error):
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise error("The deadline of the try has passed.")
+        return left if timeout is None else min(timeout, left)
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        stream = self.backend.connect_tcp(
+            host, port, self.left(timeout, httpcore.ConnectTimeout), local_address, socket_options
+        )
+        return _DeadlineStream(stream, self)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, stream, deadline):
+        self.stream, self.deadline = stream, deadline
+
+    def read(self, max_bytes, timeout=None):
+        return self.stream.read(max_bytes, self.deadline.left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer, timeout=None):
+        return self.stream.write(buffer, self.deadline.left(timeout, httpcore.WriteTimeout))
+
+    def close(self):
+        self.stream.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        left = self.deadline.left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self.stream.start_tls(ssl_context, server_hostname, left), self.deadline)
+
+    def get_extra_info(self, info):
+        return self.stream.get_extra_info(info)

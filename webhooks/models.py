@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, Q
 from django.utils import timezone
 
 VIDEO_COMPLETED = "video.completed"
@@ -23,7 +23,13 @@ EVENTS = [
 FIRST_RETRY_SECONDS = 60
 MAX_RETRY_SECONDS = 8 * 3600
 GIVE_UP_AFTER = timedelta(days=1)
-SEND_LEASE_SECONDS = 60  # longer than one try can take (the client's time-outs)
+# A claimed try is another worker's only once the task sending it is surely dead: its lease outlasts the
+# cluster's task time-out (a try itself ends by WEBHOOKS_DEADLINE_SECONDS).
+LEASE_MARGIN_SECONDS = 30
+
+
+def send_lease_seconds():
+    return settings.Q_CLUSTER["timeout"] + LEASE_MARGIN_SECONDS
 
 
 def new_secret():
@@ -58,7 +64,20 @@ class DeliveryQuerySet(models.QuerySet):
 
     def due(self, now):
         free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-        return self.filter(free, status=WebhookDelivery.PENDING, next_attempt_at__lte=now)
+        return self.filter(free, status=WebhookDelivery.PENDING, next_attempt_at__lte=now, give_up_at__gt=now)
+
+    def sending(self, now):
+        return self.filter(status=WebhookDelivery.PENDING, lease_until__gte=now)
+
+    def give_up_stale(self, now):
+        """Pending deliveries past their day that no worker holds (a try that never finished): gave up."""
+        free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+        return self.filter(free, status=WebhookDelivery.PENDING, give_up_at__lte=now).update(
+            status=WebhookDelivery.FAILED,
+            next_attempt_at=None,
+            lease_until=None,
+            error="No try finished within a day; gave up.",
+        )
 
 
 class WebhookDelivery(models.Model):
@@ -98,12 +117,14 @@ class WebhookDelivery(models.Model):
         return f"msg_{self.id.hex}"
 
     def claim(self, now=None):
-        """Takes the row for one try; False when another worker has it or it is not due."""
+        """Takes the row for one try; False when another worker has it, it is not due, or
+        WEBHOOKS_AT_ONCE tries are being sent already (counted in the same UPDATE)."""
         now = now or timezone.now()
-        lease = now + timedelta(seconds=SEND_LEASE_SECONDS)
+        lease = now + timedelta(seconds=send_lease_seconds())
+        full = WebhookDelivery.objects.sending(now).order_by().values("pk")[settings.WEBHOOKS_AT_ONCE - 1 :]
         taken = (
             WebhookDelivery.objects.due(now)
-            .filter(pk=self.pk)
+            .filter(~Exists(full), pk=self.pk)
             .update(
                 lease_until=lease,
                 attempts=F("attempts") + 1,

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.throttle import rate_limited
 from webhooks import addresses, events
 from webhooks.models import EVENTS, TEST, WebhookDelivery, WebhookEndpoint
 
@@ -63,7 +64,10 @@ def endpoints(request):
 
 @login_required
 def endpoint(request, pk):
-    endpoint = _get_endpoint_for_user(request, pk)
+    return _show(request, _get_endpoint_for_user(request, pk))
+
+
+def _show(request, endpoint, status=200, refused=""):
     return render(
         request,
         "webhooks/endpoint.html",
@@ -72,12 +76,19 @@ def endpoint(request, pk):
             "secret": request.session.pop(f"webhook-secret-{endpoint.pk}", None),
             "deliveries": endpoint.deliveries.all()[:SHOWN_DELIVERIES],
             "event_names": dict(EVENTS),
+            "refused": refused,
         },
+        status=status,
     )
+
+
+def _too_often(request, message, pk, delivery_pk=None):
+    return _show(request, _get_endpoint_for_user(request, pk), status=429, refused=message)
 
 
 @require_POST
 @login_required
+@rate_limited("webhook_send", _too_often)
 def send_test(request, pk):
     endpoint = _get_endpoint_for_user(request, pk)
     recent = endpoint.deliveries.filter(event=TEST, created_at__gte=timezone.now() - timedelta(minutes=1))
@@ -93,6 +104,7 @@ def send_test(request, pk):
 
 @require_POST
 @login_required
+@rate_limited("webhook_send", _too_often)
 def resend(request, pk, delivery_pk):
     delivery = get_object_or_404(WebhookDelivery.objects.for_user(request.user), pk=delivery_pk, endpoint_id=pk)
     if events.resend(delivery):

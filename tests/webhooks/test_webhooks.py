@@ -51,22 +51,6 @@ class Receiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
-@pytest.fixture
-def receiver(settings):
-    settings.WEBHOOKS_ALLOW_LOOPBACK = True
-    handle = Receiver()
-    yield handle
-    handle.server.shutdown()
-
-
-@pytest.fixture
-def sent(monkeypatch):
-    """Stands in for the broker: the delivery ids the cluster would be handed."""
-    ids = []
-    monkeypatch.setattr(events, "_send", ids.append)
-    return ids
-
-
 def _resolving(monkeypatch, answers):
     """Makes `host` resolve to the addresses in answers[host] (the machine has no DNS of its own)."""
     real = socket.getaddrinfo
