@@ -446,6 +446,16 @@ class PixapiClient:
 
         if response.status_code >= 500:
             error = from_response(response)
+            if response.status_code == 503 and _says_unavailable(response):
+                # Pixapi itself says the model or service is down: it made nothing, so asking again
+                # later is safe (the lifecycle sends the video back to its line, as for a 429).
+                raise Unavailable(
+                    error.message,
+                    code=error.code,
+                    http_status=503,
+                    retry_after=error.retry_after,
+                    request_id=error.request_id,
+                )
             raise OutcomeUnknown(
                 f"Pixapi failed while answering ({error.message}); {unknown}",
                 code=error.code,
@@ -519,6 +529,21 @@ def _created_task(answer):
         return parse_task(answer)
     except MalformedResponse as e:
         raise OutcomeUnknown(f"{e.message} A task may have been created.") from e
+
+
+UNAVAILABLE_CODES = frozenset({"model_unavailable", "service_unavailable"})
+
+
+def _says_unavailable(response):
+    """Whether the body is Pixapi's own error JSON, `{"error": {"code" or "type": ...}}`, naming an outage."""
+    try:
+        body = response.json()
+    except (ValueError, RecursionError):
+        return False
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return False
+    return any(isinstance(error.get(name), str) and error[name] in UNAVAILABLE_CODES for name in ("code", "type"))
 
 
 def _error_for(response):

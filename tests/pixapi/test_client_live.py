@@ -240,7 +240,7 @@ SUBMIT_ERRORS = [
     ("rate-limited", pixapi.RateLimited, 429, "rate_limited"),
     ("rate-limited-no-retry-after", pixapi.RateLimited, 429, "rate_limited"),
     ("internal-error", pixapi.OutcomeUnknown, 500, "internal_error"),
-    ("unavailable", pixapi.OutcomeUnknown, 503, "model_unavailable"),
+    ("unavailable", pixapi.Unavailable, 503, "model_unavailable"),  # Pixapi's own word: nothing was made
 ]
 
 
@@ -255,7 +255,7 @@ def test_submit_errors(sandbox, fault, kind, status, code, numeric):
     assert type(e) is kind
     assert (e.http_status, e.code) == (status, code)
     assert e.message and "{" not in e.message
-    assert e.retryable == (kind is pixapi.RateLimited)
+    assert e.retryable == (kind in (pixapi.RateLimited, pixapi.Unavailable))
     if kind is not pixapi.OutcomeUnknown:
         assert e.request_id.startswith("req_")
     assert e.retry_after == (1.0 if fault == "rate-limited" else None)

@@ -722,7 +722,10 @@ def test_models_are_retried_like_tasks():
     [
         error(500, {"error": {"code": "internal_error", "message": "Boom."}}),
         error(502, "<html>Bad gateway</html>"),
-        error(503, {"error": {"code": "model_unavailable", "message": "Busy."}}),
+        error(503, "<html>Service Unavailable</html>"),  # a proxy's page, not Pixapi's own word
+        error(503, {"error": {"code": "internal_error", "message": "Boom."}}),
+        error(503, {"code": "model_unavailable"}),  # not Pixapi's error shape
+        error(500, {"error": {"code": "model_unavailable", "message": "Busy."}}),
         error(504, ""),
         timeout(),
         timeout(httpx.WriteTimeout),
@@ -753,6 +756,25 @@ def test_an_unknown_outcome_keeps_what_pixapi_said():
     e = info.value
     assert (e.code, e.http_status, e.request_id) == ("internal_error", 500, "req_9")
     assert "Boom." in e.message and "may or may not" in e.message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"error": {"code": "model_unavailable", "message": "Busy.", "request_id": "req_7"}},
+        {"error": {"code": "service_unavailable", "message": "Down for a moment."}},
+        {"error": {"code": 503, "type": "model_unavailable", "message": "Busy."}},  # numeric code, type beside it
+    ],
+)
+@pytest.mark.parametrize("route", ["submit_video", "submit_image"])
+def test_a_503_in_pixapis_own_words_created_nothing_and_may_be_asked_again(body, route):
+    client, recorder, sleeps = make_client(error(503, body, headers={"Retry-After": "20"}), read_retries=5)
+    with pytest.raises(pixapi.Unavailable) as info:
+        getattr(client, route)(model="veo", prompt="a cat")
+    e = info.value
+    assert type(e) is pixapi.Unavailable and e.retryable
+    assert (e.http_status, e.code, e.retry_after) == (503, body["error"].get("type", body["error"]["code"]), 20.0)
+    assert (len(recorder.requests), sleeps) == (1, [])  # the lifecycle puts it back in line; the client asks once
 
 
 @pytest.mark.parametrize("exc", [httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout])

@@ -356,3 +356,22 @@ def test_a_huge_retry_after_on_submit_puts_the_video_back_in_the_queue_for_a_san
     assert timezone.now() < gen.model.busy_until <= timezone.now() + timedelta(seconds=BUSY_MAX_SECONDS)
     assert entries(gen) == ["hold"]
     assert credits.balance_of(owner) == before - gen.cost
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_model_outage_at_submit_holds_the_video_in_line_instead_of_failing_it(owner, fast_sandbox, queue, settings):
+    settings.PIXAPI_SANDBOX_FAULTS = "submit:unavailable*1"  # a 503 with Pixapi's own model_unavailable
+    before = credits.balance_of(owner)
+    gen = make(owner)
+
+    run_queue(queue)
+
+    gen.refresh_from_db()
+    assert gen.status == Generation.Status.WAITING and gen.turn is not None  # back at the front of its line
+    assert not gen.error_code and gen.pixapi_task_id is None
+    assert gen.model.is_busy()  # the breaker holds the model's videos back for a while
+    assert entries(gen) == ["hold"] and credits.balance_of(owner) == before - gen.cost  # still held, not returned
+    CatalogModel.objects.filter(pk=gen.model_id).update(busy_until=timezone.now())  # the outage is over
+    gen = drive(gen, queue)
+    assert gen.status == Generation.Status.COMPLETED
+    assert stats.snapshot()["routes"]["submit_video"] == 2
