@@ -1,6 +1,8 @@
 """Token authentication for the API: `Authorization: Bearer st_...`, looked up by its SHA-256, with a
-scope per operation and a rate limit per token. Session cookies are not accepted, so the API needs no
-CSRF protection (a browser never sends a bearer token on its own)."""
+scope per operation and a rate limit per creator (all their tokens together: a new token brings no new
+allowance). A token ends at its expiry, when its creator's password changes, or when the account is
+switched off. Session cookies are not accepted, so the API needs no CSRF protection (a browser never
+sends a bearer token on its own)."""
 
 import logging
 import math
@@ -28,9 +30,10 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
         if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
             return None
-        found = Token.objects.live().select_related("user").filter(digest=digest(token)).first()
-        if found is None or not found.user.is_active:
+        found = Token.objects.filter(revoked_at__isnull=True, digest=digest(token)).select_related("user").first()
+        if found is None:
             return None
+        _check_lifetime(found)
         _limit(request, found)
         if not found.allows(self.scope):
             raise ApiError(
@@ -44,10 +47,32 @@ class TokenAuth(HttpBearer):
         return found.user
 
 
+def _check_lifetime(token):
+    user = token.user
+    if not user.is_active:
+        token.revoke(Token.ENDED_ACCOUNT_OFF)  # ended for good: switching the account back on does not revive it
+        raise ApiError(401, "token_ended", "This account is switched off, so its tokens no longer work.")
+    if not token.matches_password(user):
+        token.revoke(Token.ENDED_PASSWORD)
+        raise ApiError(
+            401,
+            "token_ended",
+            "This token ended when the account's password was changed. Make a new one on your profile's API page.",
+        )
+    if token.is_expired:
+        raise ApiError(
+            401,
+            "token_expired",
+            f"This token expired on {token.expires_at:%-d %B %Y}. Make a new one on your profile's API page.",
+        )
+
+
 def _limit(request, token):
     rate = settings.RATE_LIMITS["api"]
     try:
-        usage = get_usage(request, group="api:token", key=lambda _g, _r: str(token.pk), rate=rate, increment=True)
+        usage = get_usage(
+            request, group="api:creator", key=lambda _g, _r: str(token.user_id), rate=rate, increment=True
+        )
     except Exception as e:  # noqa: BLE001 (the cache is down: let it through, as the site's forms do)
         log.warning("API rate limit not checked: %s", e)
         return
@@ -56,7 +81,7 @@ def _limit(request, token):
         raise ApiError(
             429,
             "rate_limited",
-            f"This token has made {rate.replace('/', ' requests a ')}, its limit. "
+            f"Your tokens have made {rate.replace('/', ' requests a ')} together, the limit. "
             f"Wait {duration_words(wait)} and try again.",
             headers={"Retry-After": str(wait)},
         )

@@ -5,9 +5,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from api.models import Token
+from api.models import DEFAULT_DAYS, LIFETIMES, Token
 
 MAX_TOKENS = 20  # live tokens one creator may have
 
@@ -24,11 +25,39 @@ class TokenForm(forms.Form):
         required=False,
         help_text="Without it the token may only read: list, look at and download your videos, your balance and prices.",
     )
+    days = forms.TypedChoiceField(
+        label="Works for",
+        choices=LIFETIMES,
+        coerce=int,
+        required=False,
+        empty_value=DEFAULT_DAYS,
+        initial=DEFAULT_DAYS,
+        help_text="Then it stops working and you make a new one. It also ends if your password changes.",
+    )
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="To be sure it is you making a key to your account.",
+        error_messages={"required": "Type your password to make a token."},
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password
 
 
 @login_required
+@sensitive_post_parameters("password")
 def tokens(request):
-    form = TokenForm(request.POST or None)
+    Token.objects.end_stale(request.user)
+    form = TokenForm(request.POST or None, user=request.user)
     made = None
     live = Token.objects.for_user(request.user).live()
     if request.method == "POST" and form.is_valid():
@@ -40,9 +69,10 @@ def tokens(request):
             )
         else:
             scopes = [Token.READ] + ([Token.CREATE] if form.cleaned_data["create"] else [])
-            token, secret = Token.make(request.user, " ".join(form.cleaned_data["name"].split()), scopes)
+            name = " ".join(form.cleaned_data["name"].split())
+            token, secret = Token.make(request.user, name, scopes, days=form.cleaned_data["days"])
             made = {"token": token, "secret": secret}
-            form = TokenForm()
+            form = TokenForm(user=request.user)
     response = render(
         request,
         "api/tokens.html",

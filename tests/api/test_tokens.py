@@ -15,7 +15,7 @@ from tests.generations.videos import make_generation
 
 def test_a_token_is_shown_once_and_kept_only_as_its_hash(client, owner):
     client.force_login(owner)
-    page = client.post(reverse("api_tokens"), {"name": "my laptop", "create": "on"})
+    page = client.post(reverse("api_tokens"), {"name": "my laptop", "create": "on", "password": "pw-owner-123"})
     assert page.status_code == 200
     secret = re.search(r"(st_[A-Za-z0-9_-]{40,})", page.content.decode()).group(1)
     token = Token.objects.get(user=owner)
@@ -36,7 +36,7 @@ def test_the_profile_links_to_the_tokens_and_the_guide(client, owner):
 
 def test_a_token_without_a_name_is_not_made(client, owner):
     client.force_login(owner)
-    page = client.post(reverse("api_tokens"), {"name": "  "})
+    page = client.post(reverse("api_tokens"), {"name": "  ", "password": "pw-owner-123"})
     assert page.status_code == 400 and "Give the token a name" in page.content.decode()
     assert not Token.objects.exists()
 
@@ -109,7 +109,9 @@ def test_too_many_requests_get_429_with_retry_after(client, owner, settings):
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert 1 <= int(answers[-1]["Retry-After"]) <= 60
     assert answers[-1].json()["error"]["code"] == "rate_limited"
-    assert client.get("/api/v1/balance", **auth(other)).status_code == 200  # the limit is per token
+    assert client.get("/api/v1/balance", **auth(other)).status_code == 429  # the limit is per creator
+    refused = client.get("/api/v1/balance", **auth(token_for(owner)))  # a fresh token brings no fresh allowance
+    assert refused.status_code == 429 and "Your tokens have made 3 requests a m" in refused.json()["error"]["message"]
 
 
 def test_last_used_is_written_at_most_once_a_minute(client, owner):

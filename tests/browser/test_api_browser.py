@@ -14,6 +14,7 @@ def test_make_use_and_revoke_a_token(live_server, page, log_in, owner, queue, ar
     page.get_by_role("link", name="Your API tokens").click()
     page.get_by_label("Name").fill("my script")
     page.get_by_label("May make videos (spends your credits)").check()
+    page.get_by_label("Your password").fill("pw-owner-123")
     page.get_by_role("button", name="Make token").click()
     secret = page.get_by_label("The new token").inner_text().strip()
     assert secret.startswith("st_")

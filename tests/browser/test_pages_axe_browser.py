@@ -89,6 +89,7 @@ def test_profile_tokens_and_the_api_guide(live_server, page, phone_page, log_in,
 
     page.get_by_role("link", name="Your API tokens").click()
     page.get_by_label("Name").fill("my script")
+    page.get_by_label("Your password").fill("pw-owner-123")
     page.get_by_role("button", name="Make token").click()
     expect(page.get_by_label("The new token")).to_contain_text("st_")
     looks_right(page, artifacts, f"api-tokens-{size}")
