@@ -348,6 +348,8 @@ WEBHOOKS_DEADLINE_SECONDS = env_number("WEBHOOKS_DEADLINE_SECONDS", 10.0, float,
 # Deliveries being sent at once across every cluster (counted in the database), so a crowd of slow
 # endpoints never takes all the workers the videos need. More wait a minute for the next round.
 WEBHOOKS_AT_ONCE = env_number("WEBHOOKS_AT_ONCE", 2, minimum=1)
+# After a creator makes a new signing secret, the old one signs beside it this long.
+WEBHOOKS_ROTATION_GRACE_HOURS = env_number("WEBHOOKS_ROTATION_GRACE_HOURS", 24, minimum=1)
 
 # django-q2. Its workers submit, download and make pictures; each cluster's own process runs the
 # sweeper beside them (manage.py cluster). A task's time-out is longer than a submit or a picture

@@ -77,7 +77,10 @@ def attempt(delivery):
     headers = {
         "webhook-id": delivery.message_id,
         "webhook-timestamp": timestamp,
-        "webhook-signature": sign(endpoint.secret, delivery.message_id, timestamp, delivery.body),
+        # Several signatures, space-separated, while a rotated secret's grace period lasts.
+        "webhook-signature": " ".join(
+            sign(secret, delivery.message_id, timestamp, delivery.body) for secret in endpoint.signing_secrets()
+        ),
         "content-type": "application/json",
         "user-agent": "Studio-Webhooks/1",
         # The connection goes to the address just checked, not to a second lookup of the name.

@@ -46,6 +46,9 @@ class WebhookEndpoint(models.Model):
     events = models.JSONField(default=list, help_text="The event types sent to it.")
     # Kept as it is (not hashed): every delivery is signed with it. Shown to the creator once.
     secret = models.CharField(max_length=80, default=new_secret, editable=False)
+    # After a rotation the old secret signs too, until previous_until, so the receiver can switch over.
+    previous_secret = models.CharField(max_length=80, blank=True, editable=False)
+    previous_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -56,6 +59,24 @@ class WebhookEndpoint(models.Model):
 
     def wants(self, event):
         return event == TEST or event in self.events
+
+    def signing_secrets(self, now=None):
+        """The new secret, and the old one while its grace period lasts."""
+        now = now or timezone.now()
+        if self.previous_secret and self.previous_until and now < self.previous_until:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
+
+    def rotate_secret(self):
+        """A new secret; the current one keeps signing beside it for WEBHOOKS_ROTATION_GRACE_HOURS."""
+        new = new_secret()
+        until = timezone.now() + timedelta(hours=settings.WEBHOOKS_ROTATION_GRACE_HOURS)
+        done = WebhookEndpoint.objects.filter(pk=self.pk, secret=self.secret).update(
+            secret=new, previous_secret=self.secret, previous_until=until
+        )
+        if done:
+            self.previous_secret, self.previous_until, self.secret = self.secret, until, new
+        return done == 1
 
 
 class DeliveryQuerySet(models.QuerySet):

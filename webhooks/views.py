@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -68,7 +69,7 @@ def endpoint(request, pk):
 
 
 def _show(request, endpoint, status=200, refused=""):
-    return render(
+    response = render(
         request,
         "webhooks/endpoint.html",
         {
@@ -77,9 +78,26 @@ def _show(request, endpoint, status=200, refused=""):
             "deliveries": endpoint.deliveries.all()[:SHOWN_DELIVERIES],
             "event_names": dict(EVENTS),
             "refused": refused,
+            "grace_until": endpoint.previous_until if len(endpoint.signing_secrets()) > 1 else None,
         },
         status=status,
     )
+    response["Cache-Control"] = "no-store"  # the page may show the signing secret, this once
+    return response
+
+
+@require_POST
+@login_required
+def rotate_secret(request, pk):
+    endpoint = _get_endpoint_for_user(request, pk)
+    if endpoint.rotate_secret():
+        request.session[f"webhook-secret-{endpoint.pk}"] = endpoint.secret  # shown once, on the next page
+        messages.success(
+            request,
+            f"A new signing secret is below. The old one keeps signing for "
+            f"{settings.WEBHOOKS_ROTATION_GRACE_HOURS} hours beside it: switch your receiver over before then.",
+        )
+    return redirect("webhook_endpoint", pk=endpoint.pk)
 
 
 def _too_often(request, message, pk, delivery_pk=None):
