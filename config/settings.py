@@ -316,6 +316,8 @@ PICTURE_DECODE_MEMORY = env_number("PICTURE_DECODE_MEMORY", 160_000_000, minimum
 PICTURES_PER_ACCOUNT = env_number("PICTURES_PER_ACCOUNT", 500, minimum=1)  # uploaded, made and frames
 DRAFTS_PER_ACCOUNT = env_number("DRAFTS_PER_ACCOUNT", 20, minimum=1)  # unfinished "animate a picture" drafts
 COLLECTIONS_PER_ACCOUNT = env_number("COLLECTIONS_PER_ACCOUNT", 100, minimum=1)
+STORYBOARDS_PER_ACCOUNT = env_number("STORYBOARDS_PER_ACCOUNT", 100, minimum=1)
+STORYBOARD_EXPORTS_PER_ACCOUNT = env_number("STORYBOARD_EXPORTS_PER_ACCOUNT", 500, minimum=1)  # each a stored video
 PICTURE_REQUESTS_PER_DAY = env_number("PICTURE_REQUESTS_PER_DAY", 50, minimum=1)  # sets made by image models
 PICTURE_URL_MAX_AGE = env_number("PICTURE_URL_MAX_AGE", 3600, minimum=1)  # seconds a signed picture URL works
 PIXAPI_IMAGE_AS_DATA_URL = env_bool("PIXAPI_IMAGE_AS_DATA_URL", False)

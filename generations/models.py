@@ -758,6 +758,42 @@ class StoryboardExport(models.Model):
         )
 
 
+class LibraryExport(models.Model):
+    """A large export (library, collection, comparison or storyboard) being written to storage by a task
+    and mailed as a link. A creator has one being made at a time: the database refuses a second."""
+
+    class Status(models.TextChoices):
+        MAKING = "making", "Being made"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="library_exports")
+    kind = models.CharField(max_length=20)
+    scope_pk = models.CharField(max_length=40, blank=True)
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.MAKING)
+    file_name = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=Q(status="making"), name="one_library_export_at_a_time")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} export of {self.user}"
+
+    def finish(self, status, file_name=""):
+        return (
+            LibraryExport.objects.filter(pk=self.pk, status=self.Status.MAKING).update(
+                status=status, file_name=file_name, finished_at=timezone.now()
+            )
+            == 1
+        )
+
+
 class Batch(models.Model):
     """Many videos asked for at once (a list of prompts or a CSV file), confirmed once, queued together."""
 

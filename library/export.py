@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +32,7 @@ from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
 
 from accounts.models import CreditEntry, User
 from generations import taskqueue
-from generations.models import Collection, Comparison, Generation, Shot, Storyboard
+from generations.models import Collection, Comparison, Generation, LibraryExport, Shot, Storyboard
 
 SCHEMA_ID = "https://studio.local/schemas/export-video/1"
 SCHEMA_PATH = Path(settings.BASE_DIR) / "docs" / "export-video.schema.json"
@@ -354,22 +355,51 @@ def _index(scope, top, now):
 
 
 def enqueue_export(user, scope):
-    taskqueue.enqueue(taskqueue.EXPORT, user.pk, scope.kind, scope.pk)
+    """(the export, True) when a new one is queued; (the one being made, False) when the creator has one
+    already: each holds a worker for up to EXPORT_TASK_SECONDS, so a creator has one at a time."""
+    now = timezone.now()
+    # One whose task died (killed past its time-out) no longer blocks the next.
+    dead = now - timedelta(seconds=settings.EXPORT_TASK_SECONDS * 2)
+    LibraryExport.objects.filter(user=user, status=LibraryExport.Status.MAKING, created_at__lt=dead).update(
+        status=LibraryExport.Status.FAILED, finished_at=now
+    )
+    try:
+        with transaction.atomic():
+            made = LibraryExport.objects.create(
+                user=user, kind=scope.kind, scope_pk=str(scope.pk or ""), title=scope.title[:200], created_at=now
+            )
+    except IntegrityError:
+        running = LibraryExport.objects.filter(user=user, status=LibraryExport.Status.MAKING).first()
+        if running is not None:
+            return running, False
+        raise
+    taskqueue.enqueue(taskqueue.EXPORT, user.pk, scope.kind, scope.pk, made.pk)
+    return made, True
 
 
-def export_to_storage(user_id, kind, pk=None):
+def export_to_storage(user_id, kind, pk=None, export_id=None):
     user = User.objects.filter(pk=user_id).first()
     scope = scope_for(user, kind, pk) if user else None
+    made = LibraryExport.objects.filter(pk=export_id, user_id=user_id).first() if export_id else None
     if scope is None:
+        if made:
+            made.finish(LibraryExport.Status.FAILED)
         return "nothing to export"
     # The broker may hand a long task out again while it still runs: one run per export at a time.
     running = f"export-running:{user.pk}:{kind}:{pk}"
     if not cache.add(running, 1, settings.EXPORT_TASK_SECONDS):
         return "already running"
     try:
-        return _export_to_storage(user, scope)
+        name = _export_to_storage(user, scope)
+    except Exception:
+        if made:
+            made.finish(LibraryExport.Status.FAILED)
+        raise
     finally:
         cache.delete(running)
+    if made:
+        made.finish(LibraryExport.Status.READY, name)
+    return name
 
 
 def _export_to_storage(user, scope):

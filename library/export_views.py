@@ -6,6 +6,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import content_disposition_header
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_POST
 
 from lib import serving
@@ -24,12 +25,21 @@ def export_zip(request):
         messages.info(request, "There is nothing finished to export here yet.")
         return redirect(back)
     if scope.is_large():
-        export.enqueue_export(request.user, scope)
-        messages.success(
-            request,
-            f"That is a big export: we are putting it together and will mail a link to "
-            f"{request.user.email} when it is ready. The link works for a while, only for you.",
-        )
+        made, new = export.enqueue_export(request.user, scope)
+        if new:
+            messages.success(
+                request,
+                f"That is a big export: we are putting it together and will mail a link to "
+                f"{request.user.email} when it is ready. The link works for a while, only for you.",
+            )
+        else:
+            what = "library" if made.kind == "library" else f"{made.kind} “{made.title}”"
+            messages.info(
+                request,
+                f"Your export of your {what}, asked for at {localtime(made.created_at):%H:%M}, is still being "
+                f"put together; we will mail {request.user.email} a link when it is ready. One big export "
+                "runs at a time: ask again once it has arrived.",
+            )
         return redirect(back)
     response = StreamingHttpResponse(export.stream(scope), content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(True, export.file_name(scope))

@@ -6,6 +6,7 @@ waits for that one's take (Generation.after) and starts from its frame once it i
 (storyboards.continuing); the others go into the creator's line at once.
 """
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -223,6 +224,12 @@ def request_export(user, board):
         making = board.exports.filter(status=StoryboardExport.Status.MAKING).first()
         if making:
             return making, False
+        cap = settings.STORYBOARD_EXPORTS_PER_ACCOUNT
+        if StoryboardExport.objects.filter(storyboard__user=user).count() >= cap:
+            raise ShotRefused(
+                f"You have made {cap} storyboard exports, the most an account may keep. Delete a storyboard "
+                "you no longer need (its exported videos stay in your library), then export again."
+            )
         parts = export_parts(board)
         version = (board.exports.aggregate(m=Max("version"))["m"] or 0) + 1
         export = StoryboardExport.objects.create(storyboard=board, version=version, parts=parts)

@@ -8,6 +8,7 @@ shot cards whose takes changed, the Make section and the exports (storyboards.bo
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse
@@ -84,6 +85,9 @@ def storyboard_new(request):
     error = _title_error(title)
     if not error and size not in dict(Storyboard.SHAPES):
         error = "Pick one of the four shapes."
+    cap = settings.STORYBOARDS_PER_ACCOUNT
+    if not error and Storyboard.objects.filter(user=request.user).count() >= cap:
+        error = f"You have {cap} storyboards, the most an account may keep. Delete one you no longer need first."
     if error:
         context = _list_context(request, error=error, asked=request.POST)
         return render(request, "storyboards/list.html", context, status=409)

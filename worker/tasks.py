@@ -29,8 +29,8 @@ def make_pictures(request_id):
     return outcome
 
 
-def export_to_storage(user_id, kind, pk=None):
-    return export.export_to_storage(user_id, kind, pk)
+def export_to_storage(user_id, kind, pk=None, export_id=None):
+    return export.export_to_storage(user_id, kind, pk, export_id)
 
 
 def continue_shots(generation_id):

@@ -20,7 +20,16 @@ from PIL import Image
 from accounts import credits
 from catalog.models import CatalogModel
 from generations import taskqueue
-from generations.models import Collection, Comparison, Generation, Picture, Shot, Storyboard, StoryboardExport
+from generations.models import (
+    Collection,
+    Comparison,
+    Generation,
+    LibraryExport,
+    Picture,
+    Shot,
+    Storyboard,
+    StoryboardExport,
+)
 from library import export
 from storyboards import boards as storyboards
 from tests.generations.videos import make_generation, make_video
@@ -244,7 +253,7 @@ def test_a_large_export_is_stored_and_mailed_as_a_link_only_its_owner_can_open_u
 
     response = client.post(reverse("library_export"), follow=True)
     assert "we are putting it together and will mail a link" in response.content.decode()
-    assert queued == [(taskqueue.EXPORT, owner.pk, "library", None)]
+    assert queued == [(taskqueue.EXPORT, owner.pk, "library", None, LibraryExport.objects.get(user=owner).pk)]
 
     stored = export.export_to_storage(*queued[0][1:])
     link = re.search(r"http://testserver(/library/export/[^\s]+/)", mailoutbox[-1].body).group(1)
