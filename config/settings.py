@@ -352,6 +352,7 @@ WEBHOOKS_DEADLINE_SECONDS = env_number("WEBHOOKS_DEADLINE_SECONDS", 10.0, float,
 WEBHOOKS_AT_ONCE = env_number("WEBHOOKS_AT_ONCE", 2, minimum=1)
 # After a creator makes a new signing secret, the old one signs beside it this long.
 WEBHOOKS_ROTATION_GRACE_HOURS = env_number("WEBHOOKS_ROTATION_GRACE_HOURS", 24, minimum=1)
+WEBHOOKS_KEEP_DAYS = env_number("WEBHOOKS_KEEP_DAYS", 30, minimum=1)  # finished deliveries are pruned after
 
 # django-q2. Its workers submit, download and make pictures; each cluster's own process runs the
 # sweeper beside them (manage.py cluster). A task's time-out is longer than a submit or a picture

@@ -456,8 +456,10 @@ def stored_export_for(user, token):
 
 
 def remove_expired(now=None):
-    """Deletes stored exports older than their links (run before each new one is written)."""
+    """Deletes stored exports older than their links, and the rows of finished ones (the hourly schedule
+    runs it, and so does each new export before it is written)."""
     cutoff = (now or timezone.now()) - timedelta(hours=settings.EXPORT_LINK_HOURS)
+    LibraryExport.objects.exclude(status=LibraryExport.Status.MAKING).filter(finished_at__lt=cutoff).delete()
     try:
         folders, _ = default_storage.listdir(EXPORTS_DIR)
     except (FileNotFoundError, OSError):

@@ -87,6 +87,11 @@ class DeliveryQuerySet(models.QuerySet):
         free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
         return self.filter(free, status=WebhookDelivery.PENDING, next_attempt_at__lte=now, give_up_at__gt=now)
 
+    def prune(self, now=None):
+        """Deletes finished deliveries older than WEBHOOKS_KEEP_DAYS (the schedule runs it daily)."""
+        cutoff = (now or timezone.now()) - timedelta(days=settings.WEBHOOKS_KEEP_DAYS)
+        return self.filter(created_at__lt=cutoff).exclude(status=WebhookDelivery.PENDING).delete()[0]
+
     def sending(self, now):
         return self.filter(status=WebhookDelivery.PENDING, lease_until__gte=now)
 

@@ -33,6 +33,10 @@ def export_to_storage(user_id, kind, pk=None, export_id=None):
     return export.export_to_storage(user_id, kind, pk, export_id)
 
 
+def remove_expired_exports():
+    return export.remove_expired()
+
+
 def continue_shots(generation_id):
     gen = Generation.objects.filter(pk=generation_id, status=Generation.Status.COMPLETED).first()
     started = continuing.after_stored(gen) if gen else 0
