@@ -18,7 +18,8 @@ MAKE_PICTURES = "worker.tasks.make_pictures"
 EXPORT = "worker.tasks.export_to_storage"
 CONTINUE_SHOTS = "worker.tasks.continue_shots"
 EXPORT_STORYBOARD = "worker.tasks.export_storyboard"
-TASKS = (SUBMIT, DOWNLOAD, MAKE_PICTURES, EXPORT, CONTINUE_SHOTS, EXPORT_STORYBOARD)
+REMOVE_EXPIRED_EXPORTS = "worker.tasks.remove_expired_exports"  # the hourly schedule's
+TASKS = (SUBMIT, DOWNLOAD, MAKE_PICTURES, EXPORT, CONTINUE_SHOTS, EXPORT_STORYBOARD, REMOVE_EXPIRED_EXPORTS)
 
 DOWNLOAD_MARGIN_SECONDS = 90  # after the stream: checking the video, its poster, storing both
 
