@@ -318,11 +318,20 @@ def test_malformed_json_on_submit_is_an_unknown_outcome(sandbox):
     assert SandboxTask.objects.filter(prompt="A garbled harbour").exists()
 
 
-@pytest.mark.parametrize("fault", ["internal-error", "unavailable", "slow", "drop", "malformed-json"])
-def test_sync_images_with_a_lost_answer_are_not_retried(sandbox, settings, fault):
+@pytest.mark.parametrize(
+    "fault, kind",
+    [
+        ("internal-error", pixapi.OutcomeUnknown),
+        ("unavailable", pixapi.Unavailable),  # Pixapi's own 503 model_unavailable: nothing was made
+        ("slow", pixapi.OutcomeUnknown),
+        ("drop", pixapi.OutcomeUnknown),
+        ("malformed-json", pixapi.OutcomeUnknown),
+    ],
+)
+def test_sync_images_with_a_lost_answer_are_not_retried(sandbox, settings, fault, kind):
     settings.PIXAPI_SANDBOX_FAULTS = f"images:{fault}"
     client = Client(sandbox, read_timeout=1.0)
-    with pytest.raises(pixapi.OutcomeUnknown):
+    with pytest.raises(kind):
         client.generate_images(model="gemini-2.5-flash-image", prompt="A fox")
     assert routes(sandbox)["images"] == 1
 
