@@ -7,11 +7,11 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from django_q.models import Schedule
 
-from generations import tasks as generation_tasks
 from generations.models import LibraryExport
 from tests.conftest import rerun_data_migration
 from webhooks import tasks as webhook_tasks
 from webhooks.models import WebhookDelivery, WebhookEndpoint
+from worker import tasks as worker_tasks
 
 
 def _delivery(endpoint, age, status):
@@ -46,7 +46,7 @@ def test_finished_exports_past_their_expiry_are_pruned(owner, settings, media_ro
         user=owner, kind="library", title="library", status="ready", file_name=new_name, finished_at=timezone.now()
     )
 
-    generation_tasks.remove_expired_exports()
+    worker_tasks.remove_expired_exports()
 
     assert not default_storage.exists(old_name) and default_storage.exists(new_name)
     assert list(LibraryExport.objects.values_list("pk", flat=True)) == [new.pk]
@@ -56,9 +56,9 @@ def test_finished_exports_past_their_expiry_are_pruned(owner, settings, media_ro
 def test_the_migrations_schedule_the_pruning(db):
     Schedule.objects.filter(name__in=["webhook-prune", "export-prune"]).delete()
     rerun_data_migration("webhooks", "0003_prune_schedule")
-    rerun_data_migration("generations", "0016_export_prune_schedule")
+    rerun_data_migration("generations", "0017_export_prune_schedule")
     found = {s.name: (s.func, s.schedule_type) for s in Schedule.objects.filter(name__endswith="-prune")}
     assert found == {
         "webhook-prune": ("webhooks.tasks.prune", Schedule.DAILY),
-        "export-prune": ("generations.tasks.remove_expired_exports", Schedule.HOURLY),
+        "export-prune": ("worker.tasks.remove_expired_exports", Schedule.HOURLY),
     }

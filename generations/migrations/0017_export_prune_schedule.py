@@ -5,7 +5,7 @@ def schedule(apps, schema_editor):
     # Stored exports past their links' hours, and finished export rows, are deleted every hour.
     apps.get_model("django_q", "Schedule").objects.update_or_create(
         name="export-prune",
-        defaults=dict(func="generations.tasks.remove_expired_exports", schedule_type="H", repeats=-1),
+        defaults=dict(func="worker.tasks.remove_expired_exports", schedule_type="H", repeats=-1),
     )
 
 
@@ -15,7 +15,7 @@ def unschedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("generations", "0015_library_exports"),
+        ("generations", "0016_library_exports"),
         ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
     ]
 

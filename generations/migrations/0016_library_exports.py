@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("generations", "0014_video_title"),
+        ("generations", "0015_draft_in_the_core"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

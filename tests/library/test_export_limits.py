@@ -5,8 +5,10 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import CatalogModel
-from generations import export, storyboards, taskqueue
+from generations import taskqueue
 from generations.models import LibraryExport, Storyboard, StoryboardExport
+from library import export
+from storyboards import boards as storyboards
 from tests.generations.videos import make_video
 
 pytestmark = pytest.mark.usefixtures("media_root")
