@@ -5,11 +5,12 @@ Each figure is measured on real parts: gunicorn serving the studio and its sandb
 database (or DATABASE_URL / REDIS_URL when set). Everything runs on this machine, on loopback,
 bounded in count and time.
 
-Sections (`python bench/run.py [section ...]` runs only some; the others keep their last figures): one
-module each in bench/sections/, named as the section, whose function of the same name takes the running
-stack (bench/common.py) and returns the section's figures, and whose EXPLAIN rows say which of them the
-table shows and their limits. The stack is started once and the sections run in the order of SECTIONS;
-results.json is written after each.
+Sections (`python bench/run.py [section ...]` runs only some; the others keep their last figures;
+`python bench/run.py --help` lists them with what each measures): one module each in bench/sections/,
+named as the section, whose function of the same name takes the running stack (bench/common.py) and
+returns the section's figures, and whose EXPLAIN rows say which of them the table shows and their
+limits. The stack is started once and the sections run in the order of SECTIONS; results.json is written
+after each.
 """
 
 import importlib
@@ -19,6 +20,7 @@ import platform
 import shutil
 import sys
 import tempfile
+import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,7 +60,19 @@ def print_table(results):
         print(f"  {verdict(check, value, results):4} {part + '.' + name:<42} {shown!s:>9}   {sentence}")
 
 
+def print_help():
+    """This docstring, then each section with its module's docstring (what it measures)."""
+    print(__doc__)
+    for name in SECTIONS:
+        text = " ".join(section(name).__doc__.split())
+        lines = textwrap.wrap(text[0].lower() + text[1:], width=75, break_on_hyphens=False)
+        print(f"  {name:<24} " + "\n".join([lines[0], *(" " * 27 + line for line in lines[1:])]))
+
+
 def main(argv):
+    if {"-h", "--help"} & set(argv):
+        print_help()
+        return
     chosen = argv or SECTIONS
     unknown = set(chosen) - set(SECTIONS)
     if unknown:
