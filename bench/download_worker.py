@@ -1,6 +1,6 @@
 """One download, as a cluster worker does it, in a fresh process: prints its peak memory growth as JSON.
 
-Usage (from bench/run.py): python bench/download_worker.py <generation id>, with the stack's environment.
+Usage (from bench/sections/download.py): python bench/download_worker.py <generation id>, with the stack's environment.
 The process first warms up (Django, PyAV, the Pixapi client, the storage), then resets the kernel's
 peak-RSS mark, so the growth measured is the download's own: streaming, probing, the poster, storing.
 """

@@ -1,7 +1,7 @@
 """One library export streamed through the studio's own view, in a fresh process: prints its peak
 memory growth and timing as JSON.
 
-Usage (from bench/run.py): python bench/export_worker.py <user id>, with the stack's environment.
+Usage (from bench/sections/export.py): python bench/export_worker.py <user id>, with the stack's environment.
 The process warms up first (Django, the view, a one-video ZIP), then resets the kernel's peak-RSS
 mark, so the growth measured is the streaming's own. The ZIP's bytes are counted and dropped, as a
 web server hands them on to the browser.

@@ -1,6 +1,6 @@
 """The studio's queue at scale, in a fresh process on a scratch database of its own: prints its figures as JSON.
 
-Usage (from bench/run.py): python bench/queue_worker.py <creators> <per creator> <cap> <slots>, with the
+Usage (from bench/sections/queue.py): python bench/queue_worker.py <creators> <per creator> <cap> <slots>, with the
 stack's environment pointed at a freshly migrated database (no cluster runs on it, so no sweeper hands
 slots out behind the bench's back; the tasks the dispatcher enqueues are written to the database
 broker's table, as they would be, and nobody takes them).

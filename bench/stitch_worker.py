@@ -1,11 +1,11 @@
 """One storyboard stitched in a fresh process: prints its mode, timing and peak memory growth as JSON.
 
-Usage (from bench/run.py): python bench/stitch_worker.py '<json>', the JSON holding "parts" (a list of
-{"path", "head", "tail", "crossfade"}), "out", "width", "height" and "warm" (a small clip). The process
-warms up first (PyAV, libx264, one short stitch of the small clip copied and encoded), then resets the
-kernel's peak-RSS mark, so the growth measured (VmHWM after the stitch over VmRSS before it) is the
-stitch's own. Not ru_maxrss: every thread that exits (the warm-up's encoder and decoder threads) folds
-the peak of its day into it, which /proc/self/clear_refs cannot reset.
+Usage (from bench/sections/storyboard_export.py): python bench/stitch_worker.py '<json>', the JSON holding
+"parts" (a list of {"path", "head", "tail", "crossfade"}), "out", "width", "height" and "warm" (a small
+clip). The process warms up first (PyAV, libx264, one short stitch of the small clip copied and encoded),
+then resets the kernel's peak-RSS mark, so the growth measured (VmHWM after the stitch over VmRSS before
+it) is the stitch's own. Not ru_maxrss: every thread that exits (the warm-up's encoder and decoder
+threads) folds the peak of its day into it, which /proc/self/clear_refs cannot reset.
 """
 
 import json

@@ -469,7 +469,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 # Timing lines (logger "studio.timing", at debug level: when each Pixapi status call went out and when
-# its row fell due) go to this file when set; the benchmark reads them (bench/run.py).
+# its row fell due) go to this file when set; the benchmark reads them (bench/sections/sweeper.py).
 TIMING_LOG = env_str("TIMING_LOG", "")
 if TIMING_LOG:
     LOGGING["handlers"]["timing"] = {"class": "logging.FileHandler", "filename": TIMING_LOG}
