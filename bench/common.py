@@ -85,7 +85,7 @@ class Stack:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{self.url}/healthz/").status_code == 200:
+                if httpx.get(f"{self.url}/ping/").status_code == 200:
                     return
             except httpx.TransportError:
                 time.sleep(0.2)

@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.offer import offer_for
 from catalog.models import CatalogModel
 from catalog.sizes import VideoSize, is_hd, label
-from generations import estimates
+from generations import estimates, health
 from generations.models import Comparison, Generation, ModelSample
 
 Status = Generation.Status
@@ -194,6 +194,7 @@ class ModelGuide:
     measured: bool  # from this studio's history (else the catalog's guess)
     keeper: KeeperRow  # None when none of its takes were in a decided comparison
     samples: list  # ModelSample rows, their ready videos
+    health: object  # generations.health.ModelHealth: its last hour here, as the status page shows it
 
 
 def models_guide():
@@ -209,6 +210,7 @@ def models_guide():
         .order_by("position", "pk")
     ):
         samples.setdefault(sample.model_id, []).append(sample)
+    snapshot = health.current()
     guides = []
     for m in models:
         took = estimates.durations(m, m.durations[0] if m.durations else 0)
@@ -224,6 +226,7 @@ def models_guide():
                 measured=bool(took.samples),
                 keeper=by_model.get(m.pk),
                 samples=samples.get(m.pk, [])[:3],
+                health=snapshot.of(m.slug),
             )
         )
     return guides

@@ -99,12 +99,14 @@ INSTALLED_APPS = [
     "batches",
     "studio",
     "worker",
+    "ops",
     "config",
     "ninja",  # the API's docs page: Swagger UI from its own static files
     "api",
 ]
 
 MIDDLEWARE = [
+    "ops.metrics.TimeRequests",  # first: times everything below it
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.RefuseNulCharacters",
@@ -261,7 +263,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Served over HTTPS (SITE_URL says so): plain HTTP is redirected and browsers are told to stay on HTTPS.
 # Behind a proxy, gunicorn takes the scheme from X-Forwarded-Proto of the proxies in FORWARDED_ALLOW_IPS.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SESSION_COOKIE_SECURE)
-SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # a load balancer's health check may come over plain HTTP
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^ping/$"]  # a load balancer's health check may come over plain HTTP
 SECURE_HSTS_SECONDS = env_number("SECURE_HSTS_SECONDS", 31_536_000 if SESSION_COOKIE_SECURE else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SESSION_COOKIE_SECURE)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SESSION_COOKIE_SECURE)
@@ -474,3 +476,16 @@ TIMING_LOG = env_str("TIMING_LOG", "")
 if TIMING_LOG:
     LOGGING["handlers"]["timing"] = {"class": "logging.FileHandler", "filename": TIMING_LOG}
     LOGGING["loggers"]["studio.timing"] = {"handlers": ["timing"], "level": "DEBUG", "propagate": False}
+
+# Operators' metrics at /metrics/ in Prometheus text format, for a scraper that sends
+# "Authorization: Bearer <METRICS_TOKEN>"; no token set, no page (404). Several gunicorn workers:
+# set PROMETHEUS_MULTIPROC_DIR to an empty folder (README: "Metrics").
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+
+# Errors to Sentry (or any service that speaks its protocol) when SENTRY_DSN is set, with no prompt,
+# email address, token or cookie in what is sent (config/sentry.py).
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from config import sentry
+
+    sentry.start(SENTRY_DSN, environment=env_str("SENTRY_ENVIRONMENT", "production"))

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("compare.urls")),
     path("", include("storyboards.urls")),
     path("", include("batches.urls")),
+    path("", include("ops.urls")),
     path("accounts/", include("accounts.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("api/", include("api.urls")),

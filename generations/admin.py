@@ -12,7 +12,7 @@ from accounts import credits, words
 from accounts.admin import remove_files
 from catalog.admin import CatalogModelAdmin
 from catalog.models import CatalogModel
-from generations import failures, queue
+from generations import estimates, failures, health, queue
 from generations.models import (
     Batch,
     Comparison,
@@ -494,7 +494,13 @@ class CatalogQueueAdmin(CatalogModelAdmin):
     valve's count), counted for every row in the list's one query. Resuming a model or closing its
     breaker hands the free slots out at once."""
 
-    list_display = (*CatalogModelAdmin.list_display[:4], "waiting", "in_flight", *CatalogModelAdmin.list_display[4:])
+    list_display = (
+        *CatalogModelAdmin.list_display[:4],
+        "waiting",
+        "in_flight",
+        "last_hour",
+        *CatalogModelAdmin.list_display[4:],
+    )
     inlines = (ModelSampleInline,)
     change_list_template = "admin/generations/catalog_change_list.html"  # and the studio's keeper figures
 
@@ -515,6 +521,15 @@ class CatalogQueueAdmin(CatalogModelAdmin):
     @admin.display(description="At Pixapi", ordering="in_flight_count")
     def in_flight(self, obj):
         return getattr(obj, "in_flight_count", "–")
+
+    @admin.display(description="Last hour")
+    def last_hour(self, obj):
+        """The status page's figures (generations.health, kept by the sweeper): made, came out, usual time."""
+        figures = health.current().of(obj.slug)
+        if figures is None or figures.ready + figures.failed == 0:
+            return "–"
+        usual = f", usually {estimates.so_far_words(figures.p50_seconds)}" if figures.p50_seconds else ""
+        return f"{figures.ready} made, {round(figures.success_rate * 100)}% came out{usual}"
 
     @admin.action(description=CatalogModelAdmin.resume.short_description, permissions=["change"])
     def resume(self, request, queryset):

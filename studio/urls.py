@@ -20,7 +20,7 @@ urlpatterns = [
     path("animate/<uuid:pk>/settings/preview/", wizard.settings_preview, name="wizard_settings_preview"),
     path("animate/<uuid:pk>/submit/", wizard.submit, name="wizard_submit"),
     path("animate/<uuid:pk>/<str:step>/", wizard.step, name="wizard_step"),
-    path("healthz/", views.healthz, name="healthz"),
+    path("ping/", views.ping, name="ping"),
     path("pricing/", public_pages.pricing, name="pricing"),
     path("pricing/ask/", public_pages.upgrade_request, name="upgrade_request"),
 ]

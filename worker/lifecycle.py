@@ -23,7 +23,7 @@ from accounts import alerts
 from catalog.models import CatalogModel
 from generations import failures, pictures, taskqueue
 from generations.models import Generation
-from lib import media
+from lib import counters, media
 from pixapi import client as pixapi
 from storyboards import continuing
 
@@ -89,6 +89,7 @@ def submit(generation_id):
         # for a while (catalog: twice as long each time in a row) instead of failing videos.
         gen.model.note_busy(e.retry_after)
         gen.requeue()
+        counters.add("submits", f"{gen.model.slug}:busy")
         return "rate limited"
     except pixapi.PixapiError as e:
         code = code_for_submit_error(e)
@@ -96,7 +97,9 @@ def submit(generation_id):
             log.error("Pixapi refused the studio's account (%s): %s", type(e).__name__, e)
             alerts.pixapi_account_refused(e)  # an operator's problem: shown in admin until it works again
         gen.mark_failed(code, failures.message_for(code, e.message), detail=describe(e))
+        counters.add("submits", f"{gen.model.slug}:refused")
         return code
+    counters.add("submits", f"{gen.model.slug}:accepted")
     first_poll = timezone.now() + timedelta(seconds=min(FIRST_POLL_SECONDS, gen.model.expected_seconds / 2))
     if not gen.mark_submitted(task.id, first_poll):
         log.error("Generation %s changed while submitting; Pixapi task %s is orphaned", gen.pk, task.id)

@@ -16,8 +16,9 @@ from django.db import close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from generations import failures, queue, taskqueue
+from generations import failures, health, queue, taskqueue
 from generations.models import Generation, ImageRequest, refill
+from lib import counters
 from storyboards import continuing
 from storyboards import export as storyboard_export
 from worker import lifecycle
@@ -33,7 +34,9 @@ IDLE_SECONDS = 0.5  # the longest nap between rounds
 PICTURES_REENQUEUE_SECONDS = 30
 QUEUE_REFILLS_PER_PASS = 50
 QUEUE_HOUSEKEEPING_SECONDS = 30.0
+HEALTH_SECONDS = 60.0  # how often the models' figures for the status page are worked out
 _last_queue_housekeeping = 0.0
+_last_health = 0.0
 
 
 def run(keep_going):
@@ -116,6 +119,8 @@ def poll_once(pool, limit):
     if not rows:
         return 0
     results = list(pool.map(_ask, rows))
+    for row, result in zip(rows, results):
+        counters.add("polls", f"{row.model.slug}:{'error' if isinstance(result, Exception) else 'answered'}")
     # One transaction for the round's answers: the database's write lock (all of SQLite, a WAL flush
     # on PostgreSQL) is taken once per round instead of once per row; so are the download messages.
     # Each row in a savepoint of its own: one row's surprise is undone alone and backs that row off.
@@ -196,7 +201,11 @@ def housekeeping(now=None):
 
     picture_housekeeping(now)
     storyboard_export.housekeeping(now)
-    global _last_queue_housekeeping
+    health.beat(now)
+    global _last_queue_housekeeping, _last_health
+    if time.monotonic() - _last_health > HEALTH_SECONDS:
+        _last_health = time.monotonic()
+        health.refresh(now)
     if time.monotonic() - _last_queue_housekeeping > QUEUE_HOUSEKEEPING_SECONDS:
         _last_queue_housekeeping = time.monotonic()
         queue_housekeeping()

@@ -66,7 +66,7 @@ def library(stack, count=10_000):
     name, value = session_cookie(user)
     headers = {"Cookie": f"{name}={value}"}
     page = timed_gets(stack.url + path, headers)
-    trivial = timed_gets(stack.url + "/healthz/", headers)
+    trivial = timed_gets(stack.url + "/ping/", headers)
     p50, base = statistics.median(page), statistics.median(trivial)
     return {
         "generations": count,

@@ -18,6 +18,9 @@ PUBLIC = {
     "signup_sent",
     "verify_email",
     "healthz",
+    "ping",
+    "status",
+    "metrics",
     # The front door (a creator logged in gets their dashboard there: tests/studio/test_front_door.py) and the
     # plans; asking for another plan (upgrade_request) needs an account.
     "dashboard",

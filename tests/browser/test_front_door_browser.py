@@ -141,7 +141,7 @@ def test_the_500_page_is_styled_without_the_database(live_server, page, phone_pa
 
     page = page if size == "laptop" else phone_page
     html = defaults.server_error(RequestFactory().get("/")).content.decode()
-    page.goto(f"{live_server.url}/healthz/")  # the studio's address, so the page's static files load
+    page.goto(f"{live_server.url}/ping/")  # the studio's address, so the page's static files load
     page.set_content(html, wait_until="load")
 
     expect(page.get_by_role("heading", name="Something went wrong on our side")).to_be_visible()
