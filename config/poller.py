@@ -23,6 +23,7 @@ class PollerNothingNew:
         if self.path is None:
             self.path = reverse("generation_poll")
         if request.path == self.path and request.method == "GET" and updates.nothing_new(request):
+            request.route_name = "generation_poll"  # for the request timer: this answer is never routed
             return nothing_new()
         return self.get_response(request)
 

@@ -144,6 +144,6 @@ class TimeRequests:
         started = time.perf_counter()
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
-        route = (match.url_name or match.view_name) if match else "unrouted"
+        route = getattr(request, "route_name", None) or ((match.url_name or match.view_name) if match else "unrouted")
         REQUEST_SECONDS.labels(route=route or "unnamed").observe(time.perf_counter() - started)
         return response
