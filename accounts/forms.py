@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 
 from accounts import handles
 from accounts.models import User
+from catalog.models import CatalogModel
 
 PASSWORD_HELP = "At least 8 characters. Avoid common words, your name, or only numbers."
 PASSWORDS_DIFFER = "The two passwords are not the same. Please type the same password twice."
@@ -251,3 +252,58 @@ class BudgetForm(forms.Form):
 
     def save(self, user):
         User.objects.filter(pk=user.pk).update(monthly_budget=self.cleaned_data["monthly_budget"])
+
+
+class FailoverForm(forms.Form):
+    """What may happen to a video whose model is unavailable: wait for it, or move to the next model the
+    creator allows (their first, second and third choices; none: the plan's models in the catalog's order)
+    for at most this many credits more."""
+
+    CHOICES = ("first", "second", "third")
+    prefix = "failover"  # beside the profile's own form on one page
+
+    allow = forms.BooleanField(label="Make it on the next model I allow", required=False)
+    extra = forms.DecimalField(
+        label="At most this many credits more",
+        required=False,
+        min_value=0,
+        max_value=10_000,
+        decimal_places=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1"}),
+        error_messages={
+            "invalid": "Type a whole number of credits, like 5 (0: never more than it cost).",
+            "min_value": "Type 0 or more credits.",
+            "max_value": "That is more than any video costs. Try a smaller number.",
+            "max_decimal_places": "Type a whole number of credits, like 5.",
+        },
+    )
+    first = forms.ModelChoiceField(queryset=None, label="First choice", required=False, to_field_name="slug")
+    second = forms.ModelChoiceField(queryset=None, label="Second choice", required=False, to_field_name="slug")
+    third = forms.ModelChoiceField(queryset=None, label="Third choice", required=False, to_field_name="slug")
+
+    def __init__(self, *args, user, **kwargs):
+        order = list(user.failover_models) + [None, None, None]
+        initial = {
+            "allow": user.failover_extra is not None,
+            "extra": user.failover_extra if user.failover_extra is not None else 0,
+            **dict(zip(self.CHOICES, order)),
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        videos = CatalogModel.objects.filter(kind=CatalogModel.Kind.VIDEO, enabled=True)
+        for name in self.CHOICES:
+            self.fields[name].queryset = videos
+            self.fields[name].empty_label = "Any the plan makes"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("allow") and data.get("extra") is None:
+            self.add_error("extra", "Say how many credits more a video may cost on another model (0 is fine).")
+        picked = [data[name].slug for name in self.CHOICES if data.get(name)]
+        if len(set(picked)) != len(picked):
+            self.add_error("second", "Pick each model once.")
+        data["order"] = picked
+        return data
+
+    def save(self, user):
+        extra = self.cleaned_data["extra"] if self.cleaned_data["allow"] else None
+        User.objects.filter(pk=user.pk).update(failover_extra=extra, failover_models=self.cleaned_data["order"])

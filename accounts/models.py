@@ -45,6 +45,22 @@ class User(AbstractUser):
         related_name="+",
         help_text="The model the create form starts with (a creator picks it from a comparison).",
     )
+    failover_extra = models.DecimalField(
+        "failover: most extra credits",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="When a video's model is unavailable, make it on the next model the creator allows for at most "
+        "this many credits more. Empty: never; the video waits for its model.",
+    )
+    failover_models = models.JSONField(
+        "failover: models in order",
+        default=list,
+        blank=True,
+        help_text="The models to fall back on, first choice first (their ids). Empty: every model the plan makes, "
+        "in the catalog's order.",
+    )
     email_verified_at = models.DateTimeField(
         "email verified",
         null=True,

@@ -11,6 +11,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout, name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("profile/failover/", views.failover, name="profile_failover"),
     path("usage/", views.usage, name="usage"),
     path(
         "password/",

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import credits, plans, throttle, verification, words
 from accounts import usage as spending
-from accounts.forms import BudgetForm, LoginForm, PasswordResetForm, ProfileForm, SignupForm
+from accounts.forms import BudgetForm, FailoverForm, LoginForm, PasswordResetForm, ProfileForm, SignupForm
 from accounts.models import CreditEntry, Plan, User
 
 
@@ -89,7 +89,23 @@ def profile(request):
         else:
             messages.success(request, "Your profile is saved.")
         return redirect("profile")
-    return render(request, "accounts/profile.html", {"form": form, "creator": user})
+    return render(
+        request, "accounts/profile.html", {"form": form, "creator": user, "failover_form": FailoverForm(user=user)}
+    )
+
+
+@login_required
+@require_POST
+def failover(request):
+    user = User.objects.get(pk=request.user.pk)
+    form = FailoverForm(request.POST, user=user)
+    if form.is_valid():
+        form.save(user)
+        messages.success(request, "Saved: what happens when a model is unavailable.")
+        return redirect("profile")
+    return render(
+        request, "accounts/profile.html", {"form": ProfileForm(instance=user), "creator": user, "failover_form": form}
+    )
 
 
 def password_reset(request):

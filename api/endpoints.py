@@ -169,12 +169,14 @@ def _video(request, gen):
         "download_url": request.build_absolute_uri(reverse("api-v1:download_video", args=[gen.pk])) if ready else None,
         "video_seconds": gen.video_seconds,
         "video_bytes": gen.video_bytes,
+        "rerouted_from": gen.rerouted_from.slug if gen.rerouted_from_id else None,
+        "rerouted_note": gen.rerouted_note,
     }
 
 
 def _get_video(request, video_id):
     """Every lookup of a video goes through here: another creator's video is simply not found."""
-    gen = Generation.objects.for_user(request.auth).select_related("model").filter(pk=video_id).first()
+    gen = Generation.objects.for_user(request.auth).select_related("model", "rerouted_from").filter(pk=video_id).first()
     if gen is None:
         raise ApiError(404, "not_found", "You have no video with this id.")
     return gen
@@ -206,7 +208,7 @@ def list_videos(
     """Your videos, newest first, filtered by status, model (its slug) and when they were made (ISO 8601)."""
     if not 1 <= page <= 1_000_000 or not 1 <= per_page <= PAGE_SIZE_LIMIT:
         raise ApiError(422, "invalid", f"page starts at 1; per_page is 1 to {PAGE_SIZE_LIMIT}.")
-    videos = Generation.objects.for_user(request.auth).select_related("model")
+    videos = Generation.objects.for_user(request.auth).select_related("model", "rerouted_from")
     if status:
         videos = videos.filter(status=status)
     if model:
@@ -394,6 +396,7 @@ def create_video(request, response: HttpResponse, payload: VideoIn, idempotency_
             fit=payload.fit,
             full_prompt=presets.full_prompt(prompt, payload.style, payload.camera),
             confirm_budget=payload.confirm_budget,
+            failover=payload.failover,
         )
 
     try:

@@ -62,6 +62,11 @@ class VideoIn(Schema):
     )
     fit: Literal["crop", "letterbox"] = Field("crop", description="How the picture is fitted to the video's shape.")
     confirm_budget: bool = Field(False, description="Go ahead even past your own monthly budget.")
+    failover: bool | None = Field(
+        None,
+        description="Whether it may be made on your next allowed model when its own is unavailable, for at most "
+        "your failover's extra credits (your profile). Empty: as your profile says.",
+    )
 
 
 class VideoOut(Schema):
@@ -88,6 +93,12 @@ class VideoOut(Schema):
     download_url: str | None = Field(description="Where to download it, once it is ready.")
     video_seconds: float | None
     video_bytes: int | None
+    rerouted_from: str | None = Field(
+        None, description="The model it was asked for, when it was made on another because that one was unavailable."
+    )
+    rerouted_note: str = Field(
+        "", description='What happened, in words: "Made on Wan because Veo was unavailable (+0 credits)".'
+    )
 
 
 class VideoPage(Schema):

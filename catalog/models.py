@@ -88,6 +88,13 @@ class CatalogModel(models.Model):
             CatalogModel.objects.filter(pk=self.pk).update(busy_until=until)
             self.busy_until = until
 
+    def closure_seconds(self, now=None):
+        """How long the breaker closed the valve for this time (longer with each busy answer in a row), or
+        0 while it is open."""
+        if not self.is_busy(now):
+            return 0
+        return min(BUSY_FIRST_SECONDS * 2 ** max(self.busy_strikes - 1, 0), BUSY_MAX_SECONDS)
+
     def note_recovered(self):
         """A submit went through: the breaker is closed again."""
         if self.busy_strikes or self.busy_until:

@@ -329,6 +329,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
 # The sandbox: how long a task takes, faults switched on for the whole run, where results go.
 PIXAPI_SANDBOX_SECONDS = env_number("PIXAPI_SANDBOX_SECONDS", 6.0, float, minimum=0)
 PIXAPI_SANDBOX_FAULTS = env_str("PIXAPI_SANDBOX_FAULTS", "")
+# Models whose every video submit the sandbox answers with 503 model_unavailable: an outage of one model.
+PIXAPI_SANDBOX_DOWN_MODELS = [
+    slug.strip() for slug in env_str("PIXAPI_SANDBOX_DOWN_MODELS", "").split(",") if slug.strip()
+]
 PIXAPI_SANDBOX_URL_TTL = env_number("PIXAPI_SANDBOX_URL_TTL", 3600.0, float, minimum=0)
 PIXAPI_SANDBOX_SLOW_SECONDS = env_number("PIXAPI_SANDBOX_SLOW_SECONDS", 40.0, float, minimum=0)
 PIXAPI_SANDBOX_DIR = Path(env_str("PIXAPI_SANDBOX_DIR", str(BASE_DIR / "var" / "sandbox")))
@@ -366,6 +370,11 @@ POLL_CONCURRENCY = env_number("POLL_CONCURRENCY", 16, minimum=1)  # status calls
 # override it; each model may have a cap of its own in the catalog). More wait in the studio's queue.
 STUDIO_MAX_IN_FLIGHT = env_number("STUDIO_MAX_IN_FLIGHT", 40, minimum=1)
 DOWNLOAD_TEMP_DIR = env_str("DOWNLOAD_TEMP_DIR", "") or None
+# Failover the creator agreed to (generations/failover.py): a waiting video moves to the next model they
+# allow once its own model's breaker has closed for at least this long (5 s at the first busy answer,
+# then 10 s, 20 s ... for each one in a row): 5 moves it at the first, 20 at the third.
+FAILOVER_BREAKER_SECONDS = env_number("FAILOVER_BREAKER_SECONDS", 5, float, minimum=0)
+
 # Saving a finished video: each try streams for at most DOWNLOAD_SECONDS, as a task with a time-out
 # of its own (not the sweeper's); after DOWNLOAD_ATTEMPTS tries the video fails, credits returned.
 DOWNLOAD_SECONDS = env_number("DOWNLOAD_SECONDS", 300, minimum=10)

@@ -38,10 +38,17 @@ class GenerationForm(forms.Form):
         label="Camera", choices=presets.choices(presets.CAMERAS, "Model decides"), required=False
     )
     client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    failover = forms.BooleanField(required=False, initial=True)
 
-    def __init__(self, *args, offer, **kwargs):
+    def __init__(self, *args, offer, failover_extra=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.offer, plan = offer, offer.plan
+        if failover_extra is None:  # the creator allows no failover (their settings): the video waits for its model
+            del self.fields["failover"]
+        else:
+            self.fields[
+                "failover"
+            ].label = f"If this model is unavailable, make it on the next one I allow (at most {words.amount(failover_extra)} more)"
         models = offer.video_models()
         if offer.lists_models():
             self.fields["model"].error_messages["invalid_choice"] = (

@@ -275,6 +275,21 @@ class Generation(models.Model):
     hold_version = models.PositiveSmallIntegerField(
         default=0, editable=False, help_text="Edits made while it waited; each one held its new cost afresh."
     )
+    # Failover the creator agreed to (generations/failover.py): while its model is unavailable it may be
+    # made on the next model they allow, costing at most failover_limit. Null: it waits for its model.
+    failover_limit = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True, editable=False)
+    rerouted_from = models.ForeignKey(
+        CatalogModel,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        help_text="The model it was asked for, when it was made on another because that one was unavailable.",
+    )
+    rerouted_note = models.CharField(
+        max_length=200, blank=True, editable=False, help_text="What the creator reads about it."
+    )
     batch = models.ForeignKey("Batch", models.SET_NULL, null=True, blank=True, related_name="generations")
     # Takes: the same idea made on several models (or several times) to pick the keeper.
     comparison = models.ForeignKey(

@@ -181,9 +181,9 @@ def edit(user, pk, *, model, prompt, duration, size, style=None, camera=None):
         offer_for(user).check(model, duration, size)
         style = gen.style if style is None else style
         camera = gen.camera if camera is None else camera
-        old_reference = gen.ledger_reference
-        cost = model.price(duration, size)
-        changed = Generation.objects.filter(pk=gen.pk, status=Status.WAITING, hold_version=gen.hold_version).update(
+        gen = change_waiting(
+            user,
+            gen,
             model=model,
             prompt=prompt,
             style=style,
@@ -191,16 +191,29 @@ def edit(user, pk, *, model, prompt, duration, size, style=None, camera=None):
             full_prompt=presets.full_prompt(prompt, style, camera),
             duration=duration,
             size=size,
-            cost=cost,
-            hold_version=gen.hold_version + 1,
-            updated_at=timezone.now(),  # the card shows the change
+            cost=model.price(duration, size),
         )
-        if not changed:
-            raise NotWaiting
-        gen.refresh_from_db()
-        credits.release(user, old_reference)
-        credits.hold(user, cost, reference=gen.ledger_reference, description=prompt, model=model)
-        changes.note(user.pk)
+    return gen
+
+
+def change_waiting(user, gen, *, model, cost, **fields):
+    """Inside the caller's transaction, with the creator's credit account and queue locked: changes a waiting
+    video and moves its hold (the old one returned, the new cost held). Decided against the dispatcher by the
+    row's status and hold version. Raises NotWaiting."""
+    old_reference = gen.ledger_reference
+    changed = Generation.objects.filter(pk=gen.pk, status=Status.WAITING, hold_version=gen.hold_version).update(
+        model=model,
+        cost=cost,
+        hold_version=gen.hold_version + 1,
+        updated_at=timezone.now(),  # the card shows the change
+        **fields,
+    )
+    if not changed:
+        raise NotWaiting
+    gen.refresh_from_db()
+    credits.release(user, old_reference)
+    credits.hold(user, cost, reference=gen.ledger_reference, description=gen.prompt, model=model)
+    changes.note(user.pk)
     return gen
 
 

@@ -11,6 +11,7 @@ from accounts import credits, plans
 from accounts.offer import offer_for
 from catalog import presets
 from generations import pictures, queue, taskqueue
+from generations.failover import limit_for
 from generations.models import Batch, Comparison, Generation, ImageRequest, refill
 
 
@@ -29,6 +30,7 @@ def start_generation(
     fit=Generation.Fit.CROP,
     full_prompt=None,
     confirm_budget=False,
+    failover=None,
 ):
     """Puts a video in the studio's queue, holding its cost; it starts as soon as one of the creator's
     places and a slot of the studio's valve are free (generations.queue), at once when they are.
@@ -65,6 +67,7 @@ def start_generation(
                 client_token=client_token,
                 source=source,
                 fit=fit,
+                failover=failover,
             )
             _start_what_may(user)
     except IntegrityError:
@@ -224,11 +227,14 @@ def waiting_video(
     camera="",
     full_prompt=None,
     input_picture=None,
+    failover=None,
     **fields,
 ):
     """One video into the studio's queue with its cost held: the row every way of starting a video writes,
-    inside the caller's transaction (the creator's account locked, the checks made)."""
+    inside the caller's transaction (the creator's account locked, the checks made). `failover`: whether it
+    may move to another model when its own is unavailable (None: as the creator's settings say)."""
     gen = Generation.objects.create(
+        failover_limit=limit_for(user, cost, failover),
         status=Generation.Status.WAITING,
         queue_position=position,
         user=user,

@@ -450,6 +450,8 @@ def _seconds(call):
 @endpoint("submit_video", "POST", json_body=True)
 def submit_video(request, call):
     spec = validate_video(request, call.body)
+    if spec["model"] in settings.PIXAPI_SANDBOX_DOWN_MODELS:  # an outage of one model, for failover's tests
+        raise ApiError(503, "model_unavailable", "The model is temporarily unavailable. Please try again.")
     image = fetch_input_image(spec["input_image"]) if spec["input_image"] else None
     width, height = spec["size"]
     task = SandboxTask.objects.create(

@@ -67,7 +67,7 @@ def _uuid_or_none(value):
 
 def _form(request, *args, **kwargs):
     """The create form, offering what the creator's plan allows."""
-    return GenerationForm(*args, offer=offer_for(request.user), **kwargs)
+    return GenerationForm(*args, offer=offer_for(request.user), failover_extra=request.user.failover_extra, **kwargs)
 
 
 def _form_context(request, form):
@@ -138,6 +138,7 @@ def create(request):
             client_token=data["client_token"],
             source=source,
             confirm_budget=request.POST.get("confirm_budget") == "1",
+            failover=data.get("failover", False),
         )
     except credits.OverBudget as question:
         return _form_again(request, form, budget_question=words.refusal(question, request.user))

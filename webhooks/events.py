@@ -19,6 +19,7 @@ from webhooks.models import (
     TEST,
     VIDEO_COMPLETED,
     VIDEO_FAILED,
+    VIDEO_REROUTED,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -38,6 +39,19 @@ def video_finished(gen):
                 emit(endpoints, event, video_data(gen))
     except Exception:
         log.exception("Could not record %s for generation %s", event, gen.pk)
+
+
+def video_rerouted(gen):
+    """video.rerouted: a waiting video moved to another model because its own was unavailable."""
+    try:
+        with transaction.atomic():
+            endpoints = [e for e in WebhookEndpoint.objects.filter(user_id=gen.user_id) if e.wants(VIDEO_REROUTED)]
+            if endpoints:
+                data = video_data(gen)
+                data.update(rerouted_from=gen.rerouted_from.slug if gen.rerouted_from else None, note=gen.rerouted_note)
+                emit(endpoints, VIDEO_REROUTED, data)
+    except Exception:
+        log.exception("Could not record %s for generation %s", VIDEO_REROUTED, gen.pk)
 
 
 def storyboard_exported(export, board, video):

@@ -10,12 +10,14 @@ from django.utils import timezone
 
 VIDEO_COMPLETED = "video.completed"
 VIDEO_FAILED = "video.failed"
+VIDEO_REROUTED = "video.rerouted"
 STORYBOARD_EXPORTED = "storyboard.exported"
 TEST = "webhook.test"
 # What a creator may subscribe to.
 EVENTS = [
     (VIDEO_COMPLETED, "A video is ready"),
     (VIDEO_FAILED, "A video failed (its credits were returned)"),
+    (VIDEO_REROUTED, "A video moved to another model because its own was unavailable"),
     (STORYBOARD_EXPORTED, "A storyboard was exported as one video"),
 ]
 

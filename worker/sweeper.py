@@ -16,7 +16,7 @@ from django.db import close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from generations import failures, health, queue, taskqueue
+from generations import failover, failures, health, queue, taskqueue
 from generations.models import Generation, ImageRequest, refill
 from lib import counters
 from storyboards import continuing
@@ -201,6 +201,7 @@ def housekeeping(now=None):
 
     picture_housekeeping(now)
     storyboard_export.housekeeping(now)
+    failover.reroute_stuck(now)  # waiting videos whose creator allowed it leave a model that is unavailable
     health.beat(now)
     global _last_queue_housekeeping, _last_health
     if time.monotonic() - _last_health > HEALTH_SECONDS:
