@@ -1,6 +1,9 @@
 """Failover the creator agreed to: a waiting video whose model is unavailable is made on the next model
 they allow, at the nearest length and size their plan makes, for at most the extra credits they allowed.
 
+A task Pixapi accepted and then failed with model_unavailable or internal_error goes back in line the
+same way (worker.lifecycle), its model's breaker closed, and moves on at the next pass.
+
 A model is unavailable when an operator paused it, when the studio no longer offers it, or when Pixapi
 said it was busy and the breaker closed its valve for FAILOVER_BREAKER_SECONDS or more (5 s at the
 first busy answer, twice as long at each one after in a row). Only waiting videos
@@ -22,7 +25,7 @@ from accounts.offer import offer_for
 from accounts.words import amount
 from catalog.models import CatalogModel
 from generations import queue
-from generations.models import CreatorQueue, Generation
+from generations.models import CreatorQueue, Generation, refill
 from webhooks import events as webhook_events
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,9 @@ Status = Generation.Status
 GONE, PAUSED, BUSY = "gone", "paused", "busy"
 REASON_WORDS = {GONE: "is no longer offered", PAUSED: "was paused for maintenance", BUSY: "was unavailable"}
 MOST_PER_ROUND = 100
+# A task Pixapi accepted and then failed with one of these failed through its model, not the prompt: with
+# failover allowed, the video goes back in line (nothing is left at Pixapi) and moves to the next model.
+RETRY_CODES = ("model_unavailable", "internal_error")
 
 
 def limit_for(user, cost, allowed=None):
@@ -39,6 +45,11 @@ def limit_for(user, cost, allowed=None):
     if allowed is False or user.failover_extra is None:
         return None
     return Decimal(cost) + user.failover_extra
+
+
+def retries_elsewhere(gen, error_code):
+    """Whether a task that failed with this code goes back in line for another model instead of failing."""
+    return gen.failover_limit is not None and (error_code or "").lower() in RETRY_CODES
 
 
 def why_unavailable(model, now=None):
@@ -114,6 +125,7 @@ def reroute(gen, reason, now=None):
             )
         except queue.NotWaiting:
             return None
+        refill(user.pk)  # back in line after a failed task it has no turn yet
         webhook_events.video_rerouted(gen)
     log.info("Video %s moved from %s to %s: %s", gen.pk, was.slug, model.slug, reason)
     return gen

@@ -507,6 +507,24 @@ class Generation(models.Model):
             turn=None,
         )
 
+    def back_in_line(self, lease=None):
+        """Pixapi's task failed through its model's fault (generations.failover.RETRY_CODES) and the creator
+        allowed failover: back to the front of their line, its hold kept and nothing at Pixapi any more, for
+        the failover pass to move to their next model."""
+        return self._move(
+            self.POLLED,
+            lease=lease,
+            status=self.Status.WAITING,
+            pixapi_task_id=None,
+            submitted_at=None,
+            started_at=None,
+            progress=0,
+            queued_at=None,
+            next_poll_at=None,
+            lease_until=None,
+            turn=None,
+        )
+
     def mark_dispatched(self):
         """Out of the queue, into a slot: a worker may take it now, and nobody may edit it any more."""
         return self._move(

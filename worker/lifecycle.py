@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts import alerts
 from catalog.models import CatalogModel
-from generations import failures, pictures, taskqueue
+from generations import failover, failures, pictures, taskqueue
 from generations.models import Generation
 from lib import counters, media
 from pixapi import client as pixapi
@@ -151,6 +151,10 @@ def apply_poll(gen, result, now=None):
         if gen.mark_downloading(result.video_url, lease=lease):
             taskqueue.enqueue(taskqueue.DOWNLOAD, str(gen.pk))
         return "completed"
+    if result.status == "failed" and failover.retries_elsewhere(gen, result.error_code):
+        gen.model.note_busy()  # its other videos move on too, as after a busy answer
+        if gen.back_in_line(lease=lease):
+            return "back in line"
     if result.status == "completed" or result.status == "failed":
         code = failures.code_for_task_error(result.error_code) if result.status == "failed" else "lost"
         detail = f"{result.raw_status} {result.error_code or ''} {result.error_message or ''}".strip()

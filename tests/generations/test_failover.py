@@ -14,6 +14,7 @@ from catalog.models import CatalogModel
 from generations import failover
 from generations.models import Generation
 from generations.starting import start_generation
+from sandbox import faults, stats
 from tests.api.helpers import auth, create, token_for
 from tests.worker.test_lifecycle import drive, fast_sandbox  # noqa: F401 (a fixture)
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -202,3 +203,27 @@ def test_the_api_takes_failover_and_says_what_happened(client, owner, queue):
     assert video["rerouted_note"].startswith(f"Made on {video['model'].capitalize()}")
     no = create(client, secret, failover=False, prompt="Another").json()
     assert Generation.objects.get(pk=no["id"]).failover_limit is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_that_fails_through_its_model_is_made_on_the_next_one(owner, fast_sandbox, queue, settings):  # noqa: F811
+    settings.PIXAPI_SANDBOX_FAULTS = "submit:fail-internal*1"  # Veo's task fails at Pixapi with internal_error
+    faults.reset()
+    allow(owner, 5, order=["wan"])
+    before = credits.balance_of(owner)
+    gen = drive(ask(owner, duration=5), queue, timeout=60)
+
+    assert gen.status == Status.COMPLETED and gen.model.slug == "wan" and gen.rerouted_from.slug == "veo"
+    assert "because Veo was unavailable" in gen.rerouted_note
+    assert stats.snapshot()["routes"]["submit_video"] == 2  # Veo's failed task, then Wan's
+    assert credits.balance_of(owner) == before - gen.cost  # charged once, for the video made
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_failover_a_task_that_fails_ends_failed_with_its_credits_back(owner, fast_sandbox, queue, settings):  # noqa: F811
+    settings.PIXAPI_SANDBOX_FAULTS = "submit:fail-internal*1"
+    faults.reset()
+    before = credits.balance_of(owner)
+    gen = drive(ask(owner, duration=5), queue, timeout=60)
+    assert gen.status == Status.FAILED and gen.error_code == "service_error" and gen.model.slug == "veo"
+    assert credits.balance_of(owner) == before
