@@ -14,6 +14,7 @@ The generic API, for anything that costs credits:
     hold(user, amount, reference=..., description=..., model=...)   raises NotEnoughCredits
     charge(user, reference, amount=None)                            None when already settled
     release(user, reference)                                        None when already settled
+    purchase(user, amount, reference=...)                           credits paid for, once
     settle(user, reference, succeeded)                              charge or release, at the end
 where the caller names what a hold is for ("generation:<id>", "imagerequest:<id>"): the ledger knows
 references, not what they stand for.
@@ -206,6 +207,18 @@ def grant(user, amount, *, reason="", by=None, description="Credits added"):
     if amount <= 0:
         raise ValueError("A grant adds credits: the amount must be more than zero.")
     return _post(_uid(user), Kind.GRANT, amount, reason=reason, created_by=by, description=description)
+
+
+def purchase(user, amount, *, reference, description):
+    """Adds credits a creator paid for, once per `reference` ("payment:<id>"): None when already added.
+    Bought credits are a grant like any other: they never expire."""
+    amount = _credits(amount)
+    if amount <= 0:
+        raise ValueError("A purchase adds credits: the amount must be more than zero.")
+    try:
+        return _post(_uid(user), Kind.PURCHASE, amount, reference=reference, description=description[:200])
+    except IntegrityError:
+        return None
 
 
 def adjust(user, amount, *, reason, by=None):

@@ -186,6 +186,7 @@ class CreditEntry(models.Model):
     class Kind(models.TextChoices):
         GRANT = "grant", "Credits added"
         ALLOWANCE = "allowance", "Monthly credits"
+        PURCHASE = "purchase", "Credits bought"
         HOLD = "hold", "Held"
         CHARGE = "charge", "Spent"
         RELEASE = "release", "Hold returned"

@@ -18,7 +18,7 @@ FILTERS = {
     "spent": ("Spent", [Kind.CHARGE]),
     "held": ("In progress", [Kind.HOLD]),
     "returned": ("Returned", [Kind.RELEASE, Kind.REFUND]),
-    "added": ("Added", [Kind.GRANT, Kind.ALLOWANCE, Kind.ADJUSTMENT]),
+    "added": ("Added", [Kind.GRANT, Kind.ALLOWANCE, Kind.PURCHASE, Kind.ADJUSTMENT]),
 }
 
 
@@ -159,6 +159,8 @@ def describe(entry):
         return "Adjusted by the studio", entry.reason, "", ""
     if entry.kind == Kind.ALLOWANCE:
         return "Monthly credits", what, "", ""
+    if entry.kind == Kind.PURCHASE:
+        return "Credits bought", what, "", ""
     return "Credits added", entry.reason or (what if what != "Credits added" else ""), "", ""
 
 
