@@ -13,8 +13,11 @@ export DJANGO_SETTINGS_MODULE := config.settings
 DEV_SECRET_KEY := var/dev-secret-key
 run setup test: export SECRET_KEY ?= $(shell cat $(DEV_SECRET_KEY) 2>/dev/null)
 run setup: export PIXAPI_SANDBOX ?= $(if $(PIXAPI_API_KEY),0,1)
+run setup: export STRIPE_SANDBOX ?= $(if $(STRIPE_SECRET_KEY),0,1)
 test: export PIXAPI_SANDBOX := 1
 test: export PIXAPI_API_KEY :=
+test: export STRIPE_SANDBOX := 1
+test: export STRIPE_SECRET_KEY :=
 
 run: setup
 	@echo ""

@@ -111,6 +111,7 @@ TOO_OFTEN = {
     "upload": "You have uploaded many pictures in a short time.",
     "upgrade": "You have asked for another plan several times today; the studio team has your requests.",
     "webhook_send": "You have sent many test events and resends in a short time.",
+    "checkout": "You have started many checkouts in a short time.",
 }
 
 

@@ -25,6 +25,14 @@ def check_production_settings(app_configs, **kwargs):
                 id="studio.E002",
             )
         )
+    if settings.STRIPE_USE_SANDBOX:
+        problems.append(
+            Error(
+                'The Stripe stand-in is on (STRIPE_SANDBOX=1): anyone could "pay" with a test card and get credits.',
+                hint="Unset STRIPE_SANDBOX and set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (or PAYMENTS=0).",
+                id="studio.E003",
+            )
+        )
     backend = settings.MAILERS["default"]["BACKEND"]
     if backend.rsplit(".", 2)[-2] in NO_MAIL_BACKENDS:
         problems.append(

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "compare",
     "storyboards",
     "batches",
+    "billing",
     "studio",
     "worker",
     "ops",
@@ -308,6 +309,39 @@ PIXAPI_READ_TIMEOUT = env_number("PIXAPI_READ_TIMEOUT", 30.0, float, minimum=0.1
 PIXAPI_READ_RETRIES = env_number("PIXAPI_READ_RETRIES", 3, minimum=0)
 PIXAPI_MAX_DOWNLOAD_BYTES = env_number("PIXAPI_MAX_DOWNLOAD_BYTES", 500_000_000, minimum=1)
 
+# Payments (billing/): Stripe through its official library, or (development and tests only) the studio's
+# own Stripe stand-in, installed and mounted at /stripe-sandbox/ when STRIPE_SANDBOX=1. Payments are on
+# when either is set up; without them the pricing page sells nothing and the studio still runs.
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_USE_SANDBOX = env_bool("STRIPE_SANDBOX", TESTING)
+if STRIPE_USE_SANDBOX and STRIPE_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "STRIPE_SECRET_KEY and STRIPE_SANDBOX=1 are both set: set STRIPE_SECRET_KEY for real payments, "
+        "or STRIPE_SANDBOX=1 (and no key) for the built-in Stripe stand-in, a development tool."
+    )
+PAYMENTS_ENABLED = env_bool("PAYMENTS", STRIPE_USE_SANDBOX or bool(STRIPE_SECRET_KEY))
+if PAYMENTS_ENABLED and not STRIPE_USE_SANDBOX and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
+    raise ImproperlyConfigured(
+        "Payments are on (PAYMENTS=1) but STRIPE_SECRET_KEY or STRIPE_WEBHOOK_SECRET is not set: set both "
+        "from the Stripe dashboard, or PAYMENTS=0 to sell nothing. For development, STRIPE_SANDBOX=1 uses "
+        "the built-in stand-in instead (never in production; `make run` sets it)."
+    )
+if STRIPE_USE_SANDBOX:
+    INSTALLED_APPS.append("stripe_sandbox")
+    # Keys of this studio's own (from SECRET_KEY), the only ones the stand-in accepts and signs with.
+    _stripe_key = hmac.new(SECRET_KEY.encode(), b"stripe-sandbox", hashlib.sha256).hexdigest()
+    STRIPE_SECRET_KEY = "sk_test_sandbox_" + _stripe_key[:24]
+    STRIPE_PUBLISHABLE_KEY = "pk_test_sandbox_" + _stripe_key[24:48]
+    STRIPE_WEBHOOK_SECRET = "whsec_sandbox_" + _stripe_key[48:]
+STRIPE_API_BASE = env_url(
+    "STRIPE_API_BASE", f"{SITE_URL}/stripe-sandbox" if STRIPE_USE_SANDBOX else "https://api.stripe.com"
+)
+STRIPE_TIMEOUT = env_number("STRIPE_TIMEOUT", 20.0, float, minimum=1)
+# Where the stand-in sends its events: the studio's webhook, as a Stripe dashboard would be told.
+STRIPE_SANDBOX_WEBHOOK_URL = env_url("STRIPE_SANDBOX_WEBHOOK_URL", f"{SITE_URL}/billing/stripe/webhook/")
+
 # Pictures creators animate: upload caps, and how Pixapi is handed one.
 PICTURE_MAX_BYTES = env_number("PICTURE_MAX_BYTES", 20_000_000, minimum=1)
 PICTURE_MAX_PIXELS = env_number("PICTURE_MAX_PIXELS", 40_000_000, minimum=1)
@@ -463,6 +497,7 @@ for _group, _default in [
     ("api", "120/m"),
     ("upgrade", "5/d"),
     ("webhook_send", "30/h"),
+    ("checkout", "20/h"),
 ]:
     _rate = env_str(f"RATE_LIMIT_{_group.upper()}", _default).strip()
     if not re.fullmatch(r"[1-9][0-9]*/[0-9]*[smhd]", _rate):

@@ -1,4 +1,4 @@
-"""The root URLconf: each app's routes, included whole. The sandbox's only when it is switched on."""
+"""The root URLconf: each app's routes, included whole. The stand-ins' only when they are switched on."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("compare.urls")),
     path("", include("storyboards.urls")),
     path("", include("batches.urls")),
+    path("", include("billing.urls")),
     path("", include("ops.urls")),
     path("accounts/", include("accounts.urls")),
     path("webhooks/", include("webhooks.urls")),
@@ -23,3 +24,5 @@ urlpatterns = [
 
 if settings.PIXAPI_USE_SANDBOX:
     urlpatterns.append(path("pixapi-sandbox/", include("sandbox.urls")))
+if settings.STRIPE_USE_SANDBOX:
+    urlpatterns.append(path("stripe-sandbox/", include("stripe_sandbox.urls")))

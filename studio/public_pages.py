@@ -1,7 +1,8 @@
 """The pages a visitor meets first: the front door (`/` when logged out) and the pricing page, with the
-form a creator uses to ask for another plan until the studio takes payments."""
+credit packs on sale (billing/) and the form a creator uses to ask for another plan."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -11,6 +12,7 @@ from accounts import plans, words
 from accounts.models import Plan, UpgradeRequest
 from accounts.offer import Offer
 from accounts.throttle import rate_limited
+from billing.models import CreditPack
 from catalog.sizes import is_hd
 from library import sharing
 from studio.samples import sample_clips
@@ -69,7 +71,7 @@ def upgrade_request(request):
 
 
 def _pricing_context(request, form=None, **extra):
-    context = {**_plans_context(), "prices": _prices(), **extra}
+    context = {**_plans_context(), "prices": _prices(), "packs": _packs(), **extra}
     if request.user.is_authenticated:
         context.update(
             form=form or UpgradeForm(user=request.user),
@@ -77,6 +79,11 @@ def _pricing_context(request, form=None, **extra):
             asked=UpgradeRequest.objects.filter(user=request.user).open().select_related("plan").first(),
         )
     return context
+
+
+def _packs():
+    """The credit packs on sale, when the studio takes payments."""
+    return list(CreditPack.objects.offered()) if settings.PAYMENTS_ENABLED else []
 
 
 class UpgradeForm(forms.Form):

@@ -41,10 +41,13 @@ PUBLIC = {
     "model_sample_file",
     # For Pixapi to fetch a picture: the signed, expiring token is the permission (tests/studio/test_wizard.py).
     "picture_for_pixapi",
+    # Stripe's events: the signature is the permission (tests/billing/test_buying.py).
+    "stripe_webhook",
 }
 SKIPPED_NAMESPACES = {
     "admin",  # Django admin sends visitors to its own login page
     "pixapi_sandbox",  # the sandbox is an API that checks its own key
+    "stripe_sandbox",  # so is the Stripe stand-in (its checkout page plays Stripe's own site)
     "api-v1",  # the creator API answers 401 without a token (tests/api/test_tokens.py)
 }
 EXAMPLES = {

@@ -103,7 +103,17 @@ def start_in_production(*args, drop=(), **env):
         for name, value in os.environ.items()
         if name not in ("PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE")  # the browser tests set the latter
         and not name.startswith(
-            ("PIXAPI_", "EMAIL_", "SECURE_", "DEBUG", "SECRET_KEY", "REQUIRE_SECRET_KEY", "FAST_PASSWORD_HASHER")
+            (
+                "PIXAPI_",
+                "STRIPE_",
+                "PAYMENTS",
+                "EMAIL_",
+                "SECURE_",
+                "DEBUG",
+                "SECRET_KEY",
+                "REQUIRE_SECRET_KEY",
+                "FAST_PASSWORD_HASHER",
+            )
         )
     }
     full_env.update(readme_production_environment())
