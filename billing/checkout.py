@@ -158,5 +158,7 @@ def refresh(payment):
 
 
 def offered_pack(pk):
-    """The pack with this id if it is on sale, else None."""
+    """The pack with this id (as the form sent it) if it is on sale, else None."""
+    if not (pk.isascii() and pk.isdigit() and len(pk) <= 9):
+        return None
     return CreditPack.objects.offered().filter(pk=pk).first()

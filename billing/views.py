@@ -43,8 +43,7 @@ def buy(request):
     if not request.user.email_verified:
         messages.error(request, "Please verify your email address first: follow the link we sent you.")
         return redirect(reverse("pricing") + "#packs")
-    pk = request.POST.get("pack", "")
-    pack = checkout.offered_pack(pk) if pk.isdigit() else None
+    pack = checkout.offered_pack(request.POST.get("pack", ""))
     if pack is None:
         messages.error(request, "That pack is not on sale. Please pick one of the packs below.")
         return redirect(reverse("pricing") + "#packs")

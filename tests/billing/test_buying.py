@@ -128,7 +128,7 @@ def test_only_packs_on_sale_at_their_own_price(client, owner, starter):
     client.force_login(owner)
     starter.active = False
     starter.save()
-    for pack in (str(starter.pk), "999999", "-1", "1.5", ""):
+    for pack in (str(starter.pk), "999999", "-1", "1.5", "", "9" * 200, "²"):
         response = client.post("/billing/buy/", {"pack": pack}, follow=True)
         assert "That pack is not on sale" in response.content.decode()
     assert not Payment.objects.exists() and not StripeObject.objects.exists()
