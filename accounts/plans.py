@@ -25,11 +25,19 @@ def plan_for(user):
     return Plan.default()
 
 
+def places_left(plan, taken):
+    """How many more things the plan lets run at once with `taken` of its places taken; None when it sets
+    no limit. generations.models.places_taken says what takes a place."""
+    if plan is None or plan.max_running is None:
+        return None
+    return max(plan.max_running - taken, 0)
+
+
 def check_running(user, running, pictures=0):
     """Raises PlanLimit when `running` videos and `pictures` picture requests in progress are already as
     many as the plan allows at once (both take one of its places)."""
     plan = plan_for(user)
-    if plan is None or plan.max_running is None or running + pictures < plan.max_running:
+    if places_left(plan, running + pictures) != 0:
         return
     raise PlanLimit("running", plan=plan.name, running=running, pictures=pictures)
 

@@ -251,9 +251,7 @@ def _line_facts(user_id, now):
             holding.append(
                 (max((left.ready_low - now).total_seconds(), 0), max((left.ready_high - now).total_seconds(), 0))
             )
-    pictures = ImageRequest.objects.filter(
-        user_id=user_id, status__in=[ImageRequest.Status.QUEUED, ImageRequest.Status.RUNNING]
-    ).select_related("model")
+    pictures = ImageRequest.objects.filter(user_id=user_id, status__in=ImageRequest.IN_PROGRESS).select_related("model")
     for req in pictures:
         holding.append((0.0, max(req.model.expected_seconds - _elapsed(req.created_at, now), 0)))
     line = []  # (pk, paused, quick seconds, slow seconds) in their order

@@ -83,6 +83,8 @@ class ImageRequest(models.Model):
         COMPLETED = "completed", "Ready"
         FAILED = "failed", "Failed"
 
+    IN_PROGRESS = (Status.QUEUED, Status.RUNNING)  # each takes one of its creator's plan places
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="image_requests")
     model = models.ForeignKey(CatalogModel, models.PROTECT, related_name="image_requests")
@@ -108,7 +110,7 @@ class ImageRequest(models.Model):
 
     @property
     def is_active(self):
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+        return self.status in self.IN_PROGRESS
 
     @property
     def ledger_reference(self):
@@ -949,22 +951,30 @@ def now_micros():
     return int(timezone.now().timestamp() * 1_000_000)
 
 
+def places_taken(user_id):
+    """What holds the creator's plan places ("at once") now: (videos given a slot, being made or saved;
+    picture requests in progress). Waiting videos hold none. Starting, turns and slots all count these."""
+    videos = Generation.objects.filter(user_id=user_id, status__in=Generation.SLOT_HOLDERS).count()
+    pictures = ImageRequest.objects.filter(user_id=user_id, status__in=ImageRequest.IN_PROGRESS).count()
+    return videos, pictures
+
+
+def places_free(user_id, plan):
+    """How many of the plan's places the creator has free now; None when the plan sets no limit."""
+    if plan is None or plan.max_running is None:
+        return None
+    return plans.places_left(plan, sum(places_taken(user_id)))
+
+
 def refill(user_id):
     """Gives the creator's first waiting videos a turn, as many as their plan has places free, in their
     order; the others lose theirs. Call inside the transaction of the change that freed or took a place."""
     plan = plans.plan_for(get_user_model().objects.only("plan_id").get(pk=user_id))
     queue = CreatorQueue.lock(user_id)
     waiting = Generation.objects.filter(user_id=user_id, status=Generation.Status.WAITING)
-    if queue.paused:
-        free = 0
-    elif plan is None or plan.max_running is None:
+    free = 0 if queue.paused else places_free(user_id, plan)
+    if free is None:
         free = MAX_TURNS
-    else:
-        running = Generation.objects.filter(user_id=user_id, status__in=Generation.SLOT_HOLDERS).count()
-        pictures = ImageRequest.objects.filter(
-            user_id=user_id, status__in=[ImageRequest.Status.QUEUED, ImageRequest.Status.RUNNING]
-        ).count()
-        free = max(plan.max_running - running - pictures, 0)
     ready = list(
         waiting.filter(paused=False, after=None).order_by("queue_position").values_list("pk", flat=True)[:free]
     )

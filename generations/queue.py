@@ -24,7 +24,7 @@ from accounts.offer import offer_for
 from catalog import presets
 from catalog.models import CatalogModel
 from generations import changes, taskqueue
-from generations.models import CreatorQueue, Generation, StudioQueue, now_micros, refill
+from generations.models import CreatorQueue, Generation, StudioQueue, now_micros, places_free, refill
 
 log = logging.getLogger(__name__)
 
@@ -109,12 +109,9 @@ def dispatch(limit=None):
 def _room_for(gen):
     """True when the creator still has a place free (the turn could be stale) and the batch is under its
     cap. Otherwise the video loses its turn ("full"), or, past the cap, the whole batch's does ("capped")."""
-    plan = plans.plan_for(gen.user)
-    if plan is not None and plan.max_running is not None:
-        running = Generation.objects.filter(user_id=gen.user_id, status__in=Generation.SLOT_HOLDERS).count()
-        if running >= plan.max_running:
-            Generation.objects.filter(pk=gen.pk, status=Status.WAITING).update(turn=None)
-            return "full"
+    if places_free(gen.user_id, plans.plan_for(gen.user)) == 0:
+        Generation.objects.filter(pk=gen.pk, status=Status.WAITING).update(turn=None)
+        return "full"
     if gen.batch_id and gen.batch.spending_cap is not None:
         if batch_committed(gen.batch) + gen.cost > gen.batch.spending_cap:
             gen.batch.generations.filter(status=Status.WAITING).update(turn=None)

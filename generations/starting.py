@@ -12,7 +12,7 @@ from accounts.offer import offer_for
 from catalog import presets
 from generations import pictures, queue, taskqueue
 from generations.failover import limit_for
-from generations.models import Batch, Comparison, Generation, ImageRequest, refill
+from generations.models import Batch, Comparison, Generation, ImageRequest, refill, places_taken
 
 
 def start_generation(
@@ -265,16 +265,6 @@ def _batch_of(user, client_token):
     return gen.batch if gen else None
 
 
-def in_progress(user):
-    """What the creator has being made now, as their plan's "at once" counts it: (videos, picture requests).
-    Videos waiting in the studio's queue hold no place."""
-    picture_requests = ImageRequest.objects.filter(
-        user=user, status__in=[ImageRequest.Status.QUEUED, ImageRequest.Status.RUNNING]
-    )
-    videos = Generation.objects.for_user(user).filter(status__in=Generation.SLOT_HOLDERS)
-    return videos.count(), picture_requests.count()
-
-
 def request_pictures(user, *, model, prompt, n=3, size="1024x1024", client_token=None, confirm_budget=False):
     """Queues an image request, holding its cost; the same form token twice gives back the first one.
 
@@ -289,7 +279,7 @@ def request_pictures(user, *, model, prompt, n=3, size="1024x1024", client_token
         with transaction.atomic():
             credits.lock_account(user)  # held until commit: the checks below stay true until the hold
             offer_for(user).check(model)
-            plans.check_running(user, *in_progress(user))
+            plans.check_running(user, *places_taken(user.pk))
             check_requests_today(user)
             pictures.check_room(user, adding=n)
             cost = model.image_price(n)
@@ -305,6 +295,7 @@ def request_pictures(user, *, model, prompt, n=3, size="1024x1024", client_token
                 client_token=client_token,
             )
             credits.hold(user, cost, reference=req.ledger_reference, description=prompt, model=model)
+            refill(user.pk)  # the place it takes is no longer a waiting video's turn
             taskqueue.enqueue(taskqueue.MAKE_PICTURES, str(req.pk))
     except IntegrityError:
         return ImageRequest.objects.get(user=user, client_token=client_token)
