@@ -60,25 +60,12 @@ class Offer:
         return list(models) if every else [m for m in models if self.makes(m)]
 
     def nearest(self, model, duration, size):
-        """The length and size of this model the plan makes that are nearest the ones asked for: the same
-        length and size when it makes them; else the nearest length (the shorter on a tie) and a size
-        of the same shape, the nearest in pixels. (None, None) when it makes nothing of the model."""
+        """The length and size of this model the plan makes that are nearest the ones asked for
+        (nearest_duration, nearest_size). (None, None) when it makes nothing of the model."""
         durations, sizes = self.durations(model), self.sizes(model)
         if not durations or not sizes:
             return None, None
-        near_duration = min(durations, key=lambda d: (abs(d - duration), d))
-        if size in sizes:
-            return near_duration, size
-        asked = VideoSize.parse(size)
-
-        def distance(candidate):
-            other = VideoSize.parse(candidate)
-            return (
-                other.is_portrait != asked.is_portrait,
-                abs(other.width * other.height - asked.width * asked.height),
-            )
-
-        return near_duration, min(sizes, key=distance)
+        return nearest_duration(durations, duration), nearest_size(sizes, size)
 
     def cost(self, model, duration, size):
         """The price of this video when the plan makes it, else None."""
@@ -117,3 +104,24 @@ class Offer:
             raise PlanLimit("duration", plan=plan.name, max_duration=plan.max_duration)
         if size is not None and not plan.allow_hd and is_hd(size):
             raise PlanLimit("hd", plan=plan.name)
+
+
+def nearest_duration(durations, wanted):
+    """The length of `durations` nearest the one wanted: the shorter of two as near. None when there is none."""
+    return min(durations, key=lambda d: (abs(d - wanted), d)) if durations else None
+
+
+def nearest_size(sizes, wanted):
+    """The size wanted when `sizes` has it, else the one of the same shape nearest in pixels (else of the
+    other shape). None when there is none."""
+    if not sizes:
+        return None
+    if wanted in sizes:
+        return wanted
+    asked = VideoSize.parse(wanted)
+
+    def distance(candidate):
+        other = VideoSize.parse(candidate)
+        return other.is_portrait != asked.is_portrait, abs(other.width * other.height - asked.width * asked.height)
+
+    return min(sizes, key=distance)

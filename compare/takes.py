@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 
 from accounts.models import User
-from accounts.offer import offer_for
+from accounts.offer import nearest_duration, offer_for
 from catalog.models import CatalogModel
 from catalog.sizes import VideoSize, is_hd, label
 from generations import estimates, health
@@ -99,10 +99,9 @@ def final_choices(user, draft):
     portrait = VideoSize.parse(draft.size).is_portrait
     choices = []
     for model in offer.video_models(from_picture=draft.start == Generation.Start.IMAGE, every=True):
-        durations = offer.durations(model) or list(model.durations)
-        if not durations:
+        duration = nearest_duration(offer.durations(model) or list(model.durations), draft.duration)
+        if duration is None:
             continue
-        duration = min(durations, key=lambda d: (abs(d - draft.duration), d))
         for size in model.sizes:
             if VideoSize.parse(size).is_portrait != portrait or (model.pk == draft.model_id and size == draft.size):
                 continue

@@ -7,7 +7,7 @@ Used by the retry page of a failed video and the switch page of a waiting one (g
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from catalog.sizes import VideoSize, label
+from catalog.sizes import label
 from generations.models import Generation
 
 
@@ -96,26 +96,6 @@ def locked_models(gen, offer):
     return [(m, offer.unlocking(m)) for m in models if not offer.makes(m) and not m.queue_paused]
 
 
-def nearest_duration(durations, wanted):
-    """The allowed length closest to the one wanted; the shorter of two as close."""
-    return min(durations, key=lambda d: (abs(d - wanted), d)) if durations else None
-
-
-def nearest_size(sizes, wanted):
-    """The same size when allowed, else the closest one of the same shape, else the closest one."""
-    if not sizes:
-        return None
-    if wanted in sizes:
-        return wanted
-    want = VideoSize.parse(wanted)
-
-    def distance(size):
-        other = VideoSize.parse(size)
-        return (other.is_portrait != want.is_portrait, abs(other.width * other.height - want.width * want.height))
-
-    return min(sizes, key=distance)
-
-
 def alternatives(gen, offer):
     """The other ways to make it the creator's plan allows now, in the catalog's order: each model
     they may use (not paused for maintenance) at its nearest length and size. Its own model is one of
@@ -124,9 +104,8 @@ def alternatives(gen, offer):
     for model in offer.video_models(from_picture=_from_picture(gen)):
         if model.queue_paused:
             continue
-        duration = nearest_duration(offer.durations(model), gen.duration)
-        size = nearest_size(offer.sizes(model), gen.size)
-        if duration is None or size is None:
+        duration, size = offer.nearest(model, gen.duration, gen.size)
+        if duration is None:
             continue
         if model.pk == gen.model_id and (duration, size) == (gen.duration, gen.size):
             continue  # the same video: not another way
