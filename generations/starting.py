@@ -37,7 +37,7 @@ def start_generation(
 
     The same form token twice (a double click, a resent form) gives back the first generation.
     Returns (generation, created). Raises credits.Refused (accounts.words says why) and nothing is
-    created, when their plan, their budget (unless `confirm_budget`) or their balance does not allow it.
+    created, when their plan, their balance or their budget (unless `confirm_budget`) does not allow it.
     """
     if client_token:
         existing = Generation.objects.filter(user=user, client_token=client_token).first()
@@ -48,10 +48,7 @@ def start_generation(
             # The creator's account row is locked until commit, so their requests go one at a time
             # and the checks below still hold when the hold is written.
             credits.lock_account(user)
-            offer_for(user).check(model, duration, size)
-            cost = model.price(duration, size)
-            if not confirm_budget:
-                credits.check_budget(user, cost)
+            (cost,) = check_group(user, [(model, duration, size)], confirm_budget=confirm_budget)
             gen = waiting_video(
                 user,
                 position=queue.next_position(user.pk),
@@ -83,8 +80,8 @@ def start_batch(user, rows, *, name="", spending_cap=None, client_token=None, co
 
     `rows` have prompt, model, duration, size (and style, camera). The same form token twice (a double
     click on Confirm) gives back the first batch. Returns (batch, created). Raises credits.Refused
-    (NotEnoughCredits for the whole total, OverBudget unless `confirm_budget`, a PlanLimit) and nothing
-    is created."""
+    (check_group: a PlanLimit, NotEnoughCredits for the whole total, OverBudget unless `confirm_budget`)
+    and nothing is created."""
     rows = list(rows)
     if not rows:
         raise ValueError("A batch needs at least one video.")
@@ -95,19 +92,12 @@ def start_batch(user, rows, *, name="", spending_cap=None, client_token=None, co
             credits.lock_account(user)  # held until commit: the checks below stay true until the holds
             if client_token and (existing := _batch_of(user, client_token)):
                 return existing, False
-            offer = offer_for(user)
-            costs = []
+            costs = check_group(
+                user, [(row.model, row.duration, row.size) for row in rows], confirm_budget=confirm_budget
+            )
             for row in rows:
-                offer.check(row.model, row.duration, row.size)
                 if not (row.model.enabled and row.model.text_to_video and row.model.allows(row.duration, row.size)):
                     raise ValueError(f"{row.model.slug} does not make {row.duration} s at {row.size}.")
-                costs.append(row.model.price(row.duration, row.size))
-            total = sum(costs)
-            balance = credits.balance_of(user)
-            if balance < total:
-                raise credits.NotEnoughCredits(total, balance)
-            if not confirm_budget:
-                credits.check_budget(user, total)
             batch = Batch.objects.create(user=user, name=name[:80], spending_cap=spending_cap)
             first, now = queue.next_position(user.pk), timezone.now()
             for i, (row, cost) in enumerate(zip(rows, costs, strict=True)):
@@ -173,7 +163,7 @@ def start_comparison(
     per take, each model at its allowed length and size nearest the ones asked for, every take's cost
     held in one transaction (the ledger settles per video, so a failed take returns only its share):
     all or nothing. Returns (comparison, created); the same form token twice gives back the first.
-    Raises credits.Refused (the plan, the budget unless `confirm_budget`, the balance for the total)."""
+    Raises credits.Refused (check_group: the plan, the balance, the budget unless `confirm_budget`)."""
     if not 1 <= takes <= MAX_TAKES:
         raise ValueError(f"1 to {MAX_TAKES} takes of a model")
     if client_token and (existing := Comparison.objects.filter(user=user, client_token=client_token).first()):
@@ -184,12 +174,7 @@ def start_comparison(
             planned = plan_takes(user, models, duration=duration, size=size, takes=takes)
             if not 2 <= len(planned) <= MAX_COMPARED:
                 raise ValueError(f"A comparison has 2 to {MAX_COMPARED} takes")
-            total = sum(cost for *_, cost in planned)
-            if not confirm_budget:
-                credits.check_budget(user, total)
-            balance = credits.balance_of(user)
-            if balance < total:
-                raise credits.NotEnoughCredits(total, balance)
+            check_group(user, [(model, d, s) for model, d, s, _ in planned], confirm_budget=confirm_budget)
             comparison = Comparison.objects.create(user=user, prompt=prompt, client_token=client_token)
             position = queue.next_position(user.pk)
             for i, (model, take_duration, take_size, cost) in enumerate(planned):
@@ -212,6 +197,32 @@ def start_comparison(
     except IntegrityError:
         return Comparison.objects.get(user=user, client_token=client_token), False
     return comparison, True
+
+
+def check_group(user, videos, *, confirm_budget=False):
+    """The checks before videos are held, one or many at once (a video, a batch, a comparison, a
+    storyboard's shots): the plan for each video, then check_spending for the total. `videos` are
+    (model, duration, size). Returns each video's cost. Raises credits.Refused (PlanLimit,
+    NotEnoughCredits, OverBudget). Call it with the creator's account locked, in the transaction that
+    writes the holds."""
+    offer = offer_for(user)
+    costs = []
+    for model, duration, size in videos:
+        offer.check(model, duration, size)
+        costs.append(model.price(duration, size))
+    check_spending(user, sum(costs), confirm_budget=confirm_budget)
+    return costs
+
+
+def check_spending(user, total, *, confirm_budget=False, what="video"):
+    """The balance, then the monthly budget (unless `confirm_budget`), always in this order, so a creator
+    short of credits and past their budget is told the same thing everywhere: first that they have too
+    few credits (no "yes" gets past that), and only once they have enough, asked about their budget."""
+    balance = credits.balance_of(user)
+    if balance < total:
+        raise credits.NotEnoughCredits(total, balance)
+    if not confirm_budget:
+        credits.check_budget(user, total, what=what)
 
 
 def waiting_video(
@@ -283,8 +294,7 @@ def request_pictures(user, *, model, prompt, n=3, size="1024x1024", client_token
             check_requests_today(user)
             pictures.check_room(user, adding=n)
             cost = model.image_price(n)
-            if not confirm_budget:
-                credits.check_budget(user, cost, what="pictures")
+            check_spending(user, cost, confirm_budget=confirm_budget, what="pictures")
             req = ImageRequest.objects.create(
                 user=user,
                 model=model,

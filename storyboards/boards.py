@@ -89,12 +89,9 @@ def make(user, board, *, only=None, confirm_budget=False):
             raise ShotRefused("Every shot is made. Re-take one, or export the storyboard.")
         for shot in making:
             check_shot(user, board, shot, first=shot.pk == shots[0].pk)
-        total = cost_of(board, making)
-        if not confirm_budget:
-            credits.check_budget(user, total)
-        balance = credits.balance_of(user)
-        if balance < total:
-            raise credits.NotEnoughCredits(total, balance)
+        starting.check_group(
+            user, [(shot.model, shot.duration, board.size) for shot in making], confirm_budget=confirm_budget
+        )
         made, previous, stored = [], None, []
         position = queue.next_position(user.pk)
         for shot in shots:
