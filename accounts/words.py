@@ -49,13 +49,19 @@ def _too_many_at_once(user, plan, running, pictures):
     )
 
 
-def _over_budget(user, cost, spent, budget, what):
-    what = "These pictures" if what == "pictures" else "This video"
+def over_budget(facts, subject=None):
+    """The one sentence for going past the creator's own monthly budget (an OverBudget's facts). `subject`
+    is what would go past it ("This batch", "These 3 takes"); by default the video or the pictures."""
+    subject = subject or ("These pictures" if facts.get("what") == "pictures" else "This video")
+    cost, spent = facts["cost"], facts["spent"]
     return (
-        f"{what} ({amount(cost)}) would take this month's spending to {amount(spent + cost)}, "
-        f"past your monthly budget of {amount(budget)}. Generate it anyway, or change your budget "
-        "on your usage page."
+        f"{subject} ({amount(cost)}) would take this month's spending to {amount(spent + cost)}, "
+        f"past your monthly budget of {amount(facts['budget'])}."
     )
+
+
+def _over_budget(user, **facts):
+    return over_budget(facts) + " Generate it anyway, or change your budget on your usage page."
 
 
 def _picture_requests_today(user, limit):
@@ -103,20 +109,15 @@ def cost_line(user, cost, what="video"):
     }
 
 
-def budget_warning(user, cost, what="video"):
-    """Before the click: that this would take the month past the creator's own budget, and that the
-    studio will ask first. Empty when it would not (or there is no budget)."""
+def budget_warning(user, cost, what="video", subject=None, then="The studio will ask before it starts."):
+    """Before the click: that this would take the month past the creator's own budget (over_budget), and
+    `then`, what happens if they go on. Empty when it would not (or there is no budget)."""
     if getattr(user, "monthly_budget", None) is None:
         return ""
     try:
         credits.check_budget(user, cost, what)
     except credits.OverBudget as past:
-        facts = past.facts
-        return (
-            f"{'These pictures' if what == 'pictures' else 'This video'} would take this month's spending to "
-            f"{amount(facts['spent'] + facts['cost'])}, past your monthly budget of {amount(facts['budget'])}. "
-            "The studio will ask before it starts."
-        )
+        return f"{over_budget(past.facts, subject)} {then}"
     return ""
 
 

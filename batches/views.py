@@ -206,7 +206,9 @@ def _preview(request, form, reading, notice="", refusal=""):
         "balance": balance,
         "balance_after": balance - total,
         "short": refusal or (_short_words(user, total, balance) if balance < total else ""),
-        "budget": _budget_words(user, total) if balance >= total else "",
+        "budget": words.budget_warning(user, total, subject="This batch", then="Confirming queues it anyway.")
+        if balance >= total
+        else "",
         "cap": cap,
         "within_cap": reading.within_cap(cap),
         "cap_total": sum((r.cost for r in reading.rows[: reading.within_cap(cap)]), Decimal("0")),
@@ -222,18 +224,6 @@ def _short_words(user, total, balance):
         f"This batch costs {words.amount(total)} and you have {words.amount(balance)}, so nothing can be queued. "
         f"Remove some lines, or pick a shorter length or a cheaper model. {words.what_to_do(user)}"
     )
-
-
-def _budget_words(user, total):
-    try:
-        credits.check_budget(user, total)
-    except credits.OverBudget as past:
-        facts = past.facts
-        return (
-            f"This batch would take this month's spending to {words.amount(facts['spent'] + facts['cost'])}, "
-            f"past your monthly budget of {words.amount(facts['budget'])}. Confirming queues it anyway."
-        )
-    return ""
 
 
 def _refusal_words(user, refusal, reading):

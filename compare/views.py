@@ -134,20 +134,10 @@ def _plan(request, ask, models, takes):
         "not_enough": not_enough,
         "ask_for_credits": bool(not_enough) and getattr(request.user, "email_verified", True),
         "asked_size_label": size_label(ask["size"]),
-        "budget_warning": "" if not_enough else _budget_warning(request.user, total),
+        "budget_warning": ""
+        if not_enough
+        else words.budget_warning(request.user, total, subject=f"These {len(rows)} takes"),
     }
-
-
-def _budget_warning(user, total):
-    try:
-        credits.check_budget(user, total)
-    except credits.OverBudget as past:
-        facts = past.facts
-        return (
-            f"These takes would take this month's spending to {words.amount(facts['spent'] + facts['cost'])}, "
-            f"past your monthly budget of {words.amount(facts['budget'])}. The studio will ask before it starts."
-        )
-    return ""
 
 
 def _confirm(request, data, status=200, **extra):

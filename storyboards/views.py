@@ -231,7 +231,9 @@ def _make_plan(user, board, shots, making):
         "not_enough": _not_enough(user, len(making), total, balance) if making and balance < total else "",
         "label": "Make the rest" if made_some and making else f"Make {_shots(len(making))}",
         "on_the_way": on_the_way,
-        "budget_warning": _budget_warning(user, len(making), total) if making and balance >= total else "",
+        "budget_warning": words.budget_warning(user, total, subject=_what(len(making)))
+        if making and balance >= total
+        else "",
     }
 
 
@@ -242,20 +244,8 @@ def _not_enough(user, count, total, balance):
     )
 
 
-def _budget_warning(user, count, total):
-    try:
-        credits.check_budget(user, total)
-    except credits.OverBudget as past:
-        return _over_budget(count, past.facts) + " The studio will ask before it starts."
-    return ""
-
-
-def _over_budget(count, facts):
-    what = "This shot" if count == 1 else f"These {count} shots"
-    return (
-        f"{what} ({words.amount(facts['cost'])}) would take this month's spending to "
-        f"{words.amount(facts['spent'] + facts['cost'])}, past your monthly budget of {words.amount(facts['budget'])}."
-    )
+def _what(count):
+    return "This shot" if count == 1 else f"These {count} shots"
 
 
 def _shots(n):
@@ -441,7 +431,10 @@ def _make(request, board, place, only=None, confirm=False):
         )
     except credits.OverBudget as question:
         count = 1 if only is not None else len(storyboards.to_make(board)[2])
-        ask = _over_budget(count, question.facts) + " Make it anyway, or change your budget on your usage page."
+        ask = (
+            words.over_budget(question.facts, _what(count))
+            + " Make it anyway, or change your budget on your usage page."
+        )
         return _render_board(request, board, status=409, errors={place: ask, "ask": place})
     except Refused as refusal:  # credits.Refused and the plan's PlanLimit
         return _refused(request, board, place, words.refusal(refusal, user))

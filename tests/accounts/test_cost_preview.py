@@ -78,7 +78,7 @@ def test_the_budget_warning_shows_before_the_click(client, creator, queue):
 
     warning = re.search(r'<p class="cost-budget" id="cost-budget">(.*?)</p>', html, re.S).group(1)
     assert (
-        "This video would take this month&#x27;s spending to 12 credits, past your monthly budget of 10 credits. "
+        "This video (4 credits) would take this month&#x27;s spending to 12 credits, past your monthly budget of 10 credits. "
         "The studio will ask before it starts." in warning
     )
     button = generate_button(html)
@@ -135,7 +135,10 @@ def test_the_wizard_review_warns_of_the_budget_before_the_click(client, creator)
 
     html = client.get(reverse("wizard_step", args=[draft.pk, "review"])).content.decode()
 
-    assert "This video would take this month&#x27;s spending to 10 credits, past your monthly budget of 6" in html
+    assert (
+        "This video (10 credits) would take this month&#x27;s spending to 10 credits, past your monthly budget of 6"
+        in html
+    )
     button = re.search(r'<button[^>]*id="make-video"[^>]*>', html).group(0)
     assert " disabled" not in button
 

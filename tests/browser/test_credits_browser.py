@@ -121,7 +121,7 @@ def test_running_short_and_the_budget_question(live_server, page, phone_page, lo
     choose(page, "Length", "4 seconds")
     warning = page.locator("#cost-budget")  # before the click
     expect(warning).to_have_text(
-        "This video would take this month's spending to 12 credits, past your monthly budget of 5 credits. "
+        "This video (8 credits) would take this month's spending to 12 credits, past your monthly budget of 5 credits. "
         "The studio will ask before it starts."
     )
     expect(page.get_by_role("button", name="Generate video")).to_have_accessible_description(re.compile("past your"))
