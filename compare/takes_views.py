@@ -17,6 +17,7 @@ from generations.models import Comparison, Generation
 from generations.starting import start_generation
 from generations.views import get_generation_for_user, safe_next
 from lib import serving
+from lib.ids import parse_uuid
 
 PUBLIC_CACHE_SECONDS = 300
 
@@ -102,7 +103,7 @@ def make_final(request, pk):
                 size=choice.size,
                 style=draft.style,
                 camera=draft.camera,
-                client_token=_uuid_or_none(request.POST.get("client_token")),
+                client_token=parse_uuid(request.POST.get("client_token")),
                 source=draft,
                 input_picture=draft.input_picture,
                 fit=draft.fit,
@@ -121,13 +122,6 @@ def make_final(request, pk):
         )
         return redirect("generation_detail", pk=final.pk)
     return render(request, "compare/final.html", context)
-
-
-def _uuid_or_none(value):
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 # The Models page

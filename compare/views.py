@@ -27,6 +27,7 @@ from generations import drafts, updates
 from generations.models import Comparison, Draft, Generation
 from generations.starting import MAX_COMPARED, MAX_TAKES, plan_takes, start_comparison
 from lib import serving
+from lib.ids import parse_uuid
 
 MAX_PROMPT = 2000
 LISTED = 100
@@ -38,13 +39,6 @@ class Unclear(Exception):
 
 
 # Asking: the confirm step and the one confirmation
-
-
-def _uuid(value):
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def _int(value, default):
@@ -59,7 +53,7 @@ def _asked(request, data):
     user, offer = request.user, offer_for(request.user)
     draft = None
     if data.get("draft"):
-        draft = Draft.objects.for_user(user).unfinished().filter(pk=_uuid(data["draft"])).first()
+        draft = Draft.objects.for_user(user).unfinished().filter(pk=parse_uuid(data["draft"])).first()
         if draft is None or draft.picture is None:
             raise Http404("No such picture to animate.")
         chosen = drafts.settings_for(user, draft)
@@ -177,7 +171,7 @@ def compare_start(request):
             request.user,
             models=models,
             takes=takes,
-            client_token=_uuid(data.get("client_token")),
+            client_token=parse_uuid(data.get("client_token")),
             confirm_budget=data.get("confirm_budget") == "1",
             **ask,
         )

@@ -24,16 +24,10 @@ from catalog import presets
 from generations import queue, switching
 from generations.starting import start_generation
 from generations.views import get_generation_for_user
+from lib.ids import parse_uuid
 
 NOT_WAITING = "A worker has already started this video, so it can no longer be changed."
 PICTURE_GONE = "The picture it started from has been deleted, so it cannot be made again the same way."
-
-
-def _token(value):
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def _labels(gen):
@@ -73,7 +67,7 @@ def _retry_context(request, gen, **extra):
         "choices": choices,
         "rows": rows,
         "balance": balance,
-        "client_token": _token(request.POST.get("client_token")) or uuid.uuid4(),
+        "client_token": parse_uuid(request.POST.get("client_token")) or uuid.uuid4(),
         **_labels(gen),
         **extra,
     }
@@ -122,7 +116,7 @@ def retry(request, pk):
             size=chosen.size,
             style=gen.style,
             camera=gen.camera,
-            client_token=_token(request.POST.get("client_token")),
+            client_token=parse_uuid(request.POST.get("client_token")),
             source=gen,
             input_picture=gen.input_picture,
             fit=gen.fit,

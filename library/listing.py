@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from catalog.models import CatalogModel
 from generations.models import Collection, Generation, Shot, Storyboard, StoryboardExport
+from lib.ids import parse_uuid
 
 PAGE_SIZE = 24
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -276,10 +277,4 @@ def _delete_files(names):
 
 def parse_ids(values, limit=500):
     """The valid ids among posted values (a bulk form may carry anything)."""
-    ids = []
-    for value in values[:limit]:
-        try:
-            ids.append(uuid.UUID(str(value)))
-        except ValueError:
-            continue
-    return ids
+    return [pk for pk in map(parse_uuid, values[:limit]) if pk is not None]

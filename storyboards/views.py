@@ -6,8 +6,6 @@ beside the button that caused it and the form as it was sent (409). The board's 
 shot cards whose takes changed, the Make section and the exports (storyboards.boards does the work).
 """
 
-import uuid
-
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
@@ -24,6 +22,7 @@ from accounts.plans import Refused
 from catalog.sizes import label as size_label
 from generations import updates
 from generations.models import Generation, Picture, Shot, Storyboard, StoryboardExport
+from lib.ids import parse_uuid
 from storyboards import boards as storyboards
 
 MAX_PROMPT = 2000
@@ -345,7 +344,7 @@ def shot_add(request, pk):
     start = data.get("start", Shot.Start.TEXT)
     picture = None
     if start == Shot.Start.PICTURE:
-        picture = Picture.objects.for_user(user).filter(pk=_uuid(data.get("picture"))).first()
+        picture = Picture.objects.for_user(user).filter(pk=parse_uuid(data.get("picture"))).first()
     frame_at = _float(data.get("frame_at")) if data.get("frame_at", "").strip() else None
     error = ""
     if not prompt:
@@ -389,13 +388,6 @@ def shot_add(request, pk):
     if error:
         return _refused(request, board, "add", error, asked=data)
     return _back(board, "add-shot")
-
-
-def _uuid(value):
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 @require_POST
@@ -466,7 +458,7 @@ def board_order(request, pk):
 def shot_choose(request, pk, shot_pk):
     board = _board(request, pk)
     shot = _shot(board, shot_pk)
-    take = Generation.objects.filter(pk=_uuid(request.POST.get("take")), user=request.user, shot=shot).first()
+    take = Generation.objects.filter(pk=parse_uuid(request.POST.get("take")), user=request.user, shot=shot).first()
     if take is None:
         return _refused(request, board, f"takes-{shot.pk}", "Choose one of this shot's ready takes.")
     try:

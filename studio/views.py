@@ -12,6 +12,7 @@ from generations import updates
 from generations.forms import GenerationForm
 from generations.models import Generation
 from generations.starting import start_generation
+from lib.ids import parse_uuid
 from studio import public_pages
 from studio.models import SavedPrompt
 
@@ -37,7 +38,7 @@ def _initial_from(request):
     if request.user.default_model_id:  # the creator's default (the form falls back when the plan leaves it out)
         initial["model"] = request.user.default_model.slug
     if again := request.GET.get("again"):
-        source = Generation.objects.for_user(request.user).filter(pk=_uuid_or_none(again)).first()
+        source = Generation.objects.for_user(request.user).filter(pk=parse_uuid(again)).first()
         if source:
             initial.update(
                 prompt=source.prompt,
@@ -56,13 +57,6 @@ def _initial_from(request):
         if prompt:
             initial.update(prompt=prompt.text, style=prompt.style, camera=prompt.camera)
     return initial
-
-
-def _uuid_or_none(value):
-    try:
-        return uuid.UUID(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _form(request, *args, **kwargs):
@@ -125,7 +119,7 @@ def create(request):
     if not form.is_valid():
         return _form_again(request, form)
     data = form.cleaned_data
-    source = Generation.objects.for_user(request.user).filter(pk=_uuid_or_none(request.POST.get("source"))).first()
+    source = Generation.objects.for_user(request.user).filter(pk=parse_uuid(request.POST.get("source"))).first()
     try:
         gen, created = start_generation(
             request.user,

@@ -25,6 +25,7 @@ from generations import drafts, pictures
 from generations.models import Draft, Generation, Picture
 from generations.starting import request_pictures, start_generation
 from lib import media
+from lib.ids import parse_uuid
 
 STEPS = Draft.STEPS
 TITLES = {"picture": "Picture", "motion": "Motion", "settings": "Settings", "review": "Review"}
@@ -238,7 +239,7 @@ def upload(request, pk):
 def delete_picture(request, pk):
     """Deletes one of the creator's pictures and its files; one a video is being made from stays."""
     draft = _get_draft(request, pk)
-    picture = get_object_or_404(Picture, pk=_uuid(request.POST.get("picture")), user=request.user)
+    picture = get_object_or_404(Picture, pk=parse_uuid(request.POST.get("picture")), user=request.user)
     try:
         pictures.delete(picture)
     except pictures.PictureRefused as refusal:
@@ -251,7 +252,7 @@ def delete_picture(request, pk):
 @login_required_htmx
 def choose(request, pk):
     draft = _get_draft(request, pk)
-    picture = get_object_or_404(Picture, pk=_uuid(request.POST.get("picture")), user=request.user)
+    picture = get_object_or_404(Picture, pk=parse_uuid(request.POST.get("picture")), user=request.user)
     return _picture_chosen(request, draft, picture)
 
 
@@ -261,7 +262,7 @@ def frame(request, pk):
     draft = _get_draft(request, pk)
     gen = get_object_or_404(
         Generation,
-        pk=_uuid(request.POST.get("generation")),
+        pk=parse_uuid(request.POST.get("generation")),
         user=request.user,
         status=Generation.Status.COMPLETED,
     )
@@ -406,10 +407,3 @@ def _refused(request, draft, refusal, **extra):
         context = _context(request, draft, refusal=refusal, **extra)
         return render(request, "studio/wizard.html#review_submit", context)
     return _show(request, draft, refusal=refusal, **extra)
-
-
-def _uuid(value):
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
