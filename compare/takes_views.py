@@ -14,7 +14,7 @@ from accounts.plans import PlanLimit
 from catalog import sizes
 from compare import takes
 from generations.models import Comparison, Generation
-from generations.starting import start_generation
+from generations.starting import start_again
 from generations.views import get_generation_for_user, safe_next
 from lib import serving
 from lib.ids import parse_uuid
@@ -95,19 +95,13 @@ def make_final(request, pk):
             context["problem"] = "Choose one of the ways to make it final that your plan allows."
             return render(request, "compare/final.html", context, status=400)
         try:
-            final, _ = start_generation(
+            final, _ = start_again(
                 request.user,
+                draft,
                 model=choice.model,
-                prompt=draft.prompt,
                 duration=choice.duration,
                 size=choice.size,
-                style=draft.style,
-                camera=draft.camera,
                 client_token=parse_uuid(request.POST.get("client_token")),
-                source=draft,
-                input_picture=draft.input_picture,
-                fit=draft.fit,
-                full_prompt=draft.full_prompt or None,
                 confirm_budget=request.POST.get("confirm_budget") == "1",
             )
         except credits.OverBudget as question:

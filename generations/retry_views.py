@@ -22,7 +22,7 @@ from accounts.offer import offer_for
 from accounts.plans import PlanLimit
 from catalog import presets
 from generations import queue, switching
-from generations.starting import start_generation
+from generations.starting import start_again
 from generations.views import get_generation_for_user
 from lib.ids import parse_uuid
 
@@ -108,18 +108,13 @@ def retry(request, pk):
         context["problem"] = "That choice is not on offer any more. Pick one of these."
         return render(request, "generations/retry.html", context)
     try:
-        new, _ = start_generation(
+        new, _ = start_again(
             request.user,
+            gen,
             model=chosen.model,
-            prompt=gen.prompt,
             duration=chosen.duration,
             size=chosen.size,
-            style=gen.style,
-            camera=gen.camera,
             client_token=parse_uuid(request.POST.get("client_token")),
-            source=gen,
-            input_picture=gen.input_picture,
-            fit=gen.fit,
             confirm_budget=request.POST.get("confirm_budget") == "1",
         )
     except credits.OverBudget as question:

@@ -73,6 +73,27 @@ def start_generation(
     return gen, True
 
 
+def start_again(user, source, *, model, duration, size, client_token=None, confirm_budget=False):
+    """`source` made again (tried again after it failed, or a draft made final): its prompt as it was
+    sent (its style, camera or a wizard's motions), its picture and fit, on the model, length and size
+    chosen. What start_generation returns and raises."""
+    return start_generation(
+        user,
+        model=model,
+        prompt=source.prompt,
+        duration=duration,
+        size=size,
+        style=source.style,
+        camera=source.camera,
+        full_prompt=source.full_prompt or None,
+        input_picture=source.input_picture,
+        fit=source.fit,
+        source=source,
+        client_token=client_token,
+        confirm_budget=confirm_budget,
+    )
+
+
 def start_batch(user, rows, *, name="", spending_cap=None, client_token=None, confirm_budget=False):
     """Puts many videos in the studio's queue at once (batches.reading reads them): one Batch and a
     waiting row for each, each holding its own cost (the ledger settles per video, by reference), all

@@ -82,7 +82,7 @@ def test_one_confirmation_makes_a_new_video_with_the_same_settings_and_one_hold(
     assert (new.prompt, new.style, new.camera) == (gen.prompt, gen.style, gen.camera)
     assert (new.model_id, new.duration, new.size, new.fit) == (gen.model_id, 4, "1280x720", "letterbox")
     assert new.source_id == gen.pk and new.is_active
-    assert new.full_prompt.startswith(gen.prompt) and new.full_prompt != gen.prompt  # presets applied afresh
+    assert new.full_prompt == gen.full_prompt  # the prompt as it was sent, presets (or motions) and all
     assert holds_for(new) == 1
     assert credits.balance_of(owner) == before - 8
 
