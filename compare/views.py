@@ -12,7 +12,6 @@ import uuid
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -240,51 +239,30 @@ def comparison(request, pk):
 
 
 def _poller(comparison, takes, since=None, seen=""):
-    return {
-        "since": since if updates.parse_token(since) else updates.token(timezone.now()),
-        "seen": seen,
-        "active": any(t.is_active for t in takes),
-        "url": reverse("comparison_poll", args=[comparison.pk]),
-    }
+    url = reverse("comparison_poll", args=[comparison.pk])
+    return updates.group_poller(url, any(t.is_active for t in takes), since, seen)
 
 
 @require_GET
 def comparison_poll(request, pk):
     """The page's one poller: 204 while nothing of the creator's changed (decided from the cache, as the
     dashboard's poller is), else the takes of this comparison that changed, to swap in place."""
-    if updates.nothing_new(request):
-        return _no_store(serving_204())
-    return _no_store(_changed_takes(request, pk))
+    return updates.answer_poll(request, _changed_takes, pk)
 
 
 @login_required_htmx
 def _changed_takes(request, pk):
     comparison = _comparison(request, pk)
-    seen = updates.seen_token(request)
-    since = updates.parse_token(request.GET.get("since")) or timezone.now()
+    seen, since = updates.look(request)
     takes = _takes(comparison)
-    changed = [t for t in takes if t.updated_at > since]
-    if not changed and seen == request.headers.get("X-Poller-Seen", ""):
-        return serving_204()
-    latest = max((t.updated_at for t in changed), default=since)
+    changed, since = updates.changed_among(takes, since)
+    if not changed and updates.seen_already(request, seen):
+        return HttpResponse(status=204)
     return render(
         request,
         "compare/poll.html",
-        {
-            "comparison": comparison,
-            "changed": changed,
-            "poller": _poller(comparison, takes, updates.token(latest), seen),
-        },
+        {"comparison": comparison, "changed": changed, "poller": _poller(comparison, takes, since, seen)},
     )
-
-
-def serving_204():
-    return HttpResponse(status=204)
-
-
-def _no_store(response):
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @require_GET

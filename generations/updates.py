@@ -17,6 +17,7 @@ import hmac
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
@@ -68,11 +69,44 @@ def nothing_new(request):
     return bool(mark) and constant_time_compare(digest, _digest(session_key, mark))
 
 
+# A page's one poller (the dashboard, a comparison, a storyboard), answered the same way by each.
+
+
+def answer_poll(request, changes, *args):
+    """204 while nothing of the creator's changed, decided from the cache alone (nothing_new), else what
+    `changes(request, *args)` answers. Never stored: an answer is only true at the moment it is given."""
+    response = HttpResponse(status=204) if nothing_new(request) else changes(request, *args)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def look(request):
+    """Where the poller stands as an answer starts: (the token of the mark now, taken before anything
+    is read; the moment of the last change it has shown)."""
+    return seen_token(request), parse_token(request.GET.get("since")) or timezone.now()
+
+
+def seen_already(request, seen):
+    """Whether the poller's token already names the mark: with nothing changed either, the answer is 204."""
+    return seen == request.headers.get("X-Poller-Seen", "")
+
+
 def poller_state(user, cards, since=None, seen=""):
-    """The poller to render: from when it asks, its token, and whether it asks at all."""
-    since = since if parse_token(since) else token(timezone.now())
+    """The dashboard's poller to render: from when it asks, its token, and whether it asks at all."""
     active = any(card.is_active for card in cards) or Generation.objects.for_user(user).active().exists()
-    return {"since": since, "seen": seen, "active": active}
+    return group_poller(None, active, since, seen)
+
+
+def group_poller(url, active, since=None, seen=""):
+    """A poller to render: where it asks, whether it asks at all, from when, and its token."""
+    return {"since": since if parse_token(since) else token(timezone.now()), "seen": seen, "active": active, "url": url}
+
+
+def changed_among(takes, since):
+    """The takes of a page (a comparison's, a storyboard's) that changed after `since`, and where the
+    poller goes on from."""
+    changed = [take for take in takes if take.updated_at > since]
+    return changed, token(max((take.updated_at for take in changed), default=since))
 
 
 def changed_since(user, since):

@@ -3,7 +3,6 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
@@ -22,17 +21,14 @@ def get_generation_for_user(request, pk):
 def poll(request):
     """The dashboard's single poller. Read-only; 204 when nothing changed, decided from the cache
     alone while the poller's token still names the creator's change mark."""
-    if updates.nothing_new(request):
-        return _not_stored(HttpResponse(status=204))
-    return _not_stored(_changes(request))
+    return updates.answer_poll(request, _changes)
 
 
 @login_required_htmx
 def _changes(request):
-    seen = updates.seen_token(request)  # before the cards are read
-    since = updates.parse_token(request.GET.get("since")) or timezone.now()
+    seen, since = updates.look(request)  # the token before the cards are read
     cards, since = updates.changed_since(request.user, since)
-    if not cards and seen == request.headers.get("X-Poller-Seen", ""):
+    if not cards and updates.seen_already(request, seen):
         return HttpResponse(status=204)  # the cache is not answering: there is no mark to pass on
     on_page = set(",".join(request.GET.getlist("have")).split(","))
     return render(
@@ -43,11 +39,6 @@ def _changes(request):
             "poller": updates.poller_state(request.user, cards, since=since, seen=seen),
         },
     )
-
-
-def _not_stored(response):
-    response["Cache-Control"] = "no-store"  # an answer is only true at the moment it is given
-    return response
 
 
 @require_GET

@@ -283,46 +283,38 @@ def _export_mark(exports):
 
 def _poller(board, shots, exports, since=None, seen=""):
     exporting = any(e.status == StoryboardExport.Status.MAKING for e in exports)
-    return {
-        "since": since if updates.parse_token(since) else updates.token(timezone.now()),
-        # An export ends without touching a video of the creator's when it fails: while one is being made
-        # the poller asks the database each time, rather than trusting the change mark.
-        "seen": "" if exporting else seen,
-        "exports": _export_mark(exports),
-        "active": exporting or any(s.active for s in shots),
-        "url": reverse("storyboard_poll", args=[board.pk]),
-    }
+    # An export ends without touching a video of the creator's when it fails: while one is being made
+    # the poller asks the database each time, rather than trusting the change mark.
+    poller = updates.group_poller(
+        reverse("storyboard_poll", args=[board.pk]),
+        exporting or any(s.active for s in shots),
+        since,
+        "" if exporting else seen,
+    )
+    return {**poller, "exports": _export_mark(exports)}
 
 
 @require_GET
 def storyboard_poll(request, pk):
     """The board's one poller: 204 while nothing of the creator's changed (decided from the cache, as
     the dashboard's is), else the shot cards whose takes changed, the Make section and the exports."""
-    if updates.nothing_new(request):
-        return _no_store(HttpResponse(status=204))
-    return _no_store(_changed(request, pk))
+    return updates.answer_poll(request, _changed, pk)
 
 
 @login_required_htmx
 def _changed(request, pk):
     board = _board(request, pk)
-    seen = updates.seen_token(request)
-    since = updates.parse_token(request.GET.get("since")) or timezone.now()
+    seen, since = updates.look(request)
     context = _board_context(request, board, seen)
-    changed = [s for s in context["shots"] if any(t.updated_at > since for t in s.take_list)]
+    takes, since = updates.changed_among([t for s in context["shots"] for t in s.take_list], since)
+    changed = [s for s in context["shots"] if any(t in takes for t in s.take_list)]
     exports_changed = _export_mark(context["exports"]) != request.GET.get("exports", "")
-    latest = max((t.updated_at for s in changed for t in s.take_list), default=since)
-    poller = _poller(board, context["shots"], context["exports"], updates.token(latest), seen)
-    if not changed and not exports_changed and poller["seen"] == request.headers.get("X-Poller-Seen", ""):
+    poller = _poller(board, context["shots"], context["exports"], since, seen)
+    if not changed and not exports_changed and updates.seen_already(request, poller["seen"]):
         return HttpResponse(status=204)
     context["poller"] = poller
     context.update(changed=changed, exports_changed=exports_changed, errors={}, asked={})
     return render(request, "storyboards/poll.html", context)
-
-
-def _no_store(response):
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 # Shots: adding, making, shaping
