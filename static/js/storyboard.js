@@ -1,57 +1,8 @@
-// A storyboard's page: drag a shot by its handle to a new place (the Move buttons do the same from the
-// keyboard), keep the Add a shot form's lengths to the chosen model's, show the picture and frame fields
-// only for the start that uses them, and send a Make or Export form once however often it is clicked.
+// A storyboard's page (a shot is dragged by its handle to a new place by sortable.js): keep the Add a shot
+// form's lengths to the chosen model's, show the picture and frame fields only for the start that uses
+// them, and send a Make or Export form once however often it is clicked.
 (function () {
   "use strict";
-  var dragged = null;
-
-  function list() { return document.getElementById("shots"); }
-  function shotOf(target) { return target && target.closest ? target.closest(".shot") : null; }
-  function order() { return Array.prototype.map.call(list().children, function (li) { return li.dataset.id; }); }
-
-  // Only the handle is draggable, so the trim fields inside a shot still select text as usual.
-  document.addEventListener("dragstart", function (event) {
-    var grip = event.target.closest && event.target.closest(".shot-grip");
-    var shot = shotOf(grip);
-    if (!shot || !list() || !list().contains(shot)) return;
-    dragged = { shot: shot, order: order().join(",") };
-    shot.classList.add("dragging");
-    event.dataTransfer.effectAllowed = "move";
-    event.dataTransfer.setData("text/plain", shot.dataset.id);
-    event.dataTransfer.setDragImage(shot, 24, 24);
-  });
-
-  document.addEventListener("dragover", function (event) {
-    var over = shotOf(event.target);
-    if (!dragged || !over || over.parentNode !== dragged.shot.parentNode) return;
-    event.preventDefault();
-    event.dataTransfer.dropEffect = "move";
-    if (over === dragged.shot) return;
-    var box = over.getBoundingClientRect();
-    over.parentNode.insertBefore(dragged.shot, event.clientY > box.top + box.height / 2 ? over.nextSibling : over);
-  });
-
-  document.addEventListener("drop", function (event) {
-    if (dragged && shotOf(event.target)) event.preventDefault();
-  });
-
-  document.addEventListener("dragend", function () {
-    if (!dragged) return;
-    var shot = dragged.shot, before = dragged.order;
-    shot.classList.remove("dragging");
-    dragged = null;
-    if (order().join(",") === before) return;
-    var form = document.getElementById("order-form");
-    order().forEach(function (id) {
-      var input = document.createElement("input");
-      input.type = "hidden";
-      input.name = "ids";
-      input.value = id;
-      form.appendChild(input);
-    });
-    form.submit();
-  });
-
   // Add a shot: the lengths the chosen model makes, and the fields its start uses.
   function fitLengths() {
     var model = document.getElementById("shot-model"), length = document.getElementById("shot-length");
