@@ -18,17 +18,15 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts import credits, words
 from accounts.decorators import login_required_htmx
 from accounts.handles import creator_name
-from accounts.offer import offer_for
-from catalog import presets
 from catalog.sizes import label as size_label
 from compare import sharing
-from generations import drafts, updates
+from compare.forms import CompareForm
+from generations import updates
 from generations.models import Comparison, Draft, Generation
-from generations.starting import MAX_COMPARED, MAX_TAKES, plan_takes, start_comparison
+from generations.starting import MAX_COMPARED, plan_takes, start_comparison
 from lib import serving
 from lib.ids import parse_uuid
 
-MAX_PROMPT = 2000
 LISTED = 100
 PUBLIC_CACHE_SECONDS = 60  # a stopped share stays in a viewer's browser cache for a minute at most
 
@@ -40,61 +38,14 @@ class Unclear(Exception):
 # Asking: the confirm step and the one confirmation
 
 
-def _int(value, default):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
 def _asked(request, data):
     """What the form asks to compare: the settings start_comparison takes, and where it came from."""
-    user, offer = request.user, offer_for(request.user)
-    draft = None
-    if data.get("draft"):
-        draft = Draft.objects.for_user(user).unfinished().filter(pk=parse_uuid(data["draft"])).first()
-        if draft is None or draft.picture is None:
+    form = CompareForm(data, user=request.user)
+    if not form.is_valid():
+        if form.no_draft:
             raise Http404("No such picture to animate.")
-        chosen = drafts.settings_for(user, draft)
-        if chosen is None:
-            raise Unclear("Your plan has no model that animates a picture.")
-        ask = {
-            "prompt": draft.prompt or "Bring this picture to life",
-            "duration": chosen["duration"],
-            "size": chosen["size"],
-            "input_picture": draft.picture,
-            "fit": chosen["fit"],
-            "full_prompt": presets.motion_prompt(draft.prompt, draft.motions),
-            "camera": ",".join(draft.motions)[:40],
-        }
-        every = offer.video_models(from_picture=True, every=True)
-    else:
-        prompt = " ".join(str(data.get("prompt", "")).split())
-        if not prompt:
-            raise Unclear("Describe the video you want: a few words are enough.")
-        if len(prompt) > MAX_PROMPT:
-            raise Unclear(f"That prompt is too long: keep it under {MAX_PROMPT:,} characters.")
-        size = str(data.get("size", ""))[:20]
-        if "x" not in size or not size.replace("x", "", 1).isdigit():
-            size = "1280x720"
-        style = data.get("style", "") if data.get("style", "") in dict(presets.choices(presets.STYLES, "")) else ""
-        camera = data.get("camera", "") if data.get("camera", "") in dict(presets.choices(presets.CAMERAS, "")) else ""
-        ask = {
-            "prompt": prompt,
-            "duration": max(1, min(_int(data.get("duration"), 5), 60)),
-            "size": size,
-            "style": style,
-            "camera": camera,
-        }
-        every = offer.video_models(every=True)
-    wanted = set(data.getlist("compare"))
-    models = [m for m in every if m.slug in wanted]
-    takes = max(1, min(_int(data.get("takes"), 1), MAX_TAKES))
-    if len(models) * takes < 2:
-        raise Unclear("Pick two models or more, or two takes or more of one model.")
-    if len(models) * takes > MAX_COMPARED:
-        raise Unclear(f"A comparison makes {MAX_COMPARED} takes at most: pick fewer models or fewer takes.")
-    return ask, models, takes, draft
+        raise Unclear(form.error())
+    return form.ask, form.models, form.takes, form.draft
 
 
 def _plan(request, ask, models, takes):

@@ -3,6 +3,7 @@ from django import forms
 from accounts import words
 from catalog import presets
 from catalog.models import CatalogModel
+from generations.models import Generation
 
 MAX_PROMPT = 2000
 
@@ -137,3 +138,40 @@ class GenerationForm(forms.Form):
             return None
         size = data.get("size") or (sizes[0] if sizes else "")
         return self.offer.cost(m, duration, size)
+
+
+class _FromPicture:
+    """The creator's offer, listing the models that animate a picture (for a video made from one)."""
+
+    def __init__(self, offer):
+        self._offer = offer
+
+    def __getattr__(self, name):
+        return getattr(self._offer, name)
+
+    def video_models(self, from_picture=False, every=False):
+        return self._offer.video_models(from_picture=True, every=every)
+
+
+class EditForm(GenerationForm):
+    """The create form's fields, limited to what the creator's plan allows for this video."""
+
+    def __init__(self, *args, gen, offer, **kwargs):
+        if gen.start == Generation.Start.IMAGE:
+            offer = _FromPicture(offer)
+        super().__init__(*args, offer=offer, **kwargs)
+        del self.fields["client_token"]
+
+    def cost(self):
+        """The price of what the form shows: a length or shape the new model lacks shows as its first one."""
+        model = self.chosen_model
+        if model is None:
+            return None
+        data = self.data if self.is_bound else self.initial
+        durations, sizes = self.offer.durations(model), self.offer.sizes(model)
+        if not durations or not sizes:
+            return None
+        duration = str(data.get("duration") or "")
+        duration = int(duration) if duration.isdigit() and int(duration) in durations else durations[0]
+        size = data.get("size") if data.get("size") in sizes else sizes[0]
+        return self.offer.cost(model, duration, size)

@@ -14,7 +14,7 @@ from accounts import credits, words
 from accounts.decorators import login_required_htmx
 from accounts.offer import offer_for
 from generations import queue, waiting
-from generations.forms import GenerationForm
+from generations.forms import EditForm
 from generations.models import Generation
 from generations.views import get_generation_for_user, safe_next
 
@@ -121,43 +121,6 @@ def cancel(request, pk):
 
 
 # Editing a waiting video
-
-
-class _FromPicture:
-    """The creator's offer, listing the models that animate a picture (for a video made from one)."""
-
-    def __init__(self, offer):
-        self._offer = offer
-
-    def __getattr__(self, name):
-        return getattr(self._offer, name)
-
-    def video_models(self, from_picture=False, every=False):
-        return self._offer.video_models(from_picture=True, every=every)
-
-
-class EditForm(GenerationForm):
-    """The create form's fields, limited to what the creator's plan allows for this video."""
-
-    def __init__(self, *args, gen, offer, **kwargs):
-        if gen.start == Generation.Start.IMAGE:
-            offer = _FromPicture(offer)
-        super().__init__(*args, offer=offer, **kwargs)
-        del self.fields["client_token"]
-
-    def cost(self):
-        """The price of what the form shows: a length or shape the new model lacks shows as its first one."""
-        model = self.chosen_model
-        if model is None:
-            return None
-        data = self.data if self.is_bound else self.initial
-        durations, sizes = self.offer.durations(model), self.offer.sizes(model)
-        if not durations or not sizes:
-            return None
-        duration = str(data.get("duration") or "")
-        duration = int(duration) if duration.isdigit() and int(duration) in durations else durations[0]
-        size = data.get("size") if data.get("size") in sizes else sizes[0]
-        return self.offer.cost(model, duration, size)
 
 
 def _initial(gen):

@@ -14,6 +14,7 @@ from generations.models import Collection, Generation, StoryboardExport
 from generations.views import get_generation_for_user, safe_next
 from library import listing as library
 from library import sharing
+from library.forms import CollectionForm, Filters
 
 
 def _plural(n, word):
@@ -25,7 +26,7 @@ def _plural(n, word):
 def library_page(request):
     models = library.video_models()
     collections = library.collections_for(request.user)
-    filters = library.Filters(request.GET, models=models, collections=collections)
+    filters = Filters(request.GET, models=models, collections=collections)
     values = filters.values()
     if values.get("show") == library.STORYBOARDS:
         return _storyboards(request, filters, values, collections)
@@ -52,7 +53,7 @@ def library_page(request):
         storyboard_count=library.storyboard_count(request.user),
         problems=filters.problems(),
         current_collection=next((c for c in collections if str(c.pk) == values.get("collection")), None),
-        collection_form=library.CollectionForm(user=request.user),
+        collection_form=CollectionForm(user=request.user),
     )
     return render(request, "library/library.html", context)
 
@@ -68,7 +69,7 @@ def _storyboards(request, filters, values, collections):
         "counts": library.counts_for(request.user),
         "storyboard_count": len(boards) if len(boards) < library.MAX_BOARDS else library.storyboard_count(request.user),
         "problems": filters.problems(),
-        "collection_form": library.CollectionForm(user=request.user),
+        "collection_form": CollectionForm(user=request.user),
     }
     return render(request, "library/library.html", context)
 
@@ -159,7 +160,7 @@ def favourite(request, pk):
 @require_POST
 @login_required
 def collection_create(request):
-    form = library.CollectionForm(request.POST, user=request.user)
+    form = CollectionForm(request.POST, user=request.user)
     if form.is_valid():
         collection = form.save()
         messages.success(request, f"Collection {collection.name} made. Tick videos and move them into it.")
@@ -174,7 +175,7 @@ def collection_create(request):
 def collection_rename(request, pk):
     collection = get_object_or_404(Collection, pk=pk, user=request.user)
     old_name = collection.name
-    form = library.CollectionForm(request.POST, instance=collection, user=request.user)
+    form = CollectionForm(request.POST, instance=collection, user=request.user)
     if form.is_valid():
         form.save()
         messages.success(request, f"{old_name} is now called {collection.name}.")

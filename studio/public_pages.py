@@ -1,7 +1,6 @@
 """The pages a visitor meets first: the front door (`/` when logged out) and the pricing page, with the
 credit packs on sale (billing/) and the form a creator uses to ask for another plan."""
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +14,7 @@ from accounts.throttle import rate_limited
 from billing.models import CreditPack
 from catalog.sizes import is_hd
 from library import sharing
+from studio.forms import UpgradeForm
 from studio.samples import sample_clips
 
 FRONT_DOOR_CLIPS = 3
@@ -84,26 +84,6 @@ def _pricing_context(request, form=None, **extra):
 def _packs():
     """The credit packs on sale, when the studio takes payments."""
     return list(CreditPack.objects.offered()) if settings.PAYMENTS_ENABLED else []
-
-
-class UpgradeForm(forms.Form):
-    plan = forms.ModelChoiceField(
-        label="Plan you would like",
-        queryset=Plan.objects.none(),
-        empty_label=None,
-        error_messages={"invalid_choice": "Pick one of the plans listed."},
-    )
-    message = forms.CharField(
-        label="Anything the studio team should know (optional)",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        current = plans.plan_for(user)
-        self.fields["plan"].queryset = Plan.objects.exclude(pk=getattr(current, "pk", None))
 
 
 def _plans_context():

@@ -4,7 +4,6 @@ tab never loses anything."""
 
 import uuid
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,14 +21,15 @@ from accounts.plans import PlanLimit
 from accounts.throttle import rate_limited
 from catalog import presets
 from generations import drafts, pictures
+from generations.forms import MAX_PROMPT
 from generations.models import Draft, Generation, Picture
 from generations.starting import request_pictures, start_generation
 from lib import media
 from lib.ids import parse_uuid
+from studio.forms import MakePicturesForm
 
 STEPS = Draft.STEPS
 TITLES = {"picture": "Picture", "motion": "Motion", "settings": "Settings", "review": "Review"}
-MAX_PROMPT = 2000
 
 
 def _get_draft(request, pk):
@@ -278,18 +278,6 @@ def frame(request, pk):
         request.user, image, Picture.FRAME, name=f"{which.title()} frame: {gen.prompt}", from_generation=gen
     )
     return _picture_chosen(request, draft, picture)
-
-
-class MakePicturesForm(forms.Form):
-    prompt = forms.CharField(
-        max_length=MAX_PROMPT,
-        error_messages={
-            "required": "Describe the picture you want: a few words are enough.",
-            "max_length": f"That is too long: keep it under {MAX_PROMPT:,} characters.",
-        },
-    )
-    model = forms.CharField(max_length=60)
-    client_token = forms.UUIDField(required=False)
 
 
 @require_POST

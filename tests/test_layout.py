@@ -29,3 +29,17 @@ def test_no_app_holds_more_than_a_quarter_of_the_product():
     total = sum(counts.values())
     too_big = {app: f"{count / total:.0%}" for app, count in counts.items() if count > total / 4}
     assert too_big == {}
+
+
+def test_forms_live_in_forms_py():
+    """A form class sits in its app's forms.py, not in the views or the logic beside them (the admin's own
+    forms stay in admin.py, beside the admin classes that use them)."""
+    import re
+
+    elsewhere = []
+    for path in ROOT.glob("*/*.py"):
+        if path.parts[-2] in NOT_PRODUCT or path.name in ("forms.py", "admin.py"):
+            continue
+        for name in re.findall(r"^class (\w+)\((?:forms\.\w*Form|\w*Form)\):", path.read_text(), re.M):
+            elsewhere.append(f"{path.relative_to(ROOT)}: {name}")
+    assert elsewhere == []

@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,33 +11,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.throttle import rate_limited
 from webhooks import addresses, events
+from webhooks.forms import EndpointForm
 from webhooks.models import EVENTS, TEST, WebhookDelivery, WebhookEndpoint
 
 MAX_ENDPOINTS = 10
 SHOWN_DELIVERIES = 50
 TESTS_PER_MINUTE = 5
-
-
-class EndpointForm(forms.ModelForm):
-    events = forms.MultipleChoiceField(
-        choices=EVENTS,
-        widget=forms.CheckboxSelectMultiple,
-        label="Send these events",
-        error_messages={"required": "Choose at least one event to send."},
-    )
-
-    class Meta:
-        model = WebhookEndpoint
-        fields = ["url", "description", "events"]
-        labels = {"url": "Endpoint URL", "description": "Description (optional)"}
-
-    def clean_url(self):
-        url = self.cleaned_data["url"]
-        try:
-            addresses.check_url(url)
-        except addresses.Refused as e:
-            raise forms.ValidationError(str(e)) from None
-        return url
 
 
 def _get_endpoint_for_user(request, pk):
