@@ -12,7 +12,7 @@ from accounts.offer import offer_for
 from catalog import presets
 from generations import pictures, queue, taskqueue
 from generations.failover import limit_for
-from generations.models import Batch, Comparison, Generation, ImageRequest, refill, places_taken
+from generations.models import Batch, Comparison, Generation, ImageRequest, places_taken, refill
 
 
 def start_generation(
