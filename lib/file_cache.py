@@ -13,6 +13,7 @@ import io
 import pickle
 import time
 import zlib
+from collections.abc import Callable
 
 from django.core.cache.backends.filebased import FileBasedCache
 
@@ -20,6 +21,8 @@ KEPT_KEYS = 10_000  # per thread; past it, the copy starts over
 
 
 class KeptFileBasedCache(FileBasedCache):
+    _key_to_file: Callable[[str], str]  # Django's own, which its stubs leave out
+
     def __init__(self, dir, params):
         super().__init__(dir, params)
         self._files = {}

@@ -24,11 +24,12 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 
 import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
-from django.core.cache.backends.redis import RedisCacheClient
+from django.core.cache.backends.redis import RedisCacheClient, RedisSerializer
 from redis.exceptions import ConnectionError, TimeoutError
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,11 @@ UNREACHABLE = (ConnectionError, TimeoutError)
 
 
 class KeptClient(RedisCacheClient):
+    # Django's own, which its stubs leave out.
+    _client: type[redis.Redis]
+    _serializer: RedisSerializer
+    _get_connection_pool: Callable[[bool], redis.ConnectionPool]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients = {}
@@ -85,6 +91,9 @@ def _missing(*args, **kwargs):
 
 class RedisCache(DjangoRedisCache):
     _down_until = 0.0
+    # Django's own, which its stubs leave out (_cache is made of self._class: a KeptClient).
+    _servers: list[str]
+    _cache: KeptClient
 
     add = _or_when_down(lambda *a, **k: False)(DjangoRedisCache.add)
     get = _or_when_down(lambda key, default=None, version=None: default)(DjangoRedisCache.get)
@@ -138,7 +147,7 @@ class RedisCache(DjangoRedisCache):
         return added
 
 
-_copies = {}
+_copies: dict[str, "_Copy"] = {}
 _copies_lock = threading.Lock()
 
 
@@ -157,7 +166,8 @@ class _Copy:
         self.epoch = 0  # moves whenever a key may have changed: a read begun before does not fill the copy
         self.true_as_of = float("-inf")  # every name published before this moment has been dropped
         self.asked = time.monotonic()
-        self.thread, self.pid = None, None
+        self.thread: threading.Thread | None = None
+        self.pid: int | None = None
 
     def get(self, key, read):
         now = self.asked = time.monotonic()
@@ -187,15 +197,18 @@ class _Copy:
 
     def start(self):
         """Starts the subscriber in this process (again after a fork, or when it stopped)."""
-        if self.pid == os.getpid() and self.thread.is_alive():
+        if self._running():
             return
         with self.lock:
-            if self.pid == os.getpid() and self.thread.is_alive():
+            if self._running():
                 return
             self._distrust()
             self.pid = os.getpid()
             self.thread = threading.Thread(target=self._listen, name="redis-kept-keys", daemon=True)
             self.thread.start()
+
+    def _running(self):
+        return self.thread is not None and self.pid == os.getpid() and self.thread.is_alive()
 
     def _distrust(self):
         self.true_as_of = float("-inf")

@@ -3,7 +3,7 @@
 import re
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -22,7 +22,7 @@ def stored_file_response(request, name, content_type, download_name=None, cache_
         return HttpResponse("This file is no longer available.", status=404, content_type="text/plain")
     byte_range = _parse_range(request.headers.get("Range", ""), size)
     if byte_range == "unsatisfiable":
-        response = HttpResponse(status=416)
+        response: HttpResponseBase = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
         return response
 
@@ -38,8 +38,8 @@ def stored_file_response(request, name, content_type, download_name=None, cache_
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = f"private, max-age={cache_seconds}"
-    if download_name or inline_name:
-        response["Content-Disposition"] = content_disposition_header(bool(download_name), download_name or inline_name)
+    if disposition := content_disposition_header(bool(download_name), download_name or inline_name):
+        response["Content-Disposition"] = disposition
     elif "Content-Disposition" in response:
         del response["Content-Disposition"]  # FileResponse names the stored file
     return response
