@@ -120,12 +120,13 @@ class PlanForm(forms.Form):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ("email", "display_name", "username", "plan", "balance", "is_staff", "is_active", "date_joined")
-    list_filter = ("plan",) + BaseUserAdmin.list_filter
+    list_filter = ("plan", *BaseUserAdmin.list_filter)
     list_select_related = ("plan",)
     search_fields = ("email", "display_name", "username")
     ordering = ("-date_joined",)
     readonly_fields = ("balance", "email_verified_at")  # set only by following the mailed link
-    fieldsets = BaseUserAdmin.fieldsets + (
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
         ("Studio", {"fields": ("display_name", "email_verified_at", "notify_by_email")}),
         ("Credits", {"fields": ("balance", "plan", "monthly_budget")}),
     )

@@ -2,6 +2,7 @@
 leaves out, the plan that has it. The one answer for the create form, the wizard, the API and the
 server-side check (check() before anything is held)."""
 
+from accounts.models import Plan
 from accounts.plans import PlanLimit, plan_for, plans_in_order
 from catalog.models import CatalogModel
 from catalog.sizes import VideoSize, is_hd
@@ -14,21 +15,25 @@ def offer_for(user):
 class Offer:
     def __init__(self, plan):
         self.plan = plan  # None when no plans exist at all: everything is offered
-        self._ids = self._plans = None
+        self._ids: set[int] | None = None
+        self._plans: list[Plan] | None = None
 
     # The catalog, as the plan sees it
 
     def lists_models(self):
         """Whether the plan names its models (else it has every model)."""
-        if self.plan is None:
-            return False
-        if self._ids is None:
-            self._ids = {m.pk for m in self.plan.allowed_models.all()}
-        return bool(self._ids)
+        return bool(self._listed())
 
     def includes(self, model):
         """Whether the plan includes this model (an empty model list means every model)."""
-        return not self.lists_models() or model.pk in self._ids
+        listed = self._listed()
+        return not listed or model.pk in listed
+
+    def _listed(self):
+        """The ids of the models the plan names (read once); none when it names none."""
+        if self._ids is None:
+            self._ids = set() if self.plan is None else {m.pk for m in self.plan.allowed_models.all()}
+        return self._ids
 
     def durations(self, model):
         """The lengths of this model the plan makes."""

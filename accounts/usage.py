@@ -126,7 +126,7 @@ def _replaced_holds(entries):
     )
     if not versions:
         return []
-    newest = {}  # the part before '#' -> the id of its newest hold
+    newest: dict[str, int] = {}  # the part before '#' -> the id of its newest hold
     for reference, pk in versions:
         video = reference.partition("#")[0]
         newest[video] = max(newest.get(video, 0), pk)

@@ -3,6 +3,7 @@
 The ledger and the plans raise errors that carry a reason and numbers (accounts.plans.Refused); this
 module says them in plain words. Nothing below the pages imports it."""
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from accounts import credits
@@ -71,7 +72,7 @@ def _picture_requests_today(user, limit):
     )
 
 
-_REFUSALS = {
+_REFUSALS: dict[str, Callable[..., str]] = {
     "model": _not_in_plan,
     "duration": lambda user, plan, max_duration: (
         f"Your {plan} plan makes videos of up to {max_duration} seconds. Pick a shorter length."
