@@ -4,6 +4,10 @@ from django.utils import timezone
 
 from catalog.models import CatalogModel
 
+# The words of two actions, which generations.admin extends.
+RESUME = "Resume (send their waiting videos again)"
+CLOSE_BREAKER = "Close the breaker now (Pixapi is not busy any more)"
+
 
 class BreakerFilter(admin.SimpleListFilter):
     title = "at Pixapi"
@@ -30,7 +34,7 @@ class BreakerFilter(admin.SimpleListFilter):
 class CatalogModelAdmin(admin.ModelAdmin):
     """generations.admin adds what the queue holds of each model (waiting, at Pixapi) to this list."""
 
-    list_display = (
+    list_display: tuple[str, ...] = (
         "name",
         "slug",
         "kind",
@@ -69,12 +73,12 @@ class CatalogModelAdmin(admin.ModelAdmin):
             request, f"Paused {count} model(s): their videos wait until you resume them.", messages.SUCCESS
         )
 
-    @admin.action(description="Resume (send their waiting videos again)", permissions=["change"])
+    @admin.action(description=RESUME, permissions=["change"])
     def resume(self, request, queryset):
         count = queryset.update(queue_paused=False)
         self.message_user(request, f"Resumed {count} model(s).", messages.SUCCESS)
 
-    @admin.action(description="Close the breaker now (Pixapi is not busy any more)", permissions=["change"])
+    @admin.action(description=CLOSE_BREAKER, permissions=["change"])
     def close_breaker(self, request, queryset):
         count = queryset.update(busy_until=None, busy_strikes=0)
         self.message_user(request, f"Closed the breaker of {count} model(s).", messages.SUCCESS)

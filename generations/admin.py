@@ -10,7 +10,7 @@ from django.utils.html import format_html
 
 from accounts import credits, words
 from accounts.admin import remove_files
-from catalog.admin import CatalogModelAdmin
+from catalog.admin import CLOSE_BREAKER, RESUME, CatalogModelAdmin
 from catalog.models import CatalogModel
 from generations import estimates, failures, health, queue
 from generations.models import (
@@ -531,12 +531,12 @@ class CatalogQueueAdmin(CatalogModelAdmin):
         usual = f", usually {estimates.so_far_words(figures.p50_seconds)}" if figures.p50_seconds else ""
         return f"{figures.ready} made, {round(figures.success_rate * 100)}% came out{usual}"
 
-    @admin.action(description=CatalogModelAdmin.resume.short_description, permissions=["change"])
+    @admin.action(description=RESUME, permissions=["change"])
     def resume(self, request, queryset):
         super().resume(request, queryset)
         queue.dispatch()
 
-    @admin.action(description=CatalogModelAdmin.close_breaker.short_description, permissions=["change"])
+    @admin.action(description=CLOSE_BREAKER, permissions=["change"])
     def close_breaker(self, request, queryset):
         super().close_breaker(request, queryset)
         queue.dispatch()
