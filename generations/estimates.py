@@ -68,9 +68,12 @@ def _history(model_id):
         .order_by("-finished_at")
         .values_list("duration", "queued_at", "submitted_at", "finished_at")[:SCAN]
     )
-    by_length = {}
+    by_length: dict[int, list[float]] = {}
     for duration, queued_at, submitted_at, finished_at in rows:
-        seconds = (finished_at - (queued_at or submitted_at)).total_seconds()
+        started = queued_at or submitted_at
+        if started is None or finished_at is None:  # the filters above leave none such
+            continue
+        seconds = (finished_at - started).total_seconds()
         if seconds > 0:
             by_length.setdefault(duration, []).append(seconds)
     return by_length

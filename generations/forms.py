@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 
 from accounts import words
@@ -55,7 +57,9 @@ class GenerationForm(forms.Form):
             self.fields["model"].error_messages["invalid_choice"] = (
                 f"That model is not part of your {plan.name} plan. Pick one from the list."
             )
-        self.fields["model"].queryset = CatalogModel.objects.filter(pk__in=[m.pk for m in models])
+        cast(forms.ModelChoiceField, self.fields["model"]).queryset = CatalogModel.objects.filter(
+            pk__in=[m.pk for m in models]
+        )
         self.plan_changes = []  # what the plan made us change of what was asked for, said beside the settings
         self.chosen_model = self._chosen_model(models)
         self.plan_note = words.plan_note(offer, models)
@@ -65,8 +69,10 @@ class GenerationForm(forms.Form):
         if self.chosen_model:
             m = self.chosen_model
             durations, sizes = offer.durations(m), offer.sizes(m)
-            self.fields["duration"].choices = [(d, f"{d} seconds") for d in durations]
-            self.fields["size"].choices = [(s, label) for s, label in m.size_choices() if s in sizes]
+            cast(forms.ChoiceField, self.fields["duration"]).choices = [(d, f"{d} seconds") for d in durations]
+            cast(forms.ChoiceField, self.fields["size"]).choices = [
+                (s, label) for s, label in m.size_choices() if s in sizes
+            ]
             if not self.is_bound:
                 self._keep_within_plan(m, durations, sizes)
             self.fields["duration"].error_messages["invalid_choice"] = (

@@ -199,7 +199,7 @@ def jpeg_bytes(image, quality=90):
 def keep(user, image, origin, name="", **extra):
     """Stores a clean image as the creator's Picture, with its thumbnail."""
     data = jpeg_bytes(image)
-    thumb = image.resize(_kept_size(*image.size, side=THUMB_SIDE), Image.Resampling.LANCZOS)
+    thumb = image.resize(_kept_size(image.width, image.height, side=THUMB_SIDE), Image.Resampling.LANCZOS)
     picture = Picture(
         user=user, origin=origin, width=image.width, height=image.height, bytes=len(data), name=name[:200], **extra
     )
@@ -220,7 +220,12 @@ def delete(picture):
             )
         names = [name for name in (picture.image.name, picture.thumbnail.name) if name]
         picture.delete()
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+        transaction.on_commit(lambda: _delete_files(names))
+
+
+def _delete_files(names):
+    for name in names:
+        default_storage.delete(name)
 
 
 def open_image(picture):

@@ -14,6 +14,8 @@ in the database, and exactly one wins. Used by the web side and the worker alike
 """
 
 import logging
+from functools import partial
+from operator import attrgetter
 
 from django.db import transaction
 from django.db.models import Case, Count, Max, Sum, Value, When
@@ -62,7 +64,8 @@ def dispatch(limit=None):
     """Hands every free slot of the valve to the next video in line; returns the videos sent on.
 
     One index lookup per open model per slot handed out (gen_ready), whatever the number waiting."""
-    started, capped = [], set()
+    started: list[Generation] = []
+    capped: set[int | None] = set()
     if not Generation.objects.filter(turn__isnull=False, status=Status.WAITING).exists():
         return started  # nothing has a turn: no need to take the valve
     with transaction.atomic():
@@ -74,7 +77,7 @@ def dispatch(limit=None):
         if limit is not None:
             free = min(free, limit)
         models = [m for m in CatalogModel.objects.filter(kind=CatalogModel.Kind.VIDEO) if m.is_open()]
-        heads = {}
+        heads: dict[int, Generation | None] = {}
         while free > 0:
             for model in models:
                 room = model.max_in_flight is None or flying.get(model.pk, 0) < model.max_in_flight
@@ -83,7 +86,7 @@ def dispatch(limit=None):
             candidates = [gen for gen in heads.values() if gen is not None]
             if not candidates:
                 break
-            gen = min(candidates, key=lambda g: (g.turn, g.queue_position))
+            gen = min(candidates, key=attrgetter("turn", "queue_position"))
             CreatorQueue.lock(gen.user_id)
             room = _room_for(gen)
             if room is not True:
@@ -102,7 +105,7 @@ def dispatch(limit=None):
                 heads.pop(gen.model_id)  # edited or canceled a moment ago: ask again
     # Outside the valve's lock: canceling takes the creators' credit accounts, which come first.
     for batch_id in capped:
-        transaction.on_commit(lambda batch_id=batch_id: stop_batch(batch_id), robust=True)
+        transaction.on_commit(partial(stop_batch, batch_id), robust=True)
     return started
 
 

@@ -7,7 +7,9 @@ Used by the retry page of a failed video and the switch page of a waiting one (g
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from catalog.sizes import label
+from catalog.sizes import label, VideoSize
+from accounts.models import Plan
+from catalog.models import CatalogModel
 from generations.models import Generation
 
 
@@ -15,18 +17,18 @@ from generations.models import Generation
 class Unavailable:
     words: str  # why, in one plain sentence
     blocks: bool  # True: it cannot be asked for as it was; False: it can, but would wait (maintenance)
-    plan: object = None  # when the creator's plan is why: the plan that makes it (accounts.Plan), if any
+    plan: Plan | None = None  # when the creator's plan is why: the plan that makes it, if any
     plan_limit: bool = False  # the creator's plan is why
 
 
 @dataclass(frozen=True)
 class Choice:
-    model: object  # CatalogModel
+    model: CatalogModel
     duration: int
     size: str
     cost: Decimal
     was: Decimal  # what the video cost (or holds now)
-    changed: list = field(default_factory=list)  # "4 s instead of 5 s", "Landscape 720p instead of ..."
+    changed: list[str] = field(default_factory=list)  # "4 s instead of 5 s", "Landscape 720p instead of ..."
 
     @property
     def key(self):
