@@ -1,5 +1,5 @@
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -345,6 +345,8 @@ class Generation(models.Model):
     download_attempts = models.PositiveSmallIntegerField(
         default=0, help_text="Times a worker started saving the finished video (a bounded number)."
     )
+    # Not a column: the lease_until this copy of the row was claimed with (worker.sweeper.claim_due).
+    held_lease: datetime | None = None
 
     video = models.FileField(upload_to="videos/%Y/%m/", blank=True)
     poster = models.FileField(upload_to="posters/%Y/%m/", blank=True)

@@ -14,4 +14,4 @@ class WorkerConfig(AppConfig):
         from worker import tasks
 
         sys.modules.setdefault("generations.tasks", tasks)
-        generations.tasks = tasks
+        generations.tasks = tasks  # type: ignore[attr-defined]  # the old name, only at run time

@@ -144,7 +144,7 @@ def fetch_task(task_id):
 def apply_poll(gen, result, now=None):
     """Records what Pixapi said about one generation."""
     now = now or timezone.now()
-    lease = getattr(gen, "held_lease", None)
+    lease = gen.held_lease
     if isinstance(result, pixapi.PixapiError):
         return _apply_poll_error(gen, result, now, lease)
     if result.status == "completed" and result.video_url:

@@ -139,7 +139,7 @@ def _back_off(gen):
     try:
         with transaction.atomic():
             retry_at = timezone.now() + timedelta(seconds=lifecycle.MAX_POLL_SECONDS)
-            gen.mark_poll_error(retry_at, lease=getattr(gen, "held_lease", None))
+            gen.mark_poll_error(retry_at, lease=gen.held_lease)
     except Exception:  # its lease runs out and it is polled again then
         log.exception("Could not back off generation %s", gen.pk)
 
