@@ -17,6 +17,8 @@ import json
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core import signing
@@ -205,7 +207,7 @@ def _credits_for(batch):
     """{generation id: {"held": .., "charged": .., "returned": .., "refunded": ..}} for a batch, in one query."""
     names = {"hold": "held", "charge": "charged", "release": "returned", "refund": "refunded"}  # the ledger's kinds
     references = {f"generation:{gen.pk}": str(gen.pk) for gen in batch}
-    found = {}
+    found: dict[str, dict[str, str]] = {}
     entries = CreditEntry.objects.filter(
         user_id=batch[0].user_id, reference__in=references, kind__in=names
     ).values_list("reference", "kind", "amount")
@@ -305,7 +307,8 @@ def _storyboards_for(batch):
     """{generation id: its storyboard facts} for the takes of shots and the export videos in a batch: a take's
     board, shot number (its place on the board now) and whether it is the shot's chosen take; an export's
     board, version and parts. One query for the shots' places, whatever the batch."""
-    found, boards = {}, {}
+    found: dict[UUID, dict[str, Any]] = {}
+    boards: dict[int, dict[int, int]] = {}
     takes = [gen for gen in batch if gen.shot_id and gen.shot is not None]
     if takes:
         board_ids = {gen.shot.storyboard_id for gen in takes}
@@ -381,7 +384,7 @@ def export_to_storage(user_id, kind, pk=None, export_id=None):
     user = User.objects.filter(pk=user_id).first()
     scope = scope_for(user, kind, pk) if user else None
     made = LibraryExport.objects.filter(pk=export_id, user_id=user_id).first() if export_id else None
-    if scope is None:
+    if user is None or scope is None:
         if made:
             made.finish(LibraryExport.Status.FAILED)
         return "nothing to export"
@@ -430,10 +433,10 @@ class _IterReader(io.RawIOBase):
 
     def readinto(self, buffer):
         while not self.left:
-            self.left = next(self.chunks, None)
-            if self.left is None:
-                self.left = b""
+            chunk = next(self.chunks, None)
+            if chunk is None:
                 return 0
+            self.left = chunk
         n = min(len(buffer), len(self.left))
         buffer[:n], self.left = self.left[:n], self.left[n:]
         return n

@@ -125,13 +125,14 @@ def _facts(number, part):
 
 def _demuxed_seconds(container, stream):
     """A part's length from its packets alone, when its header does not say."""
-    end = start = None
+    start: float | None = None
+    end = 0.0
     for packet in container.demux(stream):
         if packet.pts is None:
             continue
         begin = float(packet.pts * packet.time_base)
         start = begin if start is None else min(start, begin)
-        end = max(end or 0.0, begin + float((packet.duration or 0) * packet.time_base))
+        end = max(end, begin + float((packet.duration or 0) * packet.time_base))
     return (end - start) if start is not None else 0.0
 
 
@@ -216,7 +217,9 @@ def _reencode(parts, facts, out_path, width, height, fps, crossfade_seconds):
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.codec_context.gop_size = fps * 2
         writer = _Writer(output, stream, fps)
-        held = deque()  # a part's last frames, held back while the next part may fade in over them
+        held: deque[av.VideoFrame] = (
+            deque()
+        )  # a part's last frames, held back while the next part may fade in over them
         starts = []
         for index, part in enumerate(parts):
             previous, held = held, deque()
