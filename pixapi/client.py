@@ -476,7 +476,8 @@ class PixapiClient:
     def _read(self, path, parse, retries):
         """GETs and parses, retrying what can pass with Pixapi's backoff."""
         retries = self.read_retries if retries is None else retries
-        for attempt in range(retries + 1):
+        attempt = 0
+        while True:
             try:
                 return parse(self._get_json(path))
             except PixapiError as e:
@@ -487,6 +488,7 @@ class PixapiClient:
                     raise
                 log.info("Pixapi GET %s: %s; retrying in %.1f s", path, e.message, wait)
                 self.sleep(wait)
+                attempt += 1
 
     def _get_json(self, path):
         try:

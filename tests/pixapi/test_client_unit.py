@@ -654,6 +654,14 @@ def test_backoff_values_then_the_last_error():
     assert sleeps[4] >= 8 and sleeps[4] <= 8.25  # capped
 
 
+def test_a_read_with_a_retry_count_below_zero_still_asks_once():
+    # The count once bounded a for loop: below zero the loop never ran and the task read was None.
+    client, recorder, _ = make_client(ok(task_body()), read_retries=-1)
+    assert client.get_task("t").status == "running"
+    assert client.get_task("t", retries=-1).progress == 40
+    assert len(recorder.requests) == 2
+
+
 def test_backoff_jitter_varies():
     assert len({round(pixapi.backoff(0), 6) for _ in range(20)}) > 1
 
