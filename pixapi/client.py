@@ -14,8 +14,10 @@ import os
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import IO, Any, Self
 from urllib.parse import quote, urljoin
 
 import httpx
@@ -91,7 +93,7 @@ class Task:
     result_urls: tuple[str, ...] = ()
 
     @property
-    def is_terminal(self):
+    def is_terminal(self) -> bool:
         return self.status in (COMPLETED, FAILED)
 
 
@@ -101,17 +103,17 @@ class GeneratedImage:
     data: bytes | None  # decoded b64_json
 
 
-def normalise_status(raw):
+def normalise_status(raw: object) -> str:
     key = str(raw or "").strip().lower().replace("-", "_").replace(" ", "_")
     return STATUS_MAP.get(key, RUNNING)
 
 
-def backoff(attempt):
+def backoff(attempt: int) -> float:
     """Pixapi's documented backoff, in seconds, before retry number `attempt` (0-based)."""
     return min(MAX_BACKOFF, 0.5 * 2**attempt) + random.uniform(0, 0.25)
 
 
-def _progress(value, status):
+def _progress(value: Any, status: str) -> int:
     if status == COMPLETED:
         return 100
     if isinstance(value, str):
@@ -125,7 +127,7 @@ def _progress(value, status):
     return int(min(max(number, 0), 100))
 
 
-def _timestamp(value):
+def _timestamp(value: object) -> datetime | None:
     """Unix seconds (or milliseconds) or an ISO 8601 string -> aware datetime, else None."""
     if isinstance(value, bool) or value is None:
         return None
@@ -150,7 +152,7 @@ def _timestamp(value):
     return None
 
 
-def _urls(items):
+def _urls(items: object) -> list[str]:
     """Every URL in a list of {"url": ...} objects or plain strings."""
     urls = []
     for item in items if isinstance(items, list) else [items]:
@@ -161,7 +163,7 @@ def _urls(items):
     return urls
 
 
-def _result_urls(body):
+def _result_urls(body: dict[str, Any]) -> list[str]:
     """The result URLs: result.data[*].url as documented, or the shapes peers use."""
     result = body.get("result")
     if isinstance(result, dict):
@@ -181,7 +183,7 @@ def _result_urls(body):
     return []
 
 
-def _error_fields(body):
+def _error_fields(body: dict[str, Any]) -> tuple[str | None, str | None]:
     error = body.get("error")
     code = message = None
     if isinstance(error, dict):
@@ -200,7 +202,7 @@ def _error_fields(body):
     )
 
 
-def parse_task(body, task_id=None):
+def parse_task(body: object, task_id: str | None = None) -> Task:
     """A Task from Pixapi's task object; raises MalformedResponse when it is not one."""
     if isinstance(body, dict) and not ({"id", "task_id", "status"} & body.keys()):
         if isinstance(body.get("data"), dict):  # some peers wrap the task: {"code": 0, "data": {...}}
@@ -235,7 +237,7 @@ def parse_task(body, task_id=None):
     )
 
 
-def _decode_image(text):
+def _decode_image(text: str) -> bytes:
     if text.startswith("data:") and "," in text:
         text = text.split(",", 1)[1]
     try:
@@ -244,7 +246,7 @@ def _decode_image(text):
         raise MalformedResponse("Pixapi sent an image that is not valid base64.") from None
 
 
-def parse_images(body):
+def parse_images(body: object) -> list[GeneratedImage]:
     items = body.get("data") if isinstance(body, dict) else body
     if not isinstance(items, list) or not items:
         raise MalformedResponse("Pixapi's image answer has no images.")
@@ -261,11 +263,11 @@ def parse_images(body):
     return images
 
 
-def _describe(exc):
+def _describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _not_sent(exc):
+def _not_sent(exc: BaseException) -> bool:
     """True when httpx failed before any byte of the request reached Pixapi."""
     return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
@@ -273,17 +275,17 @@ def _not_sent(exc):
 class PixapiClient:
     def __init__(
         self,
-        base_url,
-        api_key,
+        base_url: str,
+        api_key: str,
         *,
-        transport=None,
-        connect_timeout=5.0,
-        read_timeout=30.0,
-        read_retries=3,
-        sleep=time.sleep,
-        max_download_bytes=None,
-        headers=None,
-    ):
+        transport: httpx.BaseTransport | None = None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        read_retries: int = 3,
+        sleep: Callable[[float], None] = time.sleep,
+        max_download_bytes: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.read_timeout = read_timeout
         self.read_retries = read_retries
@@ -303,19 +305,27 @@ class PixapiClient:
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=50, keepalive_expiry=30),
         )
 
-    def close(self):
+    def close(self) -> None:
         self._http.close()
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     # Routes
 
-    def submit_video(self, *, model, prompt, duration=None, size=None, input_image=None):
-        body = {"model": model, "prompt": prompt}
+    def submit_video(
+        self,
+        *,
+        model: str,
+        prompt: str,
+        duration: int | None = None,
+        size: str | None = None,
+        input_image: str | None = None,
+    ) -> Task:
+        body: dict[str, Any] = {"model": model, "prompt": prompt}
         if duration is not None:
             body["duration"] = duration
         if size:
@@ -324,11 +334,23 @@ class PixapiClient:
             body["input_image"] = input_image
         return _created_task(self._create("/v1/async/videos/generations", body, what="video task"))
 
-    def submit_image(self, *, model, prompt, n=1, size=None, quality=None):
+    def submit_image(
+        self, *, model: str, prompt: str, n: int = 1, size: str | None = None, quality: str | None = None
+    ) -> Task:
         body = _image_body(model, prompt, n, size, quality)
         return _created_task(self._create("/v1/async/images/generations", body, what="image task"))
 
-    def generate_images(self, *, model, prompt, n=1, size=None, quality=None, response_format="url", timeout=None):
+    def generate_images(
+        self,
+        *,
+        model: str,
+        prompt: str,
+        n: int = 1,
+        size: str | None = None,
+        quality: str | None = None,
+        response_format: str = "url",
+        timeout: float | None = None,
+    ) -> list[GeneratedImage]:
         """Sync image generation. `timeout` overrides the read timeout: these calls can take a while."""
         body = _image_body(model, prompt, n, size, quality)
         body["response_format"] = response_format
@@ -338,13 +360,13 @@ class PixapiClient:
         except MalformedResponse as e:
             raise OutcomeUnknown(f"{e.message} The images may have been made and charged.") from e
 
-    def get_task(self, task_id, *, retries=None):
+    def get_task(self, task_id: str, *, retries: int | None = None) -> Task:
         """The task's state; retries=0 for callers that reschedule on their own."""
         path = f"/v1/tasks/{quote(str(task_id), safe='')}"
         return self._read(path, lambda body: parse_task(body, task_id), retries)
 
-    def list_models(self):
-        def parse(body):
+    def list_models(self) -> list[dict[str, Any]]:
+        def parse(body: object) -> list[dict[str, Any]]:
             items = body.get("data", body.get("models")) if isinstance(body, dict) else body
             if not isinstance(items, list):
                 raise MalformedResponse("Pixapi's model list is not a list.")
@@ -352,7 +374,14 @@ class PixapiClient:
 
         return self._read("/v1/models", parse, None)
 
-    def download(self, url, dest, *, max_bytes=None, seconds=None):
+    def download(
+        self,
+        url: str,
+        dest: str | os.PathLike[str] | IO[bytes],
+        *,
+        max_bytes: int | None = None,
+        seconds: float | None = None,
+    ) -> int:
         """Streams a result file to `dest` (a path or a binary file object). Returns the bytes written.
 
         `seconds` bounds the whole transfer (the read timeout bounds only each wait for bytes, so a
@@ -360,23 +389,23 @@ class PixapiClient:
         max_bytes = max_bytes if max_bytes is not None else self.max_download_bytes
         give_up = time.monotonic() + seconds if seconds is not None else None
         try:
-            url = httpx.URL(urljoin(self.base_url + "/", url))
+            target = httpx.URL(urljoin(self.base_url + "/", url))
         except (httpx.InvalidURL, ValueError) as e:
             raise PixapiError(f"Pixapi gave a result URL that is not a URL: {_describe(e)}") from None
-        if url.scheme not in ("http", "https"):
-            raise PixapiError(f"Pixapi gave a result URL that is not http(s): {url.scheme}:")
-        request = self._http.build_request("GET", url, headers={"Accept": "*/*"})
+        if target.scheme not in ("http", "https"):
+            raise PixapiError(f"Pixapi gave a result URL that is not http(s): {target.scheme}:")
+        request = self._http.build_request("GET", target, headers={"Accept": "*/*"})
         # The key is for Pixapi only; result files usually live on a CDN or bucket.
-        if (url.scheme, url.host, url.port) != (self._origin.scheme, self._origin.host, self._origin.port):
+        if (target.scheme, target.host, target.port) != (self._origin.scheme, self._origin.host, self._origin.port):
             del request.headers["Authorization"]
 
-        path = None if hasattr(dest, "write") else dest
+        path = dest if isinstance(dest, str | os.PathLike) else None
         written = 0
         try:
             response = self._http.send(request, stream=True, follow_redirects=True)
             try:
                 _check_download(response, max_bytes)
-                out = open(path, "wb") if path is not None else dest
+                out = open(dest, "wb") if isinstance(dest, str | os.PathLike) else dest
                 try:
                     for chunk in response.iter_bytes():
                         written += len(chunk)
@@ -400,10 +429,10 @@ class PixapiClient:
 
     # Plumbing
 
-    def _url(self, path):
+    def _url(self, path: str) -> str:
         return self.base_url + path
 
-    def _send(self, method, url, **kwargs):
+    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """The answer, its body read as it arrives and refused past MAX_ANSWER_BYTES."""
         with self._http.stream(method, url, **kwargs) as streamed:
             body = bytearray()
@@ -419,10 +448,10 @@ class PixapiClient:
         ]
         return httpx.Response(streamed.status_code, headers=headers, content=bytes(body), request=streamed.request)
 
-    def _create(self, path, body, *, what, timeout=None):
+    def _create(self, path: str, body: dict[str, Any], *, what: str, timeout: float | None = None) -> Any:
         """POSTs something that creates a task or spends money: exactly once, never retried."""
         unknown = f"the {what} may or may not have been created."
-        kwargs = {"json": body}
+        kwargs: dict[str, Any] = {"json": body}
         if timeout is not None:
             kwargs["timeout"] = httpx.Timeout(self._http.timeout.connect, read=timeout, write=timeout, pool=timeout)
         try:
@@ -473,7 +502,7 @@ class PixapiClient:
                 request_id=response.headers.get("x-request-id"),
             ) from None
 
-    def _read(self, path, parse, retries):
+    def _read[T](self, path: str, parse: Callable[[Any], T], retries: int | None) -> T:
         """GETs and parses, retrying what can pass with Pixapi's backoff."""
         retries = self.read_retries if retries is None else retries
         attempt = 0
@@ -490,7 +519,7 @@ class PixapiClient:
                 self.sleep(wait)
                 attempt += 1
 
-    def _get_json(self, path):
+    def _get_json(self, path: str) -> Any:
         try:
             response = self._send("GET", self._url(path), follow_redirects=True)
         except _AnswerTooLarge as e:
@@ -512,13 +541,13 @@ class PixapiClient:
 
 
 class _AnswerTooLarge(Exception):
-    def __init__(self, message, status):
+    def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
         self.message, self.status = message, status
 
 
-def _image_body(model, prompt, n, size, quality):
-    body = {"model": model, "prompt": prompt, "n": n}
+def _image_body(model: str, prompt: str, n: int, size: str | None, quality: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"model": model, "prompt": prompt, "n": n}
     if size:
         body["size"] = size
     if quality:
@@ -526,7 +555,7 @@ def _image_body(model, prompt, n, size, quality):
     return body
 
 
-def _created_task(answer):
+def _created_task(answer: object) -> Task:
     try:
         return parse_task(answer)
     except MalformedResponse as e:
@@ -536,7 +565,7 @@ def _created_task(answer):
 UNAVAILABLE_CODES = frozenset({"model_unavailable", "service_unavailable"})
 
 
-def _says_unavailable(response):
+def _says_unavailable(response: httpx.Response) -> bool:
     """Whether the body is Pixapi's own error JSON, `{"error": {"code" or "type": ...}}`, naming an outage."""
     try:
         body = response.json()
@@ -548,7 +577,7 @@ def _says_unavailable(response):
     return any(isinstance(error.get(name), str) and error[name] in UNAVAILABLE_CODES for name in ("code", "type"))
 
 
-def _error_for(response):
+def _error_for(response: httpx.Response) -> PixapiError:
     if response.is_redirect:
         location = response.headers.get("location", "")
         return PixapiError(
@@ -558,7 +587,7 @@ def _error_for(response):
     return from_response(response)
 
 
-def _check_download(response, max_bytes):
+def _check_download(response: httpx.Response, max_bytes: int | None) -> None:
     status = response.status_code
     if status in (403, 404, 410):
         raise ResultExpired(f"The result file is gone (HTTP {status}).", http_status=status)
@@ -573,7 +602,7 @@ def _check_download(response, max_bytes):
         raise DownloadTooLarge(f"The result file is {length} bytes, more than the {max_bytes} allowed.")
 
 
-def _remove(path):
+def _remove(path: str | os.PathLike[str] | None) -> None:
     if path is None:
         return
     try:
@@ -585,11 +614,11 @@ def _remove(path):
 # The shared client
 
 _lock = threading.Lock()
-_shared = None
-_shared_key = None
+_shared: PixapiClient | None = None
+_shared_key: tuple[object, ...] | None = None
 
 
-def get_client():
+def get_client() -> PixapiClient:
     """One client per process, so polls share a connection pool; rebuilt when the settings change."""
     global _shared, _shared_key
     api_key = settings.PIXAPI_SANDBOX_KEY if settings.PIXAPI_USE_SANDBOX else settings.PIXAPI_API_KEY

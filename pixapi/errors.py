@@ -6,7 +6,10 @@ creators), `retryable` says whether asking again later can help.
 
 import json
 import time
+from collections.abc import Iterable
 from email.utils import parsedate_to_datetime
+
+import httpx
 
 # A Retry-After beyond this is not believed ("wait a day", "1e400", a date in the year 9999): the
 # caller asks again after this long.
@@ -16,7 +19,16 @@ MAX_RETRY_AFTER = 600.0
 class PixapiError(Exception):
     retryable = False
 
-    def __init__(self, message, *, code=None, http_status=None, retryable=None, retry_after=None, request_id=None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        http_status: int | None = None,
+        retryable: bool | None = None,
+        retry_after: float | None = None,
+        request_id: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
@@ -26,7 +38,7 @@ class PixapiError(Exception):
         self.retry_after = retry_after
         self.request_id = request_id
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r}, code={self.code!r}, http_status={self.http_status!r})"
 
 
@@ -140,11 +152,11 @@ DEFAULT_MESSAGES = {
 }
 
 
-def _key(value):
+def _key(value: str) -> str:
     return value.strip().lower().replace("-", "_").replace(" ", "_")
 
 
-def kind_for(status, names):
+def kind_for(status: int, names: Iterable[str]) -> type[PixapiError]:
     """The error class for an HTTP status and the type/code strings Pixapi gave, in that order.
 
     The first known name wins, except that a name agreeing with the HTTP status beats an earlier
@@ -162,7 +174,7 @@ def kind_for(status, names):
     return by_status
 
 
-def parse_retry_after(value, now=None):
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
     """Retry-After in seconds, from delta-seconds or an HTTP date, at most MAX_RETRY_AFTER; None when
     absent or unreadable."""
     if not value:
@@ -183,7 +195,7 @@ def parse_retry_after(value, now=None):
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
-def _text(value):
+def _text(value: object) -> str:
     if isinstance(value, str):
         return value.strip()
     if isinstance(value, (list, dict)) and value:
@@ -192,7 +204,7 @@ def _text(value):
     return ""
 
 
-def _reason(response):
+def _reason(response: httpx.Response) -> str:
     """A short plain-text body (not HTML), or empty."""
     try:
         text = response.text.strip()
@@ -203,7 +215,7 @@ def _reason(response):
     return " ".join(text.split())
 
 
-def from_response(response):
+def from_response(response: httpx.Response) -> PixapiError:
     """The PixapiError for a non-2xx httpx response, read liberally from whatever body it has."""
     status = response.status_code
     try:
