@@ -14,6 +14,7 @@ import pickle
 import time
 import zlib
 from collections.abc import Callable
+from typing import Any
 
 from django.core.cache.backends.filebased import FileBasedCache
 
@@ -23,12 +24,12 @@ KEPT_KEYS = 10_000  # per thread; past it, the copy starts over
 class KeptFileBasedCache(FileBasedCache):
     _key_to_file: Callable[[str], str]  # Django's own, which its stubs leave out
 
-    def __init__(self, dir, params):
+    def __init__(self, dir: str, params: dict[str, Any]) -> None:
         super().__init__(dir, params)
-        self._files = {}
-        self._held = {}
+        self._files: dict[str, str] = {}
+        self._held: dict[str, tuple[bytes, float | None, Any]] = {}
 
-    def kept_get(self, key, default=None):
+    def kept_get(self, key: str, default: Any = None) -> Any:
         fname = self._files.get(key)
         if fname is None:
             if len(self._files) >= KEPT_KEYS:
@@ -53,8 +54,8 @@ class KeptFileBasedCache(FileBasedCache):
             return self.get(key, default)  # expired: the stock read removes the file
         return held[2]
 
-    def kept_add(self, key, value, timeout):
+    def kept_add(self, key: str, value: Any, timeout: float | None) -> bool:
         return self.add(key, value, timeout)
 
-    def kept_set(self, key, value, timeout):
+    def kept_set(self, key: str, value: Any, timeout: float | None) -> None:
         self.set(key, value, timeout)

@@ -1,8 +1,10 @@
 """Checking and describing video files with PyAV."""
 
 import io
+import os
 import shutil
 import tempfile
+from typing import TypedDict
 
 import av
 from django.core.files.base import ContentFile
@@ -14,13 +16,20 @@ class NotAVideo(Exception):
     pass
 
 
-def probe_video(path):
+class VideoFacts(TypedDict):
+    width: int
+    height: int
+    seconds: float
+    bytes: int
+
+
+def probe_video(path: str | os.PathLike[str]) -> tuple[VideoFacts, bytes]:
     """Opens the file as a browser would need it: an H.264-style video stream with a first frame.
 
     Returns the video's facts and the first frame as JPEG bytes (the poster).
     """
     try:
-        with av.open(path) as container:
+        with av.open(path, "r") as container:
             if not container.streams.video:
                 raise NotAVideo("The file has no video stream.")
             stream = container.streams.video[0]
@@ -33,7 +42,7 @@ def probe_video(path):
                 seconds = container.duration / 1_000_000
             else:
                 seconds = 0.0
-            info = {
+            info: VideoFacts = {
                 "width": stream.codec_context.width,
                 "height": stream.codec_context.height,
                 "seconds": round(seconds, 2),
@@ -46,25 +55,26 @@ def probe_video(path):
         raise NotAVideo(f"The file is not a playable video ({e}).") from None
 
 
-def _jpeg(frame):
+def _jpeg(frame: av.VideoFrame) -> bytes:
     rgb = frame.reformat(format="rgb24")
     plane = rgb.planes[0]
-    image = Image.frombuffer("RGB", (rgb.width, rgb.height), plane, "raw", "RGB", plane.line_size, 1)
+    # Any buffer will do (no copy is made), though Pillow's types name only bytes and arrays.
+    image = Image.frombuffer("RGB", (rgb.width, rgb.height), plane, "raw", "RGB", plane.line_size, 1)  # type: ignore[arg-type]
     poster = io.BytesIO()
     image.save(poster, "JPEG", quality=85)
     return poster.getvalue()
 
 
-def _size(path):
+def _size(path: str | os.PathLike[str]) -> int:
     with open(path, "rb") as f:
         return f.seek(0, 2)
 
 
-def bytes_file(data):
+def bytes_file(data: bytes) -> ContentFile:
     return ContentFile(data)
 
 
-def frame_of(name, which="first", at=None):
+def frame_of(name: str, which: str = "first", at: float | None = None) -> Image.Image:
     """The first or last frame of a stored video, as a Pillow image; with `at`, the frame shown at that
     second (the last one when the video is shorter)."""
     with tempfile.NamedTemporaryFile(suffix=".mp4") as copy:

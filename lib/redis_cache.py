@@ -25,6 +25,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from typing import Any, cast
 
 import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -53,23 +54,23 @@ class KeptClient(RedisCacheClient):
     _serializer: RedisSerializer
     _get_connection_pool: Callable[[bool], redis.ConnectionPool]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._clients = {}
+        self._clients: dict[redis.ConnectionPool, redis.Redis] = {}
 
-    def get_client(self, key=None, *, write=False):
+    def get_client(self, key: str | bytes | memoryview | None = None, *, write: bool = False) -> redis.Redis:
         pool = self._get_connection_pool(write)
         if pool not in self._clients:
             self._clients[pool] = self._client(connection_pool=pool)
         return self._clients[pool]
 
 
-def _or_when_down(answer):
+def _or_when_down[F: Callable[..., Any]](answer: Callable[..., Any]) -> Callable[[F], F]:
     """Runs the cache call, or gives `answer(*args, **kwargs)` while Redis cannot be reached."""
 
-    def decorate(method):
+    def decorate(method: F) -> F:
         @functools.wraps(method)
-        def wrapper(self, *args, **kwargs):
+        def wrapper(self: "RedisCache", *args: Any, **kwargs: Any) -> Any:
             if time.monotonic() < self._down_until:
                 return answer(*args, **kwargs)
             try:
@@ -80,12 +81,12 @@ def _or_when_down(answer):
                 self._down_until = time.monotonic() + DOWN_SECONDS
                 return answer(*args, **kwargs)
 
-        return wrapper
+        return cast(F, wrapper)
 
     return decorate
 
 
-def _missing(*args, **kwargs):
+def _missing(*args: Any, **kwargs: Any) -> Any:
     raise ValueError("Key not found: the cache cannot be reached.")  # what incr says of a missing key
 
 
@@ -107,38 +108,38 @@ class RedisCache(DjangoRedisCache):
     delete_many = _or_when_down(lambda *a, **k: None)(DjangoRedisCache.delete_many)
 
     @_or_when_down(lambda *a, **k: False)
-    def clear(self):
+    def clear(self) -> None:
         """Empties Redis and tells every process's copy to start over."""
-        cleared = super().clear()
+        super().clear()
         self._cache.get_client(write=True).publish(CHANNEL, EVERY_KEY)
         self._copy.drop(EVERY_KEY)
-        return cleared
 
-    def __init__(self, server, params):
+    def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = KeptClient
         self._copy = _copy_for(self._servers[0])
 
-    def kept_get(self, key, default=None):
+    def kept_get(self, key: str, default: Any = None) -> Any:
         """The key's value from this process's copy while it can be trusted, else from Redis."""
         value = self._copy.get(self.make_key(key), lambda: self.get(key))
         return default if value is None else value
 
     @_or_when_down(lambda *a, **k: None)
-    def kept_set(self, key, value, timeout=DEFAULT_TIMEOUT):
+    def kept_set(self, key: str, value: Any, timeout: float | None = DEFAULT_TIMEOUT) -> None:
         """Sets the key and tells every process's copy, in one MULTI: both happen or neither."""
         made, timeout = self.make_and_validate_key(key), self.get_backend_timeout(timeout)
         pipe = self._cache.get_client(made, write=True).pipeline(transaction=True)
         if timeout == 0:
             pipe.delete(made)
         else:
-            pipe.set(made, self._cache._serializer.dumps(value), ex=timeout)
+            # Django's Redis cache gives whole seconds, though its stubs say float.
+            pipe.set(made, self._cache._serializer.dumps(value), ex=timeout)  # type: ignore[arg-type]
         pipe.publish(CHANNEL, made)
         pipe.execute()
         self._copy.drop(made)  # this process reads its own write at once, not when the message comes back
 
     @_or_when_down(lambda *a, **k: False)
-    def kept_add(self, key, value, timeout=DEFAULT_TIMEOUT):
+    def kept_add(self, key: str, value: Any, timeout: float | None = DEFAULT_TIMEOUT) -> bool:
         """add, telling the copies when it added (a copy may hold a value Redis evicted or expired)."""
         if added := self.add(key, value, timeout):
             made = self.make_and_validate_key(key)
@@ -151,7 +152,7 @@ _copies: dict[str, "_Copy"] = {}
 _copies_lock = threading.Lock()
 
 
-def _copy_for(server):
+def _copy_for(server: str) -> "_Copy":
     with _copies_lock:
         return _copies.setdefault(server, _Copy(server))
 
@@ -159,9 +160,9 @@ def _copy_for(server):
 class _Copy:
     """One process's copy of the kept keys on one Redis server, and the thread that keeps it true."""
 
-    def __init__(self, server):
+    def __init__(self, server: str) -> None:
         self.server = server
-        self.values = {}  # key: (value, monotonic time to read it from Redis again)
+        self.values: dict[str, tuple[Any, float]] = {}  # key: (value, monotonic time to read it from Redis again)
         self.lock = threading.Lock()
         self.epoch = 0  # moves whenever a key may have changed: a read begun before does not fill the copy
         self.true_as_of = float("-inf")  # every name published before this moment has been dropped
@@ -169,7 +170,7 @@ class _Copy:
         self.thread: threading.Thread | None = None
         self.pid: int | None = None
 
-    def get(self, key, read):
+    def get(self, key: str, read: Callable[[], Any]) -> Any:
         now = self.asked = time.monotonic()
         if now - self.true_as_of >= TRUSTED_SECONDS:
             self.start()
@@ -187,7 +188,7 @@ class _Copy:
                     self.values[key] = (value, now + KEPT_SECONDS)
         return value
 
-    def drop(self, key):
+    def drop(self, key: str) -> None:
         with self.lock:
             if key == EVERY_KEY:
                 self.values = {}
@@ -195,7 +196,7 @@ class _Copy:
                 self.values.pop(key, None)
             self.epoch += 1
 
-    def start(self):
+    def start(self) -> None:
         """Starts the subscriber in this process (again after a fork, or when it stopped)."""
         if self._running():
             return
@@ -207,15 +208,15 @@ class _Copy:
             self.thread = threading.Thread(target=self._listen, name="redis-kept-keys", daemon=True)
             self.thread.start()
 
-    def _running(self):
+    def _running(self) -> bool:
         return self.thread is not None and self.pid == os.getpid() and self.thread.is_alive()
 
-    def _distrust(self):
+    def _distrust(self) -> None:
         self.true_as_of = float("-inf")
         self.values = {}
         self.epoch += 1
 
-    def _listen(self):
+    def _listen(self) -> None:
         name = f"{CHANNEL}-{os.getpid()}"  # CLIENT LIST shows whose it is
         client = redis.Redis.from_url(self.server, socket_connect_timeout=1, socket_timeout=1, client_name=name)
         self.said = False
@@ -234,7 +235,7 @@ class _Copy:
                 pubsub.close()
         client.close()
 
-    def _follow(self, pubsub):
+    def _follow(self, pubsub: redis.client.PubSub) -> None:
         pubsub.subscribe(CHANNEL)
         deadline = time.monotonic() + SILENT_SECONDS
         while (message := pubsub.get_message(timeout=PING_SECONDS)) is None or message["type"] != "subscribe":

@@ -7,6 +7,8 @@ where it stands: a seek costs nothing, a read streams, and memory stays flat wha
 """
 
 import io
+from collections.abc import Iterator
+from typing import Any
 
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
@@ -20,30 +22,30 @@ PART = 5 * 1024 * 1024
 class RangedS3File(File):
     """A read-only file on S3 that fetches `bytes=<position>-` on the first read after a seek."""
 
-    def __init__(self, storage, name):
+    def __init__(self, storage: "MediaS3Storage", name: str) -> None:
         self.name = name
         self.mode = "rb"
         self._object = storage.bucket.Object(storage._normalize_name(clean_name(name)))
         self._position = 0
-        self._size = None
-        self._body = None
+        self._size: int | None = None
+        self._body: Any = None  # botocore's StreamingBody
 
     @property
-    def size(self):
+    def size(self) -> int:
         if self._size is None:
             self._size = self._object.content_length
         return self._size
 
-    def seekable(self):
+    def seekable(self) -> bool:
         return True
 
-    def readable(self):
+    def readable(self) -> bool:
         return True
 
-    def tell(self):
+    def tell(self) -> int:
         return self._position
 
-    def seek(self, offset, whence=io.SEEK_SET):
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         if whence == io.SEEK_CUR:
             offset += self._position
         elif whence == io.SEEK_END:
@@ -55,7 +57,7 @@ class RangedS3File(File):
             self._position = offset
         return self._position
 
-    def read(self, size=-1):
+    def read(self, size: int | None = -1) -> bytes:
         if self._body is None:
             try:
                 self._body = self._object.get(Range=f"bytes={self._position}-")["Body"]
@@ -67,28 +69,28 @@ class RangedS3File(File):
         self._position += len(data)
         return data
 
-    def readinto(self, buffer):
+    def readinto(self, buffer: bytearray | memoryview) -> int:
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[bytes]:
         yield from self.chunks()
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         return False
 
-    def close(self):
+    def close(self) -> None:
         self._drop_body()
 
-    def _drop_body(self):
+    def _drop_body(self) -> None:
         if self._body is not None:
             self._body.close()
             self._body = None
 
 
-def transfer_config():
+def transfer_config() -> TransferConfig:
     """Uploads in 5 MB parts (S3's smallest), two at a time, at most two read ahead: storing a 200 MB
     video holds a few parts in memory, not s3transfer's default of ten 8 MB ones."""
     config = TransferConfig(multipart_threshold=PART, multipart_chunksize=PART, max_concurrency=2)
@@ -99,10 +101,10 @@ def transfer_config():
 class MediaS3Storage(S3Storage):
     """The studio's media storage on S3: django-storages for writes, RangedS3File for reads."""
 
-    def get_default_settings(self):
+    def get_default_settings(self) -> dict[str, Any]:
         return {**super().get_default_settings(), "transfer_config": transfer_config()}
 
-    def _open(self, name, mode="rb"):
+    def _open(self, name: str, mode: str = "rb") -> File:
         if mode != "rb":
             return super()._open(name, mode)
         return RangedS3File(self, name)
