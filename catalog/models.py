@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
@@ -61,21 +61,21 @@ class CatalogModel(models.Model):
         db_table = "generations_catalogmodel"  # the table it has had since it lived in generations
         ordering = ["position", "name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
     @property
-    def expected_seconds(self):
+    def expected_seconds(self) -> float:
         return self.learned_seconds or self.typical_seconds
 
-    def is_busy(self, now=None):
+    def is_busy(self, now: datetime | None = None) -> bool:
         return self.busy_until is not None and self.busy_until > (now or timezone.now())
 
-    def is_open(self, now=None):
+    def is_open(self, now: datetime | None = None) -> bool:
         """Whether the queue may send its videos to Pixapi now: enabled, not paused, not busy."""
         return self.enabled and not self.queue_paused and not self.is_busy(now)
 
-    def note_busy(self, retry_after=None, now=None):
+    def note_busy(self, retry_after: float | None = None, now: datetime | None = None) -> None:
         """Pixapi answered 429 or 503 for it: the circuit breaker closes its valve for a while, twice as
         long for each busy answer in a row (BUSY_FIRST_SECONDS up to BUSY_MAX_SECONDS), or as long as
         Pixapi asked, whichever is longer."""
@@ -88,33 +88,33 @@ class CatalogModel(models.Model):
             CatalogModel.objects.filter(pk=self.pk).update(busy_until=until)
             self.busy_until = until
 
-    def closure_seconds(self, now=None):
+    def closure_seconds(self, now: datetime | None = None) -> int:
         """How long the breaker closed the valve for this time (longer with each busy answer in a row), or
         0 while it is open."""
         if not self.is_busy(now):
             return 0
         return min(BUSY_FIRST_SECONDS * 2 ** max(self.busy_strikes - 1, 0), BUSY_MAX_SECONDS)
 
-    def note_recovered(self):
+    def note_recovered(self) -> None:
         """A submit went through: the breaker is closed again."""
         if self.busy_strikes or self.busy_until:
             CatalogModel.objects.filter(pk=self.pk).update(busy_strikes=0, busy_until=None)
             self.busy_strikes, self.busy_until = 0, None
 
-    def allows(self, duration, size):
+    def allows(self, duration: int, size: str) -> bool:
         return duration in self.durations and size in self.sizes
 
-    def price(self, duration, size):
+    def price(self, duration: int, size: str) -> Decimal:
         """Credits for a video of this length and size: the one video price, used everywhere."""
         per_second = self.credits_per_second
         if self.credits_per_second_hd is not None and is_hd(size):
             per_second = self.credits_per_second_hd
         return (per_second * duration).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
-    def image_price(self, n=1):
+    def image_price(self, n: int = 1) -> Decimal:
         """Credits for `n` pictures from an image model: the one picture price, used everywhere."""
         return (self.credits_per_image * n).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
-    def size_choices(self):
+    def size_choices(self) -> list[tuple[str, str]]:
         """(value, label) for each size it makes: ("1280x720", "Landscape 720p")."""
         return [(size, label(size)) for size in self.sizes]

@@ -1,5 +1,7 @@
 """Style and camera presets: a few words a creator can add to a prompt with one choice."""
 
+from collections.abc import Iterable
+
 STYLES = {
     "cinematic": ("Cinematic", "cinematic lighting, shallow depth of field, subtle film grain"),
     "documentary": ("Documentary", "natural light, handheld documentary look, realistic colours"),
@@ -22,11 +24,11 @@ CAMERAS = {
 }
 
 
-def choices(presets, empty_label):
+def choices(presets: dict[str, tuple[str, str]], empty_label: str) -> list[tuple[str, str]]:
     return [("", empty_label)] + [(key, label) for key, (label, _) in presets.items()]
 
 
-def full_prompt(prompt, style="", camera=""):
+def full_prompt(prompt: str, style: str = "", camera: str = "") -> str:
     """The prompt sent to Pixapi: the creator's words, then the presets' words."""
     parts = [prompt.strip().rstrip(".")]
     if style in STYLES:
@@ -48,7 +50,7 @@ MOTIONS = {
 }
 
 
-def motion_prompt(prompt, motions):
+def motion_prompt(prompt: str, motions: Iterable[str]) -> str:
     """The image-to-video prompt: what should happen, then the chosen camera motions."""
     parts = [prompt.strip().rstrip(".")] if prompt.strip() else ["Bring this picture to life"]
     chosen = [MOTIONS[m][1] for m in motions if m in MOTIONS]

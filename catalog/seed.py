@@ -1,6 +1,7 @@
 """The models the studio offers at first. Seeded by a migration (generations 0002), then edited in admin."""
 
 from decimal import Decimal
+from typing import Any
 
 SIZES = ["1280x720", "720x1280", "1920x1080", "1080x1920"]
 
@@ -64,7 +65,8 @@ CATALOG = [
 ]
 
 
-def seed_catalog(catalog_model):
+def seed_catalog(catalog_model: Any) -> None:
+    # `catalog_model` is the migration's historical model: a class made at run time, of no type mypy knows.
     """Adds the models that are missing; leaves the ones an operator edited alone."""
     for entry in CATALOG:
         catalog_model.objects.get_or_create(slug=entry["slug"], defaults=entry)
