@@ -22,6 +22,7 @@ references, not what they stand for.
 
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
@@ -29,21 +30,27 @@ from django.utils import timezone
 
 from accounts.models import CreditAccount, CreditEntry, Plan, User
 from accounts.plans import Refused, plan_for
+from catalog.models import CatalogModel
 
 Kind = CreditEntry.Kind
+
+# A creator, or their id: the ledger needs only the id.
+type UserOrId = User | int
+# An amount of credits as callers give it: "12.5" from a form, 12 from a plan, a Decimal from a price.
+type Amount = Decimal | int | str
 
 
 class NotEnoughCredits(Refused):
     """The balance does not cover it: facts cost and balance."""
 
-    def __init__(self, cost, balance):
+    def __init__(self, cost: Decimal, balance: Decimal) -> None:
         super().__init__("credits", cost=cost, balance=balance)
 
 
 class OverBudget(Refused):
     """Past the creator's own monthly budget (facts cost, spent, budget, what): they may confirm and go ahead."""
 
-    def __init__(self, cost, spent, budget, what):
+    def __init__(self, cost: Decimal, spent: Decimal, budget: Decimal, what: str) -> None:
         super().__init__("budget", cost=cost, spent=spent, budget=budget, what=what)
 
 
@@ -51,33 +58,33 @@ class _Short(Exception):
     pass
 
 
-def _uid(user):
-    return getattr(user, "pk", user)
+def _uid(user: UserOrId) -> int:
+    return user if isinstance(user, int) else user.pk
 
 
-def _credits(value):
+def _credits(value: Amount) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"))
 
 
 # Reading
 
 
-def balance_of(user):
+def balance_of(user: UserOrId) -> Decimal:
     balance = CreditAccount.objects.filter(user_id=_uid(user)).values_list("balance", flat=True).first()
     return balance if balance is not None else Decimal("0.00")
 
 
-def month_start(day=None):
+def month_start(day: date | None = None) -> date:
     day = day or timezone.localdate()
     return day.replace(day=1)
 
 
-def next_month_start(day=None):
+def next_month_start(day: date | None = None) -> date:
     first = month_start(day)
     return date(first.year + first.month // 12, first.month % 12 + 1, 1)
 
 
-def month_spending(user, day=None):
+def month_spending(user: UserOrId, day: date | None = None) -> Decimal:
     """What this month's videos cost or hold: spent, plus held for videos in progress, less refunds."""
     since = timezone.make_aware(datetime.combine(month_start(day), time.min))
     kinds = [Kind.HOLD, Kind.RELEASE, Kind.CHARGE, Kind.REFUND]
@@ -87,13 +94,13 @@ def month_spending(user, day=None):
     return -(total or Decimal("0"))
 
 
-def held_now(user):
+def held_now(user: UserOrId) -> Decimal:
     """Credits set aside for videos still in progress."""
     entries = CreditEntry.objects.filter(user_id=_uid(user), kind__in=[Kind.HOLD, Kind.RELEASE])
     return -(entries.aggregate(total=Sum("amount"))["total"] or Decimal("0"))
 
 
-def lock_account(user):
+def lock_account(user: UserOrId) -> CreditAccount:
     """Takes the creator's account row until the transaction ends, so that their requests queue one
     behind another and what is checked under the lock (running videos, budget) stays true until commit."""
     uid = _uid(user)
@@ -104,7 +111,7 @@ def lock_account(user):
 # Writing: every change is one entry and one conditional UPDATE, in one transaction.
 
 
-def _change_balance(uid, amount):
+def _change_balance(uid: int, amount: Decimal) -> bool:
     accounts = CreditAccount.objects.filter(user_id=uid)
     if amount < 0:
         accounts = accounts.filter(balance__gte=-amount)
@@ -116,7 +123,7 @@ def _change_balance(uid, amount):
     return CreditAccount.objects.filter(user_id=uid).update(balance=F("balance") + amount) == 1
 
 
-def _post(uid, kind, amount, **fields):
+def _post(uid: int, kind: str, amount: Amount, **fields: Any) -> CreditEntry:
     """Writes one entry and moves the balance by `amount`. Raises _Short when it would go below zero
     and IntegrityError when this kind already exists for the reference (nothing is changed then)."""
     amount = _credits(amount)
@@ -127,7 +134,9 @@ def _post(uid, kind, amount, **fields):
         return CreditEntry.objects.create(user_id=uid, kind=kind, amount=amount, balance_after=after, **fields)
 
 
-def hold(user, amount, *, reference, description="", model=None):
+def hold(
+    user: UserOrId, amount: Amount, *, reference: str, description: str = "", model: CatalogModel | None = None
+) -> CreditEntry:
     """Sets `amount` aside for `reference`, or raises NotEnoughCredits. A second hold for the same
     reference changes nothing and returns the first."""
     uid, amount = _uid(user), _credits(amount)
@@ -139,11 +148,11 @@ def hold(user, amount, *, reference, description="", model=None):
         return CreditEntry.objects.get(user_id=uid, kind=Kind.HOLD, reference=reference)
 
 
-def _hold_of(uid, reference):
+def _hold_of(uid: int, reference: str) -> CreditEntry | None:
     return CreditEntry.objects.filter(user_id=uid, kind=Kind.HOLD, reference=reference).first()
 
 
-def charge(user, reference, amount=None):
+def charge(user: UserOrId, reference: str, amount: Amount | None = None) -> CreditEntry | None:
     """Turns the hold for `reference` into spending: the hold is returned and `amount` (the whole hold
     by default, never more) is spent, together. Returns the charge, or None when there was no hold or
     it was already charged or released."""
@@ -161,7 +170,7 @@ def charge(user, reference, amount=None):
         return None
 
 
-def release(user, reference):
+def release(user: UserOrId, reference: str) -> CreditEntry | None:
     """Returns the hold for `reference` in full. None when there was none or it was already settled."""
     uid = _uid(user)
     held = _hold_of(uid, reference)
@@ -175,12 +184,12 @@ def release(user, reference):
         return None
 
 
-def settle(user, reference, succeeded):
+def settle(user: UserOrId, reference: str, succeeded: bool) -> CreditEntry | None:
     """What `reference` held for reached its end: charge the hold if it succeeded, else return it."""
     return charge(user, reference) if succeeded else release(user, reference)
 
 
-def refund(user, reference, *, reason, by=None):
+def refund(user: UserOrId, reference: str, *, reason: str, by: User | None = None) -> CreditEntry | None:
     """Gives back what was spent on `reference` (an operator's decision), once."""
     uid = _uid(user)
     spent = CreditEntry.objects.filter(user_id=uid, kind=Kind.CHARGE, reference=reference).first()
@@ -201,7 +210,9 @@ def refund(user, reference, *, reason, by=None):
         return None
 
 
-def grant(user, amount, *, reason="", by=None, description="Credits added"):
+def grant(
+    user: UserOrId, amount: Amount, *, reason: str = "", by: User | None = None, description: str = "Credits added"
+) -> CreditEntry:
     """Adds credits (an operator's grant, a welcome, a purchase)."""
     amount = _credits(amount)
     if amount <= 0:
@@ -221,7 +232,7 @@ def purchase(user, amount, *, reference, description):
         return None
 
 
-def adjust(user, amount, *, reason, by=None):
+def adjust(user: UserOrId, amount: Amount, *, reason: str, by: User | None = None) -> CreditEntry:
     """An operator's correction, up or down, with the reason. Never takes the balance below zero."""
     amount = _credits(amount)
     if not reason.strip():
@@ -242,11 +253,11 @@ def adjust(user, amount, *, reason, by=None):
 # Monthly allowances
 
 
-def allowance_reference(day=None):
+def allowance_reference(day: date | None = None) -> str:
     return f"allowance:{month_start(day):%Y-%m}"
 
 
-def grant_allowance(user, day=None):
+def grant_allowance(user: User, day: date | None = None) -> CreditEntry | None:
     """This month's allowance of the creator's plan, at most once a month. None when already granted,
     when the plan has none, or when the creator's email address is not verified (accounts.verification)."""
     if not user.email_verified:
@@ -267,7 +278,7 @@ def grant_allowance(user, day=None):
         return None
 
 
-def grant_allowances(day=None):
+def grant_allowances(day: date | None = None) -> int:
     """The scheduled job (daily, so a missed day is caught up): every active, verified creator's
     allowance for this month, once. Returns how many were granted."""
     already = CreditEntry.objects.filter(kind=Kind.ALLOWANCE, reference=allowance_reference(day))
@@ -279,7 +290,7 @@ def grant_allowances(day=None):
     return sum(1 for user in due.iterator() if grant_allowance(user, day))
 
 
-def welcome(user):
+def welcome(user: User) -> CreditEntry | None:
     """A new creator starts on the default plan with this month's allowance (so the monthly job
     skips them until next month), once their address is verified (accounts.verification)."""
     if user.plan_id is None:
@@ -290,7 +301,7 @@ def welcome(user):
     return grant_allowance(user)
 
 
-def check_budget(user, cost, what="video"):
+def check_budget(user: UserOrId, cost: Decimal, what: str = "video") -> None:
     """Raises OverBudget when this (a "video" or "pictures") would take the month's spending past the
     creator's own budget."""
     budget = User.objects.filter(pk=_uid(user)).values_list("monthly_budget", flat=True).first()

@@ -2,69 +2,71 @@
 leaves out, the plan that has it. The one answer for the create form, the wizard, the API and the
 server-side check (check() before anything is held)."""
 
-from accounts.models import Plan
+from decimal import Decimal
+
+from accounts.models import Plan, User
 from accounts.plans import PlanLimit, plan_for, plans_in_order
 from catalog.models import CatalogModel
 from catalog.sizes import VideoSize, is_hd
 
 
-def offer_for(user):
+def offer_for(user: User) -> "Offer":
     return Offer(plan_for(user))
 
 
 class Offer:
-    def __init__(self, plan):
+    def __init__(self, plan: Plan | None) -> None:
         self.plan = plan  # None when no plans exist at all: everything is offered
         self._ids: set[int] | None = None
         self._plans: list[Plan] | None = None
 
     # The catalog, as the plan sees it
 
-    def lists_models(self):
+    def lists_models(self) -> bool:
         """Whether the plan names its models (else it has every model)."""
         return bool(self._listed())
 
-    def includes(self, model):
+    def includes(self, model: CatalogModel) -> bool:
         """Whether the plan includes this model (an empty model list means every model)."""
         listed = self._listed()
         return not listed or model.pk in listed
 
-    def _listed(self):
+    def _listed(self) -> set[int]:
         """The ids of the models the plan names (read once); none when it names none."""
         if self._ids is None:
             self._ids = set() if self.plan is None else {m.pk for m in self.plan.allowed_models.all()}
         return self._ids
 
-    def durations(self, model):
+    def durations(self, model: CatalogModel) -> list[int]:
         """The lengths of this model the plan makes."""
         if self.plan is None or self.plan.max_duration is None:
             return list(model.durations)
         return [d for d in model.durations if d <= self.plan.max_duration]
 
-    def sizes(self, model):
+    def sizes(self, model: CatalogModel) -> list[str]:
         """The sizes of this model the plan makes."""
         if self.plan is None or self.plan.allow_hd:
             return list(model.sizes)
         return [s for s in model.sizes if not is_hd(s)]
 
-    def makes(self, model):
+    def makes(self, model: CatalogModel) -> bool:
         """Whether the plan makes anything with this model: included, and (for video) a length and a size."""
         if not self.includes(model):
             return False
         return model.kind == CatalogModel.Kind.IMAGE or bool(self.durations(model) and self.sizes(model))
 
-    def video_models(self, from_picture=False, every=False):
+    def video_models(self, from_picture: bool = False, every: bool = False) -> list[CatalogModel]:
         """The enabled video models that start from text (or animate a picture) that the plan makes; `every`:
         all of them, locked ones too."""
         start = {"image_to_video" if from_picture else "text_to_video": True}
         models = CatalogModel.objects.filter(kind=CatalogModel.Kind.VIDEO, enabled=True, **start)
         return list(models) if every else [m for m in models if self.makes(m)]
 
-    def image_models(self, every=False):
+    def image_models(self, every: bool = False) -> list[CatalogModel]:
         models = CatalogModel.objects.filter(kind=CatalogModel.Kind.IMAGE, enabled=True)
         return list(models) if every else [m for m in models if self.makes(m)]
 
-    def nearest(self, model, duration, size):
+    def nearest(self, model: CatalogModel, duration: int, size: str) -> tuple[int, str] | tuple[None, None]:
         """The length and size of this model the plan makes that are nearest the ones asked for
         (nearest_duration, nearest_size). (None, None) when it makes nothing of the model."""
         durations, sizes = self.durations(model), self.sizes(model)
@@ -72,7 +74,7 @@ class Offer:
             return None, None
         return nearest_duration(durations, duration), nearest_size(sizes, size)
 
-    def cost(self, model, duration, size):
+    def cost(self, model: CatalogModel, duration: int, size: str) -> Decimal | None:
         """The price of this video when the plan makes it, else None."""
         if duration in self.durations(model) and size in self.sizes(model) and self.includes(model):
             return model.price(duration, size)
@@ -80,7 +82,7 @@ class Offer:
 
     # What the plan leaves out
 
-    def unlocking(self, model, duration=None, size=None):
+    def unlocking(self, model: CatalogModel, duration: int | None = None, size: str | None = None) -> Plan | None:
         """The first plan, cheapest first, that makes this model (at this length and size), or None. Reads the
         plans once, and only when something is locked."""
         if self._plans is None:
@@ -97,7 +99,7 @@ class Offer:
 
     # The server-side check
 
-    def check(self, model, duration=None, size=None):
+    def check(self, model: CatalogModel, duration: int | None = None, size: str | None = None) -> None:
         """Raises PlanLimit when the plan does not include this model, or this length or size of it."""
         plan = self.plan
         if plan is None:

@@ -1,14 +1,16 @@
 """A creator's plan: which one they are on, and how many things it lets run at once. What it lets them
 make (models, lengths, sizes) is accounts.offer; the words for creators are accounts.words."""
 
-from accounts.models import Plan
+from typing import Any
+
+from accounts.models import Plan, User
 
 
 class Refused(Exception):
     """Why the studio will not start something: a reason and the numbers behind it, nothing in words
     (accounts.words.refusal says it to the creator). Nothing was made or held."""
 
-    def __init__(self, reason, **facts):
+    def __init__(self, reason: str, **facts: Any) -> None:
         super().__init__(reason, facts)
         self.reason = reason
         self.facts = facts
@@ -18,7 +20,7 @@ class PlanLimit(Refused):
     """The creator's plan leaves it out: reason "model", "duration", "hd" (accounts.offer) or "running"."""
 
 
-def plan_for(user):
+def plan_for(user: User) -> Plan | None:
     """The creator's plan: their own, else the default one. None when no plans exist at all."""
     if getattr(user, "plan_id", None):
         return user.plan
@@ -33,7 +35,7 @@ def places_left(plan, taken):
     return max(plan.max_running - taken, 0)
 
 
-def check_running(user, running, pictures=0):
+def check_running(user: User, running: int, pictures: int = 0) -> None:
     """Raises PlanLimit when `running` videos and `pictures` picture requests in progress are already as
     many as the plan allows at once (both take one of its places)."""
     plan = plan_for(user)
@@ -42,7 +44,7 @@ def check_running(user, running, pictures=0):
     raise PlanLimit("running", plan=plan.name, running=running, pictures=pictures)
 
 
-def plans_in_order():
+def plans_in_order() -> list[Plan]:
     """Every plan, cheapest first, with its models."""
     return list(Plan.objects.order_by("position", "name").prefetch_related("allowed_models"))
 
@@ -83,7 +85,8 @@ PLANS = [
 ]
 
 
-def seed_plans(plan_model, catalog_model):
+def seed_plans(plan_model: Any, catalog_model: Any) -> None:
+    # The migration's historical models: classes made at run time, of no type mypy knows.
     """Adds the plans that are missing; leaves the ones an operator edited alone."""
     for entry in PLANS:
         fields = {k: v for k, v in entry.items() if k != "models"}
