@@ -1,6 +1,8 @@
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,6 +15,7 @@ from accounts import credits, plans
 from catalog.models import CatalogModel
 from catalog.sizes import VideoSize
 from generations.changes import note as note_change
+from lib.media import VideoFacts
 from webhooks import events as webhook_events
 
 
@@ -105,19 +108,19 @@ class ImageRequest(models.Model):
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["user", "client_token"], name="imagereq_one_per_form")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.model.name}: {self.prompt[:40]}"
 
     @property
-    def is_active(self):
+    def is_active(self) -> bool:
         return self.status in self.IN_PROGRESS
 
     @property
-    def ledger_reference(self):
+    def ledger_reference(self) -> str:
         """What its credits are held for, in the ledger."""
         return f"imagerequest:{self.pk}"
 
-    def _move(self, expected, **changes):
+    def _move(self, expected: Iterable[str], **changes: Any) -> bool:
         with transaction.atomic():
             done = ImageRequest.objects.filter(pk=self.pk, status__in=expected).update(**changes) == 1
             if done and changes.get("status") in (self.Status.COMPLETED, self.Status.FAILED):
@@ -130,19 +133,19 @@ class ImageRequest(models.Model):
                 setattr(self, field, value)
         return done
 
-    def claim(self, lease_seconds):
+    def claim(self, lease_seconds: float) -> bool:
         return self._move(
             [self.Status.QUEUED],
             status=self.Status.RUNNING,
             lease_until=timezone.now() + timedelta(seconds=lease_seconds),
         )
 
-    def mark_completed(self):
+    def mark_completed(self) -> bool:
         return self._move(
             [self.Status.RUNNING], status=self.Status.COMPLETED, finished_at=timezone.now(), lease_until=None
         )
 
-    def mark_failed(self, code, message, detail=""):
+    def mark_failed(self, code: str, message: str, detail: str = "") -> bool:
         return self._move(
             [self.Status.QUEUED, self.Status.RUNNING],
             status=self.Status.FAILED,
@@ -390,59 +393,59 @@ class Generation(models.Model):
             models.UniqueConstraint(fields=["user", "client_token"], name="gen_one_per_form"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.model.slug}: {self.prompt[:40]}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
         note_change(self.user_id)
 
     # Reading
 
     @property
-    def is_active(self):
+    def is_active(self) -> bool:
         return self.status in self.ACTIVE
 
     @property
-    def is_completed(self):
+    def is_completed(self) -> bool:
         return self.status == self.Status.COMPLETED
 
     @property
-    def is_failed(self):
+    def is_failed(self) -> bool:
         return self.status in (self.Status.FAILED, self.Status.CANCELED)
 
     @property
-    def ledger_reference(self):
+    def ledger_reference(self) -> str:
         """What its credits are held for, in the ledger: a new reference after each edit while it waited."""
         if self.hold_version:
             return f"generation:{self.pk}#{self.hold_version}"
         return f"generation:{self.pk}"
 
     @property
-    def is_waiting(self):
+    def is_waiting(self) -> bool:
         return self.status == self.Status.WAITING
 
     @property
-    def video_size(self):
+    def video_size(self) -> VideoSize:
         return VideoSize.parse(self.size)
 
     @property
-    def width(self):
+    def width(self) -> int:
         return self.video_size.width
 
     @property
-    def height(self):
+    def height(self) -> int:
         return self.video_size.height
 
     @property
-    def is_portrait(self):
+    def is_portrait(self) -> bool:
         return self.video_size.is_portrait
 
-    def elapsed_seconds(self, now=None):
+    def elapsed_seconds(self, now: datetime | None = None) -> int:
         end = self.finished_at or now or timezone.now()
         return max(0, int((end - self.created_at).total_seconds()))
 
-    def download_name(self):
+    def download_name(self) -> str:
         words = "".join(c if c.isalnum() else "-" for c in self.prompt.lower()[:40]).strip("-")
         while "--" in words:
             words = words.replace("--", "-")
@@ -450,7 +453,7 @@ class Generation(models.Model):
 
     # State changes: each a conditional UPDATE that returns whether it applied.
 
-    def _move(self, expected, lease=None, **changes):
+    def _move(self, expected: Iterable[str], lease: datetime | None = None, **changes: Any) -> bool:
         changes.setdefault("updated_at", timezone.now())
         shown = changes["updated_at"] != self.updated_at  # a poll error or a retry changes nothing shown
         lookup = Q(pk=self.pk, status__in=expected)
@@ -482,13 +485,13 @@ class Generation(models.Model):
                 webhook_events.video_finished(self)  # video.completed / video.failed, sent after commit
         return done
 
-    def claim_for_submit(self, lease_seconds):
+    def claim_for_submit(self, lease_seconds: float) -> bool:
         now = timezone.now()
         return self._move(
             [self.Status.QUEUED], status=self.Status.SUBMITTING, lease_until=now + timedelta(seconds=lease_seconds)
         )
 
-    def mark_submitted(self, task_id, first_poll_at):
+    def mark_submitted(self, task_id: str, first_poll_at: datetime) -> bool:
         now = timezone.now()
         return self._move(
             [self.Status.SUBMITTING],
@@ -499,7 +502,7 @@ class Generation(models.Model):
             lease_until=None,
         )
 
-    def requeue(self):
+    def requeue(self) -> bool:
         """Back to the studio's queue, at the front of its creator's line: Pixapi said it was busy (429
         or 503) and nothing was created. Its model's breaker decides when it goes again."""
         return self._move(
@@ -529,7 +532,7 @@ class Generation(models.Model):
             turn=None,
         )
 
-    def mark_dispatched(self):
+    def mark_dispatched(self) -> bool:
         """Out of the queue, into a slot: a worker may take it now, and nobody may edit it any more."""
         return self._move(
             [self.Status.WAITING],
@@ -539,7 +542,9 @@ class Generation(models.Model):
             next_poll_at=None,
         )
 
-    def mark_canceled(self, code="canceled", message="You canceled it before it started. Nothing was charged."):
+    def mark_canceled(
+        self, code: str = "canceled", message: str = "You canceled it before it started. Nothing was charged."
+    ) -> bool:
         """Canceled while it waited (by its creator, or its batch's cap): its hold comes back at once."""
         return self._move(
             [self.Status.WAITING],
@@ -550,7 +555,7 @@ class Generation(models.Model):
             turn=None,
         )
 
-    def _cancel_followers(self):
+    def _cancel_followers(self) -> None:
         """Shots that were to continue this video cannot start: each is canceled, its hold returned, and
         so on down the chain, in this transaction."""
         for follower in Generation.objects.filter(after_id=self.pk, status=self.Status.WAITING):
@@ -559,7 +564,7 @@ class Generation(models.Model):
                 "The shot before it was not made, so this one did not start. Nothing was charged.",
             )
 
-    def continue_from(self, picture):
+    def continue_from(self, picture: Picture) -> bool:
         """The video it waited for is stored: it starts from that one's frame (`picture`) as soon as its
         creator's places and the valve allow. False when it no longer waits for it."""
         with transaction.atomic():
@@ -576,8 +581,8 @@ class Generation(models.Model):
             note_change(self.user_id)
         return done
 
-    def mark_running(self, progress, next_poll_at, lease=None):
-        changes = dict(
+    def mark_running(self, progress: int, next_poll_at: datetime, lease: datetime | None = None) -> bool:
+        changes: dict[str, Any] = dict(
             status=self.Status.RUNNING,
             progress=max(self.progress, min(progress, 99)),
             next_poll_at=next_poll_at,
@@ -589,7 +594,7 @@ class Generation(models.Model):
             changes["started_at"] = timezone.now()
         return self._move(self.POLLED, lease=lease, **changes)
 
-    def mark_poll_error(self, next_poll_at, lease=None):
+    def mark_poll_error(self, next_poll_at: datetime, lease: datetime | None = None) -> bool:
         return self._move(
             self.POLLED,
             lease=lease,
@@ -600,7 +605,7 @@ class Generation(models.Model):
             updated_at=self.updated_at,
         )
 
-    def mark_downloading(self, result_url, lease=None):
+    def mark_downloading(self, result_url: str, lease: datetime | None = None) -> bool:
         now = timezone.now()
         return self._move(
             self.POLLED,
@@ -615,7 +620,7 @@ class Generation(models.Model):
             polls=F("polls") + 1,
         )
 
-    def claim_download(self, lease_seconds):
+    def claim_download(self, lease_seconds: float) -> bool:
         now = timezone.now()
         free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
         lease = now + timedelta(seconds=lease_seconds)
@@ -625,12 +630,12 @@ class Generation(models.Model):
         )
         return taken == 1
 
-    def release_download(self, retry_at):
+    def release_download(self, retry_at: datetime) -> bool:
         return self._move(
             [self.Status.DOWNLOADING], lease_until=None, next_poll_at=retry_at, updated_at=self.updated_at
         )
 
-    def mark_completed(self, video_name, poster_name, info):
+    def mark_completed(self, video_name: str, poster_name: str, info: VideoFacts) -> bool:
         return self._move(
             [self.Status.DOWNLOADING],
             status=self.Status.COMPLETED,
@@ -652,7 +657,7 @@ class Generation(models.Model):
             ),
         )
 
-    def mark_failed(self, code, message, detail="", expected=None):
+    def mark_failed(self, code: str, message: str, detail: str = "", expected: Iterable[str] | None = None) -> bool:
         return self._move(
             expected or self.ACTIVE,
             status=self.Status.FAILED,
@@ -664,7 +669,7 @@ class Generation(models.Model):
             lease_until=None,
         )
 
-    def deadline(self):
+    def deadline(self) -> datetime:
         """Past this, it fails as not made: counted from when it left the queue (waiting is not its fault)."""
         return (self.queued_at or self.created_at) + timedelta(seconds=self.model.time_limit_seconds)
 
