@@ -10,8 +10,9 @@ import errno
 import logging
 import os
 import tempfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from uuid import UUID
 
 from django.conf import settings
 from django.core.files import File
@@ -39,17 +40,17 @@ MAX_WAIT_SECONDS = 600.0  # no Retry-After or backoff puts a row off longer than
 PAST_DEADLINE_POLL_ERRORS = 10  # failed looks in a row (a few minutes) before a row past its limit fails
 
 
-def download_lease_seconds():
+def download_lease_seconds() -> float:
     """Outlives the task's time-out, so a try killed by it is handed out again only once it is dead."""
     return taskqueue.download_task_seconds() + LEASE_MARGIN_SECONDS
 
 
-def describe(error):
+def describe(error: pixapi.PixapiError) -> str:
     parts = [type(error).__name__, str(error.http_status or ""), error.code or "", error.message]
     return " ".join(p for p in parts if p)
 
 
-def code_for_submit_error(error):
+def code_for_submit_error(error: pixapi.PixapiError) -> str:
     """The failure code (generations.failures) for an error Pixapi gave when asked to start something."""
     if isinstance(error, pixapi.PromptRejected):
         return "prompt_rejected"
@@ -67,7 +68,7 @@ def code_for_submit_error(error):
 # Submitting
 
 
-def submit(generation_id):
+def submit(generation_id: UUID | str) -> str:
     gen = Generation.objects.select_related("model", "input_picture").filter(pk=generation_id).first()
     if gen is None or not gen.claim_for_submit(SUBMIT_LEASE_SECONDS):
         return "not queued"  # already taken by another run of this task, or canceled
@@ -112,7 +113,7 @@ def submit(generation_id):
 # Polling
 
 
-def next_poll_delay(gen, progress, now):
+def next_poll_delay(gen: Generation, progress: int, now: datetime) -> float:
     """Seconds until the next look: about half the expected time left, checked often near the end."""
     started = gen.submitted_at or gen.created_at
     elapsed = max((now - started).total_seconds(), 0.001)
@@ -129,7 +130,7 @@ def next_poll_delay(gen, progress, now):
     return min(max(delay, MIN_POLL_SECONDS), MAX_POLL_SECONDS)
 
 
-def fetch_task(task_id):
+def fetch_task(task_id: str) -> pixapi.Task | pixapi.PixapiError:
     """Runs in a pool thread: network only, no database. Never raises: one task's trouble is that
     row's, not the round's."""
     try:
@@ -141,7 +142,7 @@ def fetch_task(task_id):
         return pixapi.PixapiError(f"Unexpected error while polling: {type(e).__name__}: {e}"[:500], retryable=True)
 
 
-def apply_poll(gen, result, now=None):
+def apply_poll(gen: Generation, result: pixapi.Task | pixapi.PixapiError, now: datetime | None = None) -> str:
     """Records what Pixapi said about one generation."""
     now = now or timezone.now()
     lease = gen.held_lease
@@ -170,7 +171,7 @@ def apply_poll(gen, result, now=None):
     return "running"
 
 
-def _apply_poll_error(gen, error, now, lease):
+def _apply_poll_error(gen: Generation, error: pixapi.PixapiError, now: datetime, lease: datetime | None) -> str:
     if isinstance(error, pixapi.NotFound):
         gen.mark_failed("lost", failures.message_for("lost"), detail=describe(error), expected=Generation.POLLED)
         return "lost"
@@ -192,7 +193,7 @@ def _apply_poll_error(gen, error, now, lease):
 # Downloading
 
 
-def download(generation_id):
+def download(generation_id: UUID | str) -> str:
     """One try at saving a finished video. A try that passing trouble stops is handed out again by the
     housekeeping, DOWNLOAD_ATTEMPTS tries in all; whatever ends it, no partial file stays behind."""
     gen = Generation.objects.select_related("model", "user").filter(pk=generation_id).first()
@@ -244,7 +245,7 @@ def download(generation_id):
     return "completed"
 
 
-def _try_again_or_give_up(gen, tries, error):
+def _try_again_or_give_up(gen: Generation, tries: int, error: Exception) -> str:
     detail = describe(error) if isinstance(error, pixapi.PixapiError) else f"{type(error).__name__}: {error}"
     if tries >= settings.DOWNLOAD_ATTEMPTS:
         return _give_up(gen, "download_failed", f"{tries} tries, the last: {detail}")
@@ -258,7 +259,7 @@ def _try_again_or_give_up(gen, tries, error):
     return "retry"
 
 
-def _give_up(gen, code, detail):
+def _give_up(gen: Generation, code: str, detail: str) -> str:
     """The video was made but cannot be saved: the creator gets the credits back, an operator is told."""
     log.error("Giving up on saving generation %s (%s): %s", gen.pk, code, detail)
     if gen.mark_failed(code, failures.message_for(code), detail=detail, expected=[Generation.Status.DOWNLOADING]):
@@ -266,7 +267,7 @@ def _give_up(gen, code, detail):
     return code
 
 
-def store_video(gen, path, poster_bytes):
+def store_video(gen: Generation, path: str, poster_bytes: bytes) -> tuple[str, str]:
     """Saves the video and its poster; when that fails (a full disk), neither stays in storage."""
     base = f"{gen.created_at:%Y/%m}/{gen.pk}"
     names = [f"videos/{base}.mp4", f"posters/{base}.jpg"]
@@ -285,14 +286,14 @@ def store_video(gen, path, poster_bytes):
     return video_name, poster_name
 
 
-def _delete_quietly(name):
+def _delete_quietly(name: str) -> None:
     try:
         default_storage.delete(name)
     except Exception:
         log.exception("Could not delete %s from storage", name)
 
 
-def learn_duration(gen):
+def learn_duration(gen: Generation) -> None:
     """Keeps a moving average of how long this model really takes, for estimates and polling."""
     if not (gen.submitted_at and gen.pixapi_done_at):
         return
@@ -302,7 +303,7 @@ def learn_duration(gen):
     CatalogModel.objects.filter(pk=model.pk).update(learned_seconds=round(learned, 1))
 
 
-def notify_by_email(gen):
+def notify_by_email(gen: Generation) -> None:
     if not gen.user.notify_by_email or not gen.user.email_verified:  # mail only an address its owner proved
         return
     link = f"{settings.SITE_URL}/#generation-{gen.pk}"
@@ -312,7 +313,7 @@ def notify_by_email(gen):
         log.warning("Could not email %s about %s: %s", gen.user.email, gen.pk, e)
 
 
-def _send_ready_email(gen, link):
+def _send_ready_email(gen: Generation, link: str) -> None:
     send_mail(
         "Your video is ready",
         f'Hello {gen.user.name},\n\nYour video "{gen.prompt[:80]}" is ready to watch:\n{link}\n\n'

@@ -3,6 +3,9 @@ asked for twice, failures told in plain words. The request itself is queued by
 generations.starting.request_pictures."""
 
 import io
+from uuid import UUID
+
+from PIL import Image
 
 from generations import failures, pictures
 from generations.models import ImageRequest, Picture
@@ -13,7 +16,7 @@ LEASE_SECONDS = 180  # longer than an image call can take
 MAX_IMAGE_BYTES = 30_000_000
 
 
-def make(request_id):
+def make(request_id: UUID | str) -> str:
     req = ImageRequest.objects.select_related("model", "user").filter(pk=request_id).first()
     if req is None or not req.claim(LEASE_SECONDS):
         return "not queued"
@@ -37,9 +40,11 @@ def make(request_id):
     return "completed"
 
 
-def _fetch(client, result):
+def _fetch(client: pixapi.PixapiClient, result: pixapi.GeneratedImage) -> Image.Image:
     if result.data is not None:
         return pictures.read_bytes(result.data)
+    if result.url is None:  # parse_images gives one or the other
+        raise pixapi.MalformedResponse("Pixapi's image answer has an entry with neither url nor b64_json.")
     buffer = io.BytesIO()
     client.download(result.url, buffer, max_bytes=MAX_IMAGE_BYTES)
     return pictures.read_bytes(buffer.getvalue())

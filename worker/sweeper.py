@@ -8,8 +8,10 @@ makes good what a dead worker or a lost message left behind.
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, transaction
@@ -39,7 +41,7 @@ _last_queue_housekeeping = 0.0
 _last_health = 0.0
 
 
-def run(keep_going):
+def run(keep_going: Callable[[], bool]) -> None:
     """Sweeps until keep_going() says to stop. Nothing stops it but that: a failed round is logged
     and the next one goes on a moment later."""
     last_housekeeping = 0.0
@@ -65,7 +67,7 @@ def run(keep_going):
                 time.sleep(1)
 
 
-def _time_to_next_due():
+def _time_to_next_due() -> float:
     upcoming = (
         Generation.objects.filter(status__in=Generation.POLLED, next_poll_at__isnull=False)
         .order_by("next_poll_at")
@@ -80,14 +82,14 @@ def _time_to_next_due():
 # Polling
 
 
-def poll_lease_seconds():
+def poll_lease_seconds() -> float:
     """A round is ROUND_WAVES waves of concurrent status calls, so its lease covers that many of the
     slowest calls the client allows; a dead sweeper's rows are polled again soon after."""
     slowest = settings.PIXAPI_CONNECT_TIMEOUT + settings.PIXAPI_READ_TIMEOUT
     return ROUND_WAVES * slowest + lifecycle.LEASE_MARGIN_SECONDS
 
 
-def claim_due(limit, lease_seconds=None):
+def claim_due(limit: int, lease_seconds: float | None = None) -> list[Generation]:
     """Takes up to `limit` rows that are due for a poll and not held by anyone else."""
     now = timezone.now()
     lease = now + timedelta(seconds=lease_seconds or poll_lease_seconds())
@@ -113,7 +115,7 @@ def _ask(row):
     return lifecycle.fetch_task(row.pixapi_task_id)
 
 
-def poll_once(pool, limit):
+def poll_once(pool: Executor, limit: int) -> int:
     """One round: claim what is due, poll it all concurrently, record the answers. Returns the count."""
     rows = claim_due(limit)
     if not rows:
@@ -135,7 +137,7 @@ def poll_once(pool, limit):
     return len(rows)
 
 
-def _back_off(gen):
+def _back_off(gen: Generation) -> None:
     try:
         with transaction.atomic():
             retry_at = timezone.now() + timedelta(seconds=lifecycle.MAX_POLL_SECONDS)
@@ -147,7 +149,7 @@ def _back_off(gen):
 # Housekeeping: the cases where a worker died or a queue lost a message.
 
 
-def _each(rows, step):
+def _each[T](rows: Iterable[T], step: Callable[[T], Any]) -> None:
     """Runs `step` on each row; an error is logged and the other rows go on."""
     for row in rows:
         try:
@@ -156,7 +158,7 @@ def _each(rows, step):
             log.exception("Housekeeping of %s failed; the others go on", getattr(row, "pk", row))
 
 
-def housekeeping(now=None):
+def housekeeping(now: datetime | None = None) -> None:
     now = now or timezone.now()
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
     active = Generation.objects.filter(status__in=Generation.ACTIVE).select_related("model")
@@ -217,7 +219,7 @@ def housekeeping(now=None):
             taskqueue.enqueue(taskqueue.DOWNLOAD, str(pk))
 
 
-def queue_housekeeping():
+def queue_housekeeping() -> None:
     """Waiting videos with no turn whose creator may have a place free (a plan changed in admin, a
     change that missed its refill): their turns are worked out again, then the valve runs."""
     users = (
@@ -230,12 +232,12 @@ def queue_housekeeping():
     queue.dispatch()
 
 
-def _refill(user_id):
+def _refill(user_id: int) -> None:
     with transaction.atomic():
         refill(user_id)
 
 
-def picture_housekeeping(now):
+def picture_housekeeping(now: datetime) -> None:
     """An image request whose worker died mid-call ends honestly; one never picked up is handed out again."""
     for req in ImageRequest.objects.filter(status=ImageRequest.Status.RUNNING, lease_until__lt=now):
         req.mark_failed(

@@ -1,6 +1,8 @@
 """django-q2 task functions: thin entries into the worker's modules, enqueued by the names in
 generations.taskqueue."""
 
+from uuid import UUID
+
 from generations import queue
 from generations.models import Generation
 from library import export
@@ -9,21 +11,21 @@ from storyboards import export as storyboard_export
 from worker import lifecycle, picture_worker
 
 
-def submit_generation(generation_id):
+def submit_generation(generation_id: UUID | str) -> str:
     outcome = lifecycle.submit(generation_id)
     if outcome != "submitted":
         queue.dispatch()  # its slot is free again (failed, or back in the queue): the next one goes
     return outcome
 
 
-def download_result(generation_id):
+def download_result(generation_id: UUID | str) -> str:
     outcome = lifecycle.download(generation_id)
     if outcome != "retry":
         queue.dispatch()  # a creator's place is free: their next waiting video goes
     return outcome
 
 
-def make_pictures(request_id):
+def make_pictures(request_id: UUID | str) -> str:
     outcome = picture_worker.make(request_id)
     queue.dispatch()
     return outcome
