@@ -130,9 +130,11 @@ def next_poll_delay(gen: Generation, progress: int, now: datetime) -> float:
     return min(max(delay, MIN_POLL_SECONDS), MAX_POLL_SECONDS)
 
 
-def fetch_task(task_id: str) -> pixapi.Task | pixapi.PixapiError:
+def fetch_task(task_id: str | None) -> pixapi.Task | pixapi.PixapiError:
     """Runs in a pool thread: network only, no database. Never raises: one task's trouble is that
     row's, not the round's."""
+    if not task_id:  # a submitted row always has one; without it there is nothing Pixapi could tell
+        return pixapi.NotFound("The generation has no Pixapi task id.")
     try:
         return pixapi.get_client().get_task(task_id, retries=0)
     except pixapi.PixapiError as e:

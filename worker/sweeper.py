@@ -21,6 +21,7 @@ from django.utils import timezone
 from generations import failover, failures, health, queue, taskqueue
 from generations.models import Generation, ImageRequest, refill
 from lib import counters
+from pixapi import client as pixapi
 from storyboards import continuing
 from storyboards import export as storyboard_export
 from worker import lifecycle
@@ -109,9 +110,10 @@ def claim_due(limit: int, lease_seconds: float | None = None) -> list[Generation
     return rows
 
 
-def _ask(row):
+def _ask(row: Generation) -> pixapi.Task | pixapi.PixapiError:
     """Runs in a pool thread: network only, no database."""
-    timing.debug("poll generation=%s due=%.6f at=%.6f", row.pk, row.next_poll_at.timestamp(), time.time())
+    if row.next_poll_at is not None:  # always, for a row claim_due took
+        timing.debug("poll generation=%s due=%.6f at=%.6f", row.pk, row.next_poll_at.timestamp(), time.time())
     return lifecycle.fetch_task(row.pixapi_task_id)
 
 

@@ -31,20 +31,20 @@ def make_pictures(request_id: UUID | str) -> str:
     return outcome
 
 
-def export_to_storage(user_id, kind, pk=None, export_id=None):
+def export_to_storage(user_id: int, kind: str, pk: int | None = None, export_id: int | None = None) -> str:
     return export.export_to_storage(user_id, kind, pk, export_id)
 
 
-def remove_expired_exports():
+def remove_expired_exports() -> int:
     return export.remove_expired()
 
 
-def continue_shots(generation_id):
+def continue_shots(generation_id: UUID | str) -> int:
     gen = Generation.objects.filter(pk=generation_id, status=Generation.Status.COMPLETED).first()
     started = continuing.after_stored(gen) if gen else 0
     queue.dispatch()
     return started
 
 
-def export_storyboard(export_id):
+def export_storyboard(export_id: int) -> str:
     return storyboard_export.run(export_id)

@@ -223,6 +223,11 @@ def test_next_poll_comes_around_the_expected_finish(owner):
     assert lifecycle.next_poll_delay(late, 0, now) == lifecycle.MAX_POLL_SECONDS
 
 
+def test_a_row_without_a_task_id_is_not_asked_about(monkeypatch):
+    monkeypatch.setattr(lifecycle.pixapi, "get_client", lambda: pytest.fail("Pixapi was called"))
+    assert isinstance(lifecycle.fetch_task(None), lifecycle.pixapi.NotFound)
+
+
 def test_a_sixty_second_generation_takes_under_ten_polls(db, owner):
     """Simulates the schedule against a task whose progress grows linearly for 60 s."""
     wan = CatalogModel.objects.get(slug="wan")
