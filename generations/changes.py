@@ -15,27 +15,30 @@ the poller's next ask.
 """
 
 import secrets
+from collections.abc import Callable
+from typing import Any
 
 from django.core.cache import cache
+from django.core.cache.backends.base import BaseCache
 from django.db import transaction
 
 MARK_SECONDS = 24 * 3600
 
 
-def _key(user_id):
+def _key(user_id: int) -> str:
     return f"changes:{user_id}"
 
 
-def note(user_id):
+def note(user_id: int) -> None:
     """Call where a generation changes; the mark moves once the change is committed."""
     transaction.on_commit(lambda: _kept(cache, "set")(_key(user_id), secrets.token_hex(8), MARK_SECONDS), robust=True)
 
 
-def peek(user_id):
+def peek(user_id: int) -> str | None:
     return _kept(cache, "get")(_key(user_id))
 
 
-def current(user_id):
+def current(user_id: int) -> str:
     """The mark as it stands, made now when there is none; "" when the cache does not answer."""
     mark = peek(user_id)
     if mark is None:
@@ -44,6 +47,6 @@ def current(user_id):
     return mark or ""
 
 
-def _kept(backend, name):
+def _kept(backend: BaseCache, name: str) -> Callable[..., Any]:
     """The cache's kept_<name> (which keeps the processes' copies of the key true), else its <name>."""
     return getattr(backend, f"kept_{name}", None) or getattr(backend, name)

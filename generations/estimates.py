@@ -13,8 +13,10 @@ the studio's valve, when full, adds its own line (the videos with a turn before 
 
 import heapq
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -22,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import plans
+from catalog.models import CatalogModel
 from generations import changes, queue
 from generations.models import CreatorQueue, Generation, ImageRequest, StudioQueue
 
@@ -46,7 +49,7 @@ class Durations:
     samples: int  # 0: no history, a guess from the catalog
 
 
-def percentile(values, q):
+def percentile(values: Iterable[float], q: float) -> float:
     """The q-th quantile (0..1) of the values, between neighbours where it falls between them."""
     ordered = sorted(values)
     at = (len(ordered) - 1) * q
@@ -55,12 +58,12 @@ def percentile(values, q):
     return ordered[below] + (ordered[above] - ordered[below]) * (at - below)
 
 
-def figures(seconds):
+def figures(seconds: Iterable[float]) -> Durations:
     seconds = list(seconds)
     return Durations(percentile(seconds, 0.5), percentile(seconds, LOW), percentile(seconds, HIGH), len(seconds))
 
 
-def _history(model_id):
+def _history(model_id: int) -> dict[int, list[float]]:
     """{length: [seconds, ...]} of the model's last finished videos, newest first (one query)."""
     rows = (
         Generation.objects.filter(model_id=model_id, status=Status.COMPLETED, finished_at__isnull=False)
@@ -79,7 +82,7 @@ def _history(model_id):
     return by_length
 
 
-def _figures_of(model_id):
+def _figures_of(model_id: int) -> dict[int | None, Durations]:
     """{length: Durations, None: Durations of any length} for a model, from the cache when fresh."""
     key = f"estimates:durations:{model_id}"
     found = cache.get(key)
@@ -93,7 +96,7 @@ def _figures_of(model_id):
     return found
 
 
-def durations(model, duration):
+def durations(model: CatalogModel, duration: int) -> Durations:
     """How long a video of this model and length takes: its own history, else the model's, else a guess."""
     found = _figures_of(model.pk)
     if duration in found:
@@ -107,11 +110,11 @@ def durations(model, duration):
 # Words
 
 
-def _round(value):
+def _round(value: float) -> int:
     return int(math.floor(value + 0.5))
 
 
-def span_words(low, high):
+def span_words(low: float, high: float) -> str:
     """ "less than a minute", "about a minute", "about 3 minutes", "about 2-4 minutes", "about 1-2 hours"."""
     low, high = max(low, 0), max(high, 0)
     if high >= 90 * 60:
@@ -129,7 +132,7 @@ def span_words(low, high):
     return f"about {lo}-{hi} {unit}s"
 
 
-def so_far_words(seconds):
+def so_far_words(seconds: float) -> str:
     """ "40 s", "4 min", "1 h 5 min"."""
     seconds = max(int(seconds), 0)
     if seconds < 60:
@@ -140,7 +143,7 @@ def so_far_words(seconds):
     return f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"
 
 
-def _unix(moment):
+def _unix(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
@@ -155,34 +158,37 @@ class TimeLeft:
     now: datetime
 
     @property
-    def so_far(self):
+    def so_far(self) -> float:
         return max((self.now - self.since).total_seconds(), 0)
 
     @property
-    def late(self):
+    def late(self) -> bool:
         """Past the slow end of its usual range."""
         return self.now > self.ready_high
 
     @property
-    def words(self):
+    def words(self) -> str:
         if self.late:
             return f"Taking longer than usual: {so_far_words(self.so_far)} so far"
         left = span_words((self.ready_low - self.now).total_seconds(), (self.ready_high - self.now).total_seconds())
         return f"{left[0].upper()}{left[1:]} left"
 
-    def data(self):
+    def data(self) -> dict[str, int]:
         """For the page's clock (static/js/time_left.js), which says the same words as time goes by."""
         return {"since": _unix(self.since), "low": _unix(self.ready_low), "high": _unix(self.ready_high)}
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.words
 
 
-def for_active(gen, now=None):
+def for_active(gen: Generation, now: datetime | None = None) -> TimeLeft | None:
     """The time left of a video given a slot (queued, being made or saved), or None for any other."""
     if gen.status not in Generation.SLOT_HOLDERS:
         return None
-    now = now or timezone.now()
+    return _time_left(gen, now or timezone.now())
+
+
+def _time_left(gen: Generation, now: datetime) -> TimeLeft:
     since = gen.queued_at or gen.submitted_at or gen.created_at
     usual = durations(gen.model, gen.duration)
     return TimeLeft(since, since + timedelta(seconds=usual.low), since + timedelta(seconds=usual.high), now)
@@ -199,27 +205,27 @@ class WaitEstimate:
     ready_high: datetime
     now: datetime
 
-    def _span(self, low, high):
+    def _span(self, low: datetime, high: datetime) -> str:
         return span_words((low - self.now).total_seconds(), (high - self.now).total_seconds())
 
     @property
-    def start_words(self):
+    def start_words(self) -> str:
         """ "starts in about 1-3 minutes", or "starts in a moment"."""
         if (self.start_high - self.now).total_seconds() < 30:
             return "starts in a moment"
         return f"starts in {self._span(self.start_low, self.start_high)}"
 
     @property
-    def ready_words(self):
+    def ready_words(self) -> str:
         """ "ready in about 2-4 minutes"."""
         return f"ready in {self._span(self.ready_low, self.ready_high)}"
 
     @property
-    def words(self):
+    def words(self) -> str:
         start = self.start_words
         return f"{start[0].upper()}{start[1:]}, {self.ready_words}."
 
-    def data(self):
+    def data(self) -> dict[str, int]:
         return {
             "start-low": _unix(self.start_low),
             "start-high": _unix(self.start_high),
@@ -227,15 +233,15 @@ class WaitEstimate:
             "high": _unix(self.ready_high),
         }
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.words
 
 
-def _elapsed(since, now):
+def _elapsed(since: datetime | None, now: datetime) -> float:
     return max((now - since).total_seconds(), 0) if since else 0
 
 
-def _line_facts(user_id, now):
+def _line_facts(user_id: int, now: datetime) -> dict[str, Any]:
     """What a creator's waiting videos are estimated from, read once for all their cards: their plan's
     places, what holds them now (seconds left, low and high), and their line in order."""
     key = f"estimates:line:{user_id}:{changes.peek(user_id) or '-'}"
@@ -246,7 +252,7 @@ def _line_facts(user_id, now):
     holding = []
     making = Generation.objects.filter(user_id=user_id, status__in=Generation.SLOT_HOLDERS).select_related("model")
     for gen in making:
-        left = for_active(gen, now)
+        left = _time_left(gen, now)
         usual = durations(gen.model, gen.duration)
         if left.late:  # it may end any moment; slow, it takes another quarter of its usual time
             holding.append((0.0, usual.median / 4))
@@ -277,7 +283,7 @@ def _line_facts(user_id, now):
     return found
 
 
-def _valve_facts(now):
+def _valve_facts(now: datetime) -> dict[str, Any]:
     """The studio's valve: its cap, whether it is paused, and what is at Pixapi per model."""
     found = cache.get("estimates:valve")
     if found is not None and (now - found["at"]).total_seconds() < LINE_SECONDS:
@@ -288,7 +294,9 @@ def _valve_facts(now):
     return found
 
 
-def _first_free(places, holding, ahead, pick):
+def _first_free(
+    places: int | None, holding: Sequence[tuple[float, float]], ahead: Iterable[tuple[float, float]], pick: int
+) -> float:
     """Seconds until a place of the creator's is free for this video, once `ahead` (their durations) took
     theirs: the plan's places free up as `holding` (seconds left) end; `pick` is 0 quick, 1 slow."""
     if places is None:
@@ -302,7 +310,7 @@ def _first_free(places, holding, ahead, pick):
     return free_at[0]
 
 
-def for_waiting(gen, now=None):
+def for_waiting(gen: Generation, now: datetime | None = None) -> WaitEstimate | None:
     """When a waiting video should start and be ready (WaitEstimate), or None when nothing will start it
     by itself (paused, its model off or paused, a plan with no places)."""
     if gen.status != Status.WAITING or gen.paused:
@@ -325,7 +333,7 @@ def for_waiting(gen, now=None):
     own = (usual.low, usual.high)
     starts = [_first_free(facts["places"], facts["holding"], ahead, pick) for pick in (0, 1)]
     starts = [max(s, w) for s, w in zip(starts, _valve_wait(gen, now), strict=True)]
-    if model.is_busy(now):
+    if model.busy_until is not None and model.is_busy(now):
         starts = [max(s, (model.busy_until - now).total_seconds()) for s in starts]
     return WaitEstimate(
         start_low=now + timedelta(seconds=starts[0]),
@@ -336,7 +344,7 @@ def for_waiting(gen, now=None):
     )
 
 
-def _valve_wait(gen, now):
+def _valve_wait(gen: Generation, now: datetime) -> tuple[float, float]:
     """(quick, slow) seconds the studio's valve keeps it back once its creator has a place for it: none while
     the valve has room for its model, else its line there (the videos with a turn before it) served as
     the model's videos at Pixapi finish."""

@@ -39,7 +39,7 @@ MESSAGES = {
 }
 
 
-def message_for(code, detail="", subject="video"):
+def message_for(code: str, detail: str = "", subject: str = "video") -> str:
     """The creator's message for a failure code. `subject` names what failed: "video" or "pictures"."""
     text = MESSAGES.get(code, MESSAGES["service_error"])
     if subject != "video":
@@ -52,7 +52,7 @@ def message_for(code, detail="", subject="video"):
     return text
 
 
-def code_for_task_error(error_code):
+def code_for_task_error(error_code: str | None) -> str:
     """The failure code for a task that Pixapi accepted and then failed."""
     code = (error_code or "").lower()
     if "reject" in code or "moderation" in code or "content" in code or "safety" in code:

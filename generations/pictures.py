@@ -10,17 +10,20 @@ import base64
 import io
 import warnings
 from dataclasses import astuple
+from typing import IO, Any
 
 from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 from accounts import credits
+from accounts.models import User
 from catalog.sizes import VideoSize
 from generations.models import Generation, Picture
 
@@ -52,7 +55,7 @@ class PictureRefused(Exception):
     """Why an upload cannot be used, in words for the creator."""
 
 
-def check_room(user, adding=1):
+def check_room(user: User, adding: int = 1) -> None:
     """Raises PictureRefused when the creator already keeps as many pictures as one account may."""
     limit = settings.PICTURES_PER_ACCOUNT
     kept = Picture.objects.for_user(user).count()
@@ -63,29 +66,29 @@ def check_room(user, adding=1):
         )
 
 
-def _megabytes(n):
+def _megabytes(n: int) -> str:
     return f"{n / 1_000_000:.0f} MB" if n >= 1_000_000 else f"{n / 1000:.0f} KB"
 
 
-def read_upload(upload):
+def read_upload(upload: UploadedFile) -> Image.Image:
     """Checks an uploaded file and returns a clean RGB image, or raises PictureRefused."""
-    limit = settings.PICTURE_MAX_BYTES
-    if upload.size > limit:
+    size, limit = upload.size or 0, settings.PICTURE_MAX_BYTES
+    if size > limit:
         raise PictureRefused(
-            f"That file is {_megabytes(upload.size)}; pictures can be up to {_megabytes(limit)}. "
+            f"That file is {_megabytes(size)}; pictures can be up to {_megabytes(limit)}. "
             "Export it smaller (a JPEG usually is) and try again."
         )
-    if not upload.size:
+    if not size:
         raise PictureRefused("That file is empty. Choose a JPEG, PNG or WebP picture.")
     upload.seek(0)
     return read_file(upload)
 
 
-def read_bytes(data):
+def read_bytes(data: bytes) -> Image.Image:
     return read_file(io.BytesIO(data))
 
 
-def read_file(fp):
+def read_file(fp: IO[bytes]) -> Image.Image:
     """A clean RGB copy of the picture in `fp`, at most LONGEST_SIDE on its longest side.
 
     Memory stays bounded whatever the file claims: the size is checked before anything is decoded,
@@ -137,12 +140,12 @@ def read_file(fp):
     return kept
 
 
-def _kept_size(width, height, side=LONGEST_SIDE):
+def _kept_size(width: int, height: int, side: int = LONGEST_SIDE) -> tuple[int, int]:
     scale = min(1, side / max(width, height))
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _check_memory(image, kind, width, height):
+def _check_memory(image: Image.Image, kind: str, width: int, height: int) -> None:
     """Refuses a picture whose decoded pixels, with the copy that is kept, would take more memory than
     PICTURE_DECODE_MEMORY."""
     per_pixel = DECODE_BYTES.get(kind) or (1 if image.mode in ("1", "L", "P") else 4)
@@ -157,7 +160,7 @@ def _check_memory(image, kind, width, height):
         )
 
 
-def _reduced(image):
+def _reduced(image: Image.Image) -> Image.Image:
     """The decoded picture as RGB at the kept size, flattened on white where it is transparent. Made a
     band of rows at a time, so the only full-size copy is the decoded one."""
     width, height = image.size
@@ -178,7 +181,7 @@ def _reduced(image):
     return out
 
 
-def _rgb(band):
+def _rgb(band: Image.Image) -> Image.Image:
     if band.mode in ("RGBA", "LA", "PA") or (band.mode == "P" and "transparency" in band.info):
         band = band.convert("RGBA")
         flat = Image.new("RGB", band.size, (255, 255, 255))
@@ -189,14 +192,14 @@ def _rgb(band):
     return band.convert("RGB")
 
 
-def jpeg_bytes(image, quality=90):
+def jpeg_bytes(image: Image.Image, quality: int = 90) -> bytes:
     out = io.BytesIO()
     # No EXIF, ICC profile, XMP or comment is written: Pillow would copy a comment from image.info.
     image.save(out, "JPEG", quality=quality, optimize=True, comment=b"")
     return out.getvalue()
 
 
-def keep(user, image, origin, name="", **extra):
+def keep(user: User, image: Image.Image, origin: str, name: str = "", **extra: Any) -> Picture:
     """Stores a clean image as the creator's Picture, with its thumbnail."""
     data = jpeg_bytes(image)
     thumb = image.resize(_kept_size(image.width, image.height, side=THUMB_SIDE), Image.Resampling.LANCZOS)
@@ -209,7 +212,7 @@ def keep(user, image, origin, name="", **extra):
     return picture
 
 
-def delete(picture):
+def delete(picture: Picture) -> None:
     """Deletes a creator's picture, then its files. Refused while a video is being made from it: Pixapi
     may still fetch it. Their account row is locked, as starting a video locks it, so none starts meanwhile."""
     with transaction.atomic():
@@ -223,19 +226,19 @@ def delete(picture):
         transaction.on_commit(lambda: _delete_files(names))
 
 
-def _delete_files(names):
+def _delete_files(names: list[str]) -> None:
     for name in names:
         default_storage.delete(name)
 
 
-def open_image(picture):
-    with default_storage.open(picture.image.name, "rb") as f:
+def open_image(picture: Picture) -> Image.Image:
+    with default_storage.open(picture.image.name, "rb") as f:  # type: ignore[arg-type]  # a kept picture has its file
         image = Image.open(io.BytesIO(f.read()))
         image.load()
     return image.convert("RGB")
 
 
-def fitted(picture, size, fit):
+def fitted(picture: Picture, size: str, fit: str) -> Image.Image:
     """The picture at the video's exact size: cropped to fill, or letterboxed on black."""
     width, height = astuple(VideoSize.parse(size))
     image = open_image(picture)
@@ -247,11 +250,11 @@ def fitted(picture, size, fit):
 # Handing a picture to Pixapi
 
 
-def signed_token(generation):
+def signed_token(generation: Generation) -> str:
     return signing.dumps({"g": str(generation.pk)}, salt=SIGNING_SALT, compress=True)
 
 
-def generation_from_token(token, max_age=None):
+def generation_from_token(token: str, max_age: int | None = None) -> Generation | None:
     """The generation a signed picture URL names, or None when the URL is bad or has expired."""
     from generations.models import Generation
 
@@ -263,11 +266,12 @@ def generation_from_token(token, max_age=None):
     return Generation.objects.select_related("input_picture").filter(pk=data.get("g")).first()
 
 
-def input_image_for(generation):
+def input_image_for(generation: Generation) -> str:
     """What Pixapi is given to fetch: a signed, expiring URL on the studio's public address, or the
     picture itself as a data URL where PIXAPI_IMAGE_AS_DATA_URL says so."""
-    if settings.PIXAPI_IMAGE_AS_DATA_URL:
-        data = jpeg_bytes(fitted(generation.input_picture, generation.size, generation.fit))
+    picture = generation.input_picture
+    if settings.PIXAPI_IMAGE_AS_DATA_URL and picture is not None:
+        data = jpeg_bytes(fitted(picture, generation.size, generation.fit))
         return "data:image/jpeg;base64," + base64.b64encode(data).decode()
     path = reverse("picture_for_pixapi", args=[signed_token(generation)])
     return f"{settings.SITE_URL}{path}"

@@ -6,7 +6,9 @@ Pixapi client); tests/generations/test_layers.py checks that each name leads to 
 """
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -26,7 +28,10 @@ DOWNLOAD_MARGIN_SECONDS = 90  # after the stream: checking the video, its poster
 _held = threading.local()
 
 
-def enqueue(task, *args):
+type Message = tuple[str, tuple[Any, ...]]
+
+
+def enqueue(task: str, *args: Any) -> None:
     """Hands `task` (one of the names above) to the cluster after the current transaction commits."""
     held = getattr(_held, "messages", None)
     if held is not None:
@@ -38,7 +43,7 @@ def enqueue(task, *args):
 
 
 @contextmanager
-def one_commit_then_messages():
+def one_commit_then_messages() -> Iterator[None]:
     """Runs the block in one transaction; the tasks it enqueues are sent after it commits, all in
     one transaction of their own (a single write with the database broker, not one per message)."""
     _held.messages = []
@@ -52,7 +57,7 @@ def one_commit_then_messages():
 
 
 @contextmanager
-def forgotten_on_error():
+def forgotten_on_error() -> Iterator[None]:
     """Inside one_commit_then_messages: messages enqueued in the block are dropped if it raises."""
     mark = len(_held.messages)
     try:
@@ -62,14 +67,14 @@ def forgotten_on_error():
         raise
 
 
-def send(messages):
+def send(messages: list[Message]) -> None:
     if messages:
         with transaction.atomic():
             for task, args in messages:
                 tasks.async_task(task, *args, **task_options(task))
 
 
-def task_options(task):
+def task_options(task: str) -> dict[str, Any]:
     if task == DOWNLOAD:
         # The cluster's time-out suits a submit; a big video on a slow link takes longer, so a
         # download has its own, matching its deadline and lease.
@@ -79,5 +84,5 @@ def task_options(task):
     return {}
 
 
-def download_task_seconds():
+def download_task_seconds() -> int:
     return int(settings.DOWNLOAD_SECONDS + DOWNLOAD_MARGIN_SECONDS)

@@ -4,8 +4,10 @@ One small module for the words, so the dashboard's cards and the queue page say 
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from accounts import plans
+from accounts.models import User
 from generations import queue
 from generations.models import CreatorQueue, Generation, StudioQueue
 
@@ -17,22 +19,22 @@ class Waiting:
     place: int  # 1 for the creator's next waiting video
 
     @property
-    def paused(self):
+    def paused(self) -> bool:
         return self.badge == "Paused"
 
     @property
-    def place_words(self):
+    def place_words(self) -> str:
         """ "Next in your line", "2nd in your line"."""
         return "Next in your line" if self.place == 1 else f"{ordinal(self.place)} in your line"
 
 
-def ordinal(n):
+def ordinal(n: int) -> str:
     if 10 <= n % 100 <= 20:
         return f"{n}th"
     return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th') }"
 
 
-def describe(gen, place=None, facts=None):
+def describe(gen: Generation, place: int | None = None, facts: dict[str, Any] | None = None) -> Waiting:
     """The words for a waiting video. `place` and `facts` (from `_facts`) may be given when many are
     described at once (the queue page), so each is read once."""
     facts = facts or facts_for(gen.user)
@@ -62,7 +64,7 @@ def describe(gen, place=None, facts=None):
     return Waiting("Waiting", "Waiting: starts after the videos ahead of it in your line.", place)
 
 
-def facts_for(user):
+def facts_for(user: User) -> dict[str, Any]:
     """What every waiting video of one creator is described from: a handful of queries, read once."""
     user_id, plan = user.pk, plans.plan_for(user)
     valve = StudioQueue.objects.filter(pk=1).first() or StudioQueue(pk=1)
@@ -76,7 +78,7 @@ def facts_for(user):
     }
 
 
-def line(user):
+def line(user: User) -> list[tuple[Generation, Waiting]]:
     """The creator's waiting videos in their order, each with its words: [(gen, Waiting)]."""
     gens = queue.line_of(user)
     if not gens:
@@ -85,7 +87,7 @@ def line(user):
     return [(gen, describe(gen, place=i, facts=facts)) for i, gen in enumerate(gens, start=1)]
 
 
-def running(user):
+def running(user: User) -> list[Generation]:
     """The creator's videos holding a place now (given a slot, being made or saved), oldest first."""
     return list(
         Generation.objects.for_user(user)
@@ -95,5 +97,5 @@ def running(user):
     )
 
 
-def queue_paused(user):
+def queue_paused(user: User) -> bool:
     return CreatorQueue.objects.filter(user_id=user.pk, paused=True).exists()
