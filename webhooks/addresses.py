@@ -46,7 +46,7 @@ def resolve(host, port):
         raise Refused(f"{host} could not be found. Check the address.") from None
     addresses = []
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if not allowed(address):
             raise Refused(f"{host} points to a private or local address ({address}); use a public address.")
         if address not in addresses:

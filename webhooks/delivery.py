@@ -53,7 +53,7 @@ def send_due(now=None):
     ids = list(
         WebhookDelivery.objects.due(now).order_by("next_attempt_at").values_list("pk", flat=True)[:SEND_DUE_BATCH]
     )
-    results = {}
+    results: dict[str, int] = {}
     stop_at = time.monotonic() + SEND_DUE_SECONDS
     for pk in ids:
         if time.monotonic() > stop_at:
