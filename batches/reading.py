@@ -41,8 +41,8 @@ class Row:
 class Reading:
     """What was read: the rows, or the mistakes (one line each, in plain words)."""
 
-    rows: list = field(default_factory=list)
-    errors: list = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
     from_csv: bool = False
     text: str = ""  # what was read, as text: the preview sends it back with the confirmation
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 
-from accounts.models import User
+from accounts.models import User, Plan
 from accounts.offer import nearest_duration, offer_for
 from catalog.models import CatalogModel
 from catalog.sizes import VideoSize, is_hd, label
@@ -67,12 +67,12 @@ def use_as_default(user, model):
 
 @dataclass(frozen=True)
 class FinalChoice:
-    model: object
+    model: CatalogModel
     duration: int
     size: str
-    cost: Decimal  # None when the plan does not make it
+    cost: Decimal | None  # None when the plan does not make it
     difference: Decimal  # against the draft's cost
-    locked_by: object = None  # the plan that makes it, when the creator's does not
+    locked_by: Plan | None = None  # the plan that makes it, when the creator's does not
 
     @property
     def key(self):
@@ -122,7 +122,7 @@ def choice_for(choices, key):
 
 @dataclass
 class KeeperRow:
-    model_id: int
+    model_id: int | None  # None for the row of every model
     name: str
     ready: int  # ready takes, in comparisons with a keeper
     kept: int
@@ -184,14 +184,14 @@ def keeper_figures(queryset):
 
 @dataclass
 class ModelGuide:
-    model: object
+    model: CatalogModel
     lengths: str  # "2 to 15 seconds", "5 or 10 seconds"
-    size_labels: list
+    size_labels: list[str]
     per_second: Decimal
-    per_second_hd: Decimal  # None when 1080p costs the same, or it makes none
+    per_second_hd: Decimal | None  # None when 1080p costs the same, or it makes none
     typical: str  # words: "about 2-4 minutes"
     measured: bool  # from this studio's history (else the catalog's guess)
-    keeper: KeeperRow  # None when none of its takes were in a decided comparison
+    keeper: KeeperRow | None  # None when none of its takes were in a decided comparison
     samples: list  # ModelSample rows, their ready videos
     health: object  # generations.health.ModelHealth: its last hour here, as the status page shows it
 
@@ -202,7 +202,7 @@ def models_guide():
     models = list(CatalogModel.objects.filter(kind=CatalogModel.Kind.VIDEO, enabled=True))
     rows, _ = keeper_figures(Generation.objects.all())
     by_model = {r.model_id: r for r in rows}
-    samples = {}
+    samples: dict[int, list[ModelSample]] = {}
     for sample in (
         ModelSample.objects.filter(model__in=models, generation__status=Status.COMPLETED)
         .select_related("generation")
