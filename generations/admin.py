@@ -526,7 +526,7 @@ class CatalogQueueAdmin(CatalogModelAdmin):
     def last_hour(self, obj):
         """The status page's figures (generations.health, kept by the sweeper): made, came out, usual time."""
         figures = health.current().of(obj.slug)
-        if figures is None or figures.ready + figures.failed == 0:
+        if figures is None or figures.success_rate is None:
             return "–"
         usual = f", usually {estimates.so_far_words(figures.p50_seconds)}" if figures.p50_seconds else ""
         return f"{figures.ready} made, {round(figures.success_rate * 100)}% came out{usual}"

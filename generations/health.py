@@ -99,24 +99,27 @@ def work_out(now: datetime | None = None) -> Snapshot:
         .values_list("model_id", "queued_at", "submitted_at", "finished_at")[: MOST_TIMINGS * max(len(models), 1)]
     )
     for model_id, queued_at, submitted_at, finished_at in rows:
-        seconds = (finished_at - (queued_at or submitted_at)).total_seconds()
+        left_queue = queued_at or submitted_at
+        if finished_at is None or left_queue is None:  # the query asks for both; the types cannot tell
+            continue
+        seconds = (finished_at - left_queue).total_seconds()
         if seconds > 0 and len(timings.setdefault(model_id, [])) < MOST_TIMINGS:
             timings[model_id].append(seconds)
     result = []
     for model in models:
-        counts = finished.get(model.pk, {})
-        seconds = timings.get(model.pk)
+        ready, failed = (finished[model.pk]["ready"], finished[model.pk]["failed"]) if model.pk in finished else (0, 0)
+        times = timings.get(model.pk)
         result.append(
             ModelHealth(
                 slug=model.slug,
                 name=model.name,
                 kind=model.kind,
                 state=state_of(model, now),
-                ready=counts.get("ready", 0),
-                failed=counts.get("failed", 0),
+                ready=ready,
+                failed=failed,
                 waiting=waiting.get(model.pk, 0),
-                p50_seconds=percentile(seconds, 0.5) if seconds else None,
-                p95_seconds=percentile(seconds, 0.95) if seconds else None,
+                p50_seconds=percentile(times, 0.5) if times else None,
+                p95_seconds=percentile(times, 0.95) if times else None,
             )
         )
     return Snapshot(at=now, models=result)
