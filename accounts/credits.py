@@ -220,7 +220,7 @@ def grant(
     return _post(_uid(user), Kind.GRANT, amount, reason=reason, created_by=by, description=description)
 
 
-def purchase(user, amount, *, reference, description):
+def purchase(user: UserOrId, amount: Amount, *, reference: str, description: str) -> CreditEntry | None:
     """Adds credits a creator paid for, once per `reference` ("payment:<id>"): None when already added.
     Bought credits are a grant like any other: they never expire."""
     amount = _credits(amount)

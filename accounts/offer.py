@@ -69,10 +69,11 @@ class Offer:
     def nearest(self, model: CatalogModel, duration: int, size: str) -> tuple[int, str] | tuple[None, None]:
         """The length and size of this model the plan makes that are nearest the ones asked for
         (nearest_duration, nearest_size). (None, None) when it makes nothing of the model."""
-        durations, sizes = self.durations(model), self.sizes(model)
-        if not durations or not sizes:
+        near_duration = nearest_duration(self.durations(model), duration)
+        near_size = nearest_size(self.sizes(model), size)
+        if near_duration is None or near_size is None:
             return None, None
-        return nearest_duration(durations, duration), nearest_size(sizes, size)
+        return near_duration, near_size
 
     def cost(self, model: CatalogModel, duration: int, size: str) -> Decimal | None:
         """The price of this video when the plan makes it, else None."""
@@ -113,12 +114,12 @@ class Offer:
             raise PlanLimit("hd", plan=plan.name)
 
 
-def nearest_duration(durations, wanted):
+def nearest_duration(durations: list[int], wanted: int) -> int | None:
     """The length of `durations` nearest the one wanted: the shorter of two as near. None when there is none."""
     return min(durations, key=lambda d: (abs(d - wanted), d)) if durations else None
 
 
-def nearest_size(sizes, wanted):
+def nearest_size(sizes: list[str], wanted: str) -> str | None:
     """The size wanted when `sizes` has it, else the one of the same shape nearest in pixels (else of the
     other shape). None when there is none."""
     if not sizes:
@@ -127,7 +128,7 @@ def nearest_size(sizes, wanted):
         return wanted
     asked = VideoSize.parse(wanted)
 
-    def distance(candidate):
+    def distance(candidate: str) -> tuple[bool, int]:
         other = VideoSize.parse(candidate)
         return other.is_portrait != asked.is_portrait, abs(other.width * other.height - asked.width * asked.height)
 

@@ -27,7 +27,7 @@ def plan_for(user: User) -> Plan | None:
     return Plan.default()
 
 
-def places_left(plan, taken):
+def places_left(plan: Plan | None, taken: int) -> int | None:
     """How many more things the plan lets run at once with `taken` of its places taken; None when it sets
     no limit. generations.models.places_taken says what takes a place."""
     if plan is None or plan.max_running is None:
@@ -39,7 +39,7 @@ def check_running(user: User, running: int, pictures: int = 0) -> None:
     """Raises PlanLimit when `running` videos and `pictures` picture requests in progress are already as
     many as the plan allows at once (both take one of its places)."""
     plan = plan_for(user)
-    if places_left(plan, running + pictures) != 0:
+    if plan is None or places_left(plan, running + pictures) != 0:
         return
     raise PlanLimit("running", plan=plan.name, running=running, pictures=pictures)
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 
-from accounts.models import User, Plan
+from accounts.models import Plan, User
 from accounts.offer import nearest_duration, offer_for
 from catalog.models import CatalogModel
 from catalog.sizes import VideoSize, is_hd, label

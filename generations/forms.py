@@ -177,7 +177,7 @@ class EditForm(GenerationForm):
         durations, sizes = self.offer.durations(model), self.offer.sizes(model)
         if not durations or not sizes:
             return None
-        duration = str(data.get("duration") or "")
-        duration = int(duration) if duration.isdigit() and int(duration) in durations else durations[0]
+        asked = str(data.get("duration") or "")
+        duration = int(asked) if asked.isdigit() and int(asked) in durations else durations[0]
         size = data.get("size") if data.get("size") in sizes else sizes[0]
         return self.offer.cost(model, duration, size)

@@ -7,9 +7,9 @@ Used by the retry page of a failed video and the switch page of a waiting one (g
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from catalog.sizes import label, VideoSize
 from accounts.models import Plan
 from catalog.models import CatalogModel
+from catalog.sizes import label
 from generations.models import Generation
 
 

@@ -3,7 +3,7 @@
 import uuid
 
 
-def parse_uuid(value):
+def parse_uuid(value: object) -> uuid.UUID | None:
     """The UUID that `value` spells (text or a UUID), else None: a posted id may be anything."""
     if value is None:
         return None
