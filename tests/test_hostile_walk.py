@@ -9,6 +9,7 @@ by hypothesis to its smallest failing request, and every route is walked before 
 """
 
 import ast
+import functools
 import inspect
 import json
 import os
@@ -191,15 +192,16 @@ ROUTES = sorted(routes(), key=lambda r: r[0])
 NAMES = field_names()  # once the routes have imported every view and form
 
 
+@functools.cache  # the same for every persona: each walk would parse each module again for each of its views
 def names_read_by(view):
     """The names one view may read: the names in its own source, the request.GET/POST keys of its module
     (its helpers are there), and the fields of the forms it names."""
     view = inspect.unwrap(getattr(view, "view_class", view))
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(view)))
-        names = set(_request_keys(ast.parse(inspect.getsource(inspect.getmodule(view)))))
+        names = set(_module_request_keys(inspect.getmodule(view)))
     except (OSError, TypeError, SyntaxError):  # no source, or a file changed since it was imported
-        return []
+        return ()
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in NAMES:
             names.add(node.value)
@@ -210,7 +212,12 @@ def names_read_by(view):
     form_class = getattr(view, "form_class", None)
     if isinstance(form_class, type) and issubclass(form_class, forms.BaseForm):
         names.update(form_class.base_fields)
-    return sorted(names)
+    return tuple(sorted(names))
+
+
+@functools.cache
+def _module_request_keys(module):
+    return tuple(_request_keys(ast.parse(inspect.getsource(module))))
 
 
 def segment(pattern, values):
