@@ -401,6 +401,10 @@ WEBHOOKS_KEEP_DAYS = env_number("WEBHOOKS_KEEP_DAYS", 30, minimum=1)  # finished
 # while the first still runs it (a second paid submit). A download has a time-out of its own.
 TASK_TIMEOUT_SECONDS = 85
 POLL_CONCURRENCY = env_number("POLL_CONCURRENCY", 16, minimum=1)  # status calls the sweeper makes at once
+# The sweeper's first look at a video Pixapi took (at most half its model's usual time), and the
+# shortest gap between two looks at one video. The tests shorten both, with the sandbox's time.
+POLL_FIRST_SECONDS = env_number("POLL_FIRST_SECONDS", 3.0, float, minimum=0.05)
+POLL_MIN_SECONDS = env_number("POLL_MIN_SECONDS", 1.0, float, minimum=0.05)
 # The studio's valve: videos at Pixapi at once for the whole studio (admin's "studio queue" may
 # override it; each model may have a cap of its own in the catalog). More wait in the studio's queue.
 STUDIO_MAX_IN_FLIGHT = env_number("STUDIO_MAX_IN_FLIGHT", 40, minimum=1)

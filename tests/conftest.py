@@ -144,10 +144,15 @@ def operator(db):
 
 @pytest.fixture
 def sandbox_url(live_server, settings):
-    """The sandbox served by a real HTTP server, and the studio pointed at it."""
+    """The sandbox served by a real HTTP server, and the studio pointed at it. The sweeper looks at a
+    video sooner and more often than in production, as the sandbox's tasks are short here. The first
+    look must come after the sandbox's queued tenth of a task's time (here, tasks up to 10 s): one
+    that sees no progress waits half the model's usual time (30 s for Wan) for the next."""
     url = f"{live_server.url}/pixapi-sandbox"
     settings.PIXAPI_BASE_URL = url
     settings.SITE_URL = live_server.url
+    settings.POLL_FIRST_SECONDS = 1.0
+    settings.POLL_MIN_SECONDS = 0.2
     return url
 
 
@@ -222,6 +227,8 @@ def cluster(sandbox_url, live_server, settings, media_root, tmp_path, transactio
         "SITE_URL": live_server.url,
         "MEDIA_ROOT": str(media_root),
         "Q_WORKERS": "3",
+        "POLL_FIRST_SECONDS": str(settings.POLL_FIRST_SECONDS),
+        "POLL_MIN_SECONDS": str(settings.POLL_MIN_SECONDS),
     }
     handle = Cluster(env, tmp_path / "cluster.log").start()
     yield handle

@@ -33,9 +33,7 @@ log = logging.getLogger(__name__)
 SUBMIT_LEASE_SECONDS = 120  # longer than a submit can take (connect + read timeouts)
 LEASE_MARGIN_SECONDS = 10
 REENQUEUE_AFTER_SECONDS = 30  # a queued or saving row nobody picked up is handed out again after this
-MIN_POLL_SECONDS = 1.0
 MAX_POLL_SECONDS = 30.0
-FIRST_POLL_SECONDS = 3.0
 MAX_WAIT_SECONDS = 600.0  # no Retry-After or backoff puts a row off longer than this
 PAST_DEADLINE_POLL_ERRORS = 10  # failed looks in a row (a few minutes) before a row past its limit fails
 
@@ -101,7 +99,7 @@ def submit(generation_id: UUID | str) -> str:
         counters.add("submits", f"{gen.model.slug}:refused")
         return code
     counters.add("submits", f"{gen.model.slug}:accepted")
-    first_poll = timezone.now() + timedelta(seconds=min(FIRST_POLL_SECONDS, gen.model.expected_seconds / 2))
+    first_poll = timezone.now() + timedelta(seconds=min(settings.POLL_FIRST_SECONDS, gen.model.expected_seconds / 2))
     if not gen.mark_submitted(task.id, first_poll):
         log.error("Generation %s changed while submitting; Pixapi task %s is orphaned", gen.pk, task.id)
         return "orphaned"
@@ -126,8 +124,8 @@ def next_poll_delay(gen: Generation, progress: int, now: datetime) -> float:
         # The model's typical time alone does not: halve the distance instead.
         delay = remaining * (0.75 if progress >= 5 else 0.5)
     else:
-        delay = MIN_POLL_SECONDS + (-remaining) / 4  # overdue: back off slowly
-    return min(max(delay, MIN_POLL_SECONDS), MAX_POLL_SECONDS)
+        delay = settings.POLL_MIN_SECONDS + (-remaining) / 4  # overdue: back off slowly
+    return min(max(delay, settings.POLL_MIN_SECONDS), MAX_POLL_SECONDS)
 
 
 def fetch_task(task_id: str | None) -> pixapi.Task | pixapi.PixapiError:

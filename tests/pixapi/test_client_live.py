@@ -18,7 +18,7 @@ KEY = django_settings.PIXAPI_SANDBOX_KEY
 
 @pytest.fixture
 def sandbox(sandbox_url, settings, tmp_path):
-    settings.PIXAPI_SANDBOX_SECONDS = 1.0
+    settings.PIXAPI_SANDBOX_SECONDS = 0.3
     settings.PIXAPI_SANDBOX_FAULTS = ""
     settings.PIXAPI_SANDBOX_SLOW_SECONDS = 3.0
     settings.PIXAPI_SANDBOX_DIR = tmp_path / "sandbox"
@@ -138,7 +138,7 @@ def test_a_task_that_fails_after_acceptance(sandbox, marker, code):
 def test_a_task_that_never_finishes_keeps_running(sandbox):
     client = Client(sandbox)
     task = client.submit_video(model="wan", prompt="A clock [sandbox:never-finish]", duration=2)
-    time.sleep(1.5)  # past the task's time
+    time.sleep(0.5)  # past the task's time
     later = client.get_task(task.id)
     assert (later.status, later.is_terminal) == ("running", False)
     assert 0 < later.progress < 100

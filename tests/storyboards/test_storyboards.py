@@ -55,7 +55,7 @@ def drive_all(gens, queue, timeout=60):
                 gen.refresh_from_db()
             if all(gen.status in Generation.FINISHED for gen in gens):
                 return gens
-            time.sleep(0.2)
+            time.sleep(0.05)
     raise AssertionError(f"Still going: {[(g.prompt, g.status) for g in gens]}")
 
 

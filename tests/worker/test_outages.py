@@ -27,7 +27,8 @@ from worker import lifecycle, sweeper
 
 @pytest.fixture
 def fast_sandbox(sandbox_url, settings, tmp_path):
-    settings.PIXAPI_SANDBOX_SECONDS = 1.5
+    settings.PIXAPI_SANDBOX_SECONDS = 0.3
+    settings.POLL_FIRST_SECONDS = 0.3  # the first look finds it done
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
     settings.DOWNLOAD_TEMP_DIR = str(tmp_path / "staging")
@@ -60,7 +61,7 @@ def test_after_an_outage_a_video_pixapi_finished_is_saved_and_charged(owner, fas
     done = make(owner, prompt="Finished while the studio was away")
     stuck = make(owner, prompt="Never done [sandbox:never-finish]")
     run_queue(queue)  # both submitted, then the cluster goes down: nobody polls
-    time.sleep(2)  # the sandbox finishes the first meanwhile
+    time.sleep(0.5)  # the sandbox finishes the first meanwhile
     past_its_limit(done, stuck)
 
     done = drive(done, queue)
@@ -166,7 +167,7 @@ def drive_downloads(gen, queue, timeout=40):
             gen.refresh_from_db()
             if gen.status in Generation.FINISHED:
                 return gen
-            time.sleep(0.2)
+            time.sleep(0.05)
     raise AssertionError(f"Generation stayed {gen.status} for {timeout} s")
 
 
