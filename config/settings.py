@@ -431,7 +431,7 @@ Q_CLUSTER = {
     "max_rss": 400_000,
     "save_limit": 250,
     "queue_limit": 50,
-    "poll": 0.5,
+    "poll": env_number("Q_POLL_SECONDS", 0.5, float, minimum=0.05),  # the database broker's look for new tasks
     "label": "Tasks",
 }
 if REDIS_URL:

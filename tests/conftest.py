@@ -227,6 +227,7 @@ def cluster(sandbox_url, live_server, settings, media_root, tmp_path, transactio
         "SITE_URL": live_server.url,
         "MEDIA_ROOT": str(media_root),
         "Q_WORKERS": "3",
+        "Q_POLL_SECONDS": "0.1",
         "POLL_FIRST_SECONDS": str(settings.POLL_FIRST_SECONDS),
         "POLL_MIN_SECONDS": str(settings.POLL_MIN_SECONDS),
     }
