@@ -31,7 +31,7 @@ def looks_right(page, artifacts, name):
 def test_compare_three_models_and_play_them_in_step(
     live_server, cluster, page, phone_page, log_in, settings, artifacts, size
 ):
-    settings.PIXAPI_SANDBOX_SECONDS = 3
+    settings.PIXAPI_SANDBOX_SECONDS = 2
     page = page if size == "laptop" else phone_page
     user = User.objects.create_user(
         username="kit", email="kit@example.com", password="x", display_name="Kit", **verified()

@@ -70,7 +70,7 @@ def test_sign_up_generate_and_watch_it_play(live_server, cluster, page, settings
 
 
 def test_two_tabs_and_a_reload_agree(live_server, cluster, page, log_in, owner, settings):
-    settings.PIXAPI_SANDBOX_SECONDS = 3
+    settings.PIXAPI_SANDBOX_SECONDS = 1
     log_in(page, owner)
     other = page.context.new_page()
     page.goto(f"{live_server.url}/")

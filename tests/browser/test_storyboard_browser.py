@@ -39,7 +39,7 @@ def add_shot(page, prompt, start, model="Wan", length="2 seconds"):
 def test_a_three_shot_board_on_two_models_made_trimmed_exported_and_played(
     live_server, cluster, page, phone_page, log_in, settings, artifacts, size
 ):
-    settings.PIXAPI_SANDBOX_SECONDS = 2
+    settings.PIXAPI_SANDBOX_SECONDS = 1
     page = page if size == "laptop" else phone_page
     user = User.objects.create_user(
         username="ines", email="ines@example.com", password="x", display_name="Ines", **verified()

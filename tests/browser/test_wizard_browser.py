@@ -43,7 +43,7 @@ def frame_colour(page, video):
 def test_upload_a_photo_and_watch_it_come_to_life(
     live_server, cluster, page, log_in, owner, settings, tmp_path, artifacts
 ):
-    settings.PIXAPI_SANDBOX_SECONDS = 2
+    settings.PIXAPI_SANDBOX_SECONDS = 1
     log_in(page, owner)
     page.goto(f"{live_server.url}/")
     page.get_by_role("link", name="Start from a picture").click()
@@ -93,7 +93,7 @@ def test_upload_a_photo_and_watch_it_come_to_life(
 
 
 def test_make_a_picture_first_then_animate_it(live_server, cluster, page, log_in, owner, settings):
-    settings.PIXAPI_SANDBOX_SECONDS = 2
+    settings.PIXAPI_SANDBOX_SECONDS = 1
     log_in(page, owner)
     page.goto(f"{live_server.url}/animate/")
     page.get_by_label("Describe the picture").fill("A paper lantern festival by a river")

@@ -17,7 +17,7 @@ Status = Generation.Status
 
 @pytest.mark.django_db(transaction=True)
 def test_killing_the_cluster_mid_board_loses_nothing_and_submits_nothing_twice(cluster, owner, settings):
-    settings.PIXAPI_SANDBOX_SECONDS = 3
+    settings.PIXAPI_SANDBOX_SECONDS = 1
     board = Storyboard.objects.create(user=owner, title="Three shots, two crashes")
     wan = CatalogModel.objects.get(slug="wan")
     for prompt, start in (

@@ -21,7 +21,7 @@ def loopback_allowed(monkeypatch, settings):
 def test_the_cluster_delivers_video_completed_signed_when_a_video_is_ready(
     loopback_allowed, owner, cluster, settings, live_server
 ):
-    settings.PIXAPI_SANDBOX_SECONDS = 2
+    settings.PIXAPI_SANDBOX_SECONDS = 1
     receiver = Receiver()
     try:
         endpoint = WebhookEndpoint.objects.create(user=owner, url=receiver.url, events=["video.completed"])

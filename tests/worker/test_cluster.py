@@ -22,7 +22,7 @@ def status_of(gen):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_real_cluster_takes_a_generation_to_completed(owner, cluster, settings):
-    settings.PIXAPI_SANDBOX_SECONDS = 2
+    settings.PIXAPI_SANDBOX_SECONDS = 1
     stats.reset()
     gen, _ = start_generation(
         owner,
@@ -39,7 +39,7 @@ def test_a_real_cluster_takes_a_generation_to_completed(owner, cluster, settings
 
 @pytest.mark.django_db(transaction=True)
 def test_killing_the_cluster_mid_generation_loses_nothing_and_submits_once(owner, cluster, settings):
-    settings.PIXAPI_SANDBOX_SECONDS = 8
+    settings.PIXAPI_SANDBOX_SECONDS = 4  # the first look (1 s) sees them running, the kill comes before the end
     stats.reset()
     wan = CatalogModel.objects.get(slug="wan")
     gens = [
@@ -97,7 +97,7 @@ def two_run_three_wait(gens):
 def test_a_free_creators_five_videos_two_run_three_wait_all_end_playable_each_submitted_once(
     owner, cluster, settings, kill
 ):
-    settings.PIXAPI_SANDBOX_SECONDS = 10 if kill else 6
+    settings.PIXAPI_SANDBOX_SECONDS = 3  # the first two stay at Pixapi long enough to be seen there together
     stats.reset()
     gens = free_creator_asks_for_five(owner)
     wait_for(lambda: two_run_three_wait(gens), timeout=60, message=f"two running, three waiting\n{cluster.log()}")
@@ -107,6 +107,7 @@ def test_a_free_creators_five_videos_two_run_three_wait_all_end_playable_each_su
         now = within_the_plan(gens)
         assert now.count(Generation.Status.WAITING) == 3 and sum(s in Generation.SLOT_HOLDERS for s in now) == 2
         cluster.start()  # a new cluster: its sweeper takes over the two at Pixapi, its valve the three waiting
+    settings.PIXAPI_SANDBOX_SECONDS = 1  # the three waiting are sent later: short tasks will do
 
     wait_for(
         lambda: all(s in Generation.FINISHED for s in within_the_plan(gens)),
