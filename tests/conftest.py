@@ -47,6 +47,31 @@ def cache_env():
     return env
 
 
+@pytest.fixture(scope="session", autouse=True)
+def flushes_keep_content_types():
+    """A transactional test ends by emptying every table, and Django then makes the content types
+    and permissions again (a fifth of a second per test, more on a busy machine). They are the same
+    in every test of a run, so those two tables are left as the migrations made them instead."""
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management.color import no_style
+    from django.db import connections
+    from django.test import TransactionTestCase
+
+    kept = {ContentType._meta.db_table, Permission._meta.db_table}
+
+    def flush(test_case):
+        for name in test_case._databases_names(include_mirrors=False):
+            connection = connections[name]
+            tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+            connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), sorted(set(tables) - kept)))
+
+    original = TransactionTestCase._fixture_teardown
+    TransactionTestCase._fixture_teardown = flush
+    yield
+    TransactionTestCase._fixture_teardown = original
+
+
 @pytest.fixture(autouse=True)
 def catalog(request):
     """The seeded model catalog and plans, for every test that uses the database (a transactional
