@@ -29,9 +29,10 @@ run: setup
 	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
 # The suite runs in TEST_WORKERS processes (pytest-xdist; tests/workers.py keeps their services apart).
+# worksteal: a worker that runs out takes tests from the other, so both finish together.
 TEST_WORKERS ?= 2
 test: setup browser lint
-	FAST_PASSWORD_HASHER=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	FAST_PASSWORD_HASHER=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # ruff keeps the format and catches mistakes (`$(PY) -m ruff format . && $(PY) -m ruff check --fix .` fixes most);
 # import-linter keeps the layers of docs/architecture.md (the contracts are in pyproject.toml); mypy checks
