@@ -1,6 +1,6 @@
 """Errors to Sentry, with nothing of a creator's in them: no prompt, email address, token, cookie or
-request body; local variables are not sent, and any email address or token left in a message is
-blotted out."""
+request body; no local variables and no breadcrumbs (cache commands name a session's key), and any
+email address or token left in a message is blotted out."""
 
 import re
 
@@ -21,6 +21,7 @@ def start(dsn, environment="production"):
         send_default_pii=False,
         include_local_variables=False,
         max_request_body_size="never",
+        max_breadcrumbs=0,  # breadcrumbs carry cache keys (a session's id) and queries
         before_send=scrub,
     )
 
@@ -32,6 +33,7 @@ def scrub(event, hint=None):
     if "headers" in request:
         request["headers"] = {k: v for k, v in request["headers"].items() if not _private(k)}
     event.pop("user", None)
+    event.pop("breadcrumbs", None)
     return _blot(event)
 
 
