@@ -23,6 +23,7 @@ from sandbox.models import SandboxTask
 from sandbox.ulid import TASK_ID_RE, new_task_id
 
 KEY = django_settings.PIXAPI_SANDBOX_KEY
+RENDER_SECONDS = 60  # the first download renders the video: real work, slow on a busy machine
 OTHER_KEY = "sk_sandbox_someone_else"
 STATUS_ORDER = ["submitted", "queued", "in_progress", "completed", "failed"]
 
@@ -465,7 +466,7 @@ def test_state_lives_in_the_database(sandbox):
 def test_the_result_is_a_real_h264_video_of_the_requested_size_and_length(sandbox):
     task_id = submit(sandbox, model="wan", duration=2, size="720x1280").json()["id"]
     url = wait_for(sandbox, task_id)["result"]["data"][0]["url"]
-    response = httpx.get(url)  # a plain URL: no key needed
+    response = httpx.get(url, timeout=RENDER_SECONDS)  # a plain URL: no key needed
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "video/mp4"
     assert int(response.headers["Content-Length"]) == len(response.content)
@@ -477,13 +478,13 @@ def test_the_result_is_a_real_h264_video_of_the_requested_size_and_length(sandbo
     assert abs(video.duration - 2) <= 0.2 and abs(video.stream_duration - 2) <= 0.2
     assert ImageStat.Stat(ImageChops.difference(video.first, video.last)).mean[0] > 1  # animated
     # The second download comes from the cache: the same bytes.
-    assert httpx.get(url).content == response.content
+    assert httpx.get(url, timeout=RENDER_SECONDS).content == response.content
 
 
 def test_a_ratio_size_renders_at_its_pixel_size(sandbox):
     task_id = submit(sandbox, model="veo", duration=4, size="9:16").json()["id"]
     url = wait_for(sandbox, task_id)["result"]["data"][0]["url"]
-    video = Video(httpx.get(url).content)
+    video = Video(httpx.get(url, timeout=RENDER_SECONDS).content)
     assert (video.width, video.height) == (720, 1280) and video.frame_count == 96
     assert abs(video.duration - 4) <= 0.2
 
@@ -494,7 +495,7 @@ def test_image_to_video_moves_the_input_image(sandbox):
     ImageDraw.Draw(picture).ellipse((250, 120, 390, 240), fill=(250, 250, 250))
     task_id = submit(sandbox, size="1280x720", input_image=data_url(png(picture))).json()["id"]
     url = wait_for(sandbox, task_id)["result"]["data"][0]["url"]
-    video = Video(httpx.get(url).content)
+    video = Video(httpx.get(url, timeout=RENDER_SECONDS).content)
     assert (video.width, video.height) == (1280, 720)
     for frame in (video.first, video.middle, video.last):
         assert close(mean(frame, (0, 0, 200, 720)), (210, 40, 40)), mean(frame, (0, 0, 200, 720))
@@ -506,7 +507,7 @@ def test_image_to_video_moves_the_input_image(sandbox):
 def test_a_solid_input_image_gives_a_video_of_its_colour(sandbox):
     task_id = submit(sandbox, input_image=data_url(png((30, 160, 90)), "image/png")).json()["id"]
     url = wait_for(sandbox, task_id)["result"]["data"][0]["url"]
-    assert close(mean(Video(httpx.get(url).content).middle), (30, 160, 90), tolerance=8)
+    assert close(mean(Video(httpx.get(url, timeout=RENDER_SECONDS).content).middle), (30, 160, 90), tolerance=8)
 
 
 def test_concurrent_downloads_render_once(sandbox, monkeypatch):
@@ -587,7 +588,7 @@ def test_result_urls_are_signed_and_expire(sandbox, settings):
     settings.PIXAPI_SANDBOX_URL_TTL = 1
     body = {"model": "gemini-2.5-flash-image", "prompt": "A tiny boat", "size": "720x1280"}
     url = sandbox.post("v1/images/generations", json=body).json()["data"][0]["url"]
-    assert httpx.get(url).status_code == 200
+    assert httpx.get(url, timeout=RENDER_SECONDS).status_code == 200
     expires = int(parse_qs(urlsplit(url).query)["expires"][0])
     assert_error(httpx.get(_with_query(url, sig="0" * 64)), 403, "forbidden", code="invalid_signature")
     assert_error(httpx.get(_with_query(url, expires=expires + 3600)), 403, "forbidden", code="invalid_signature")
@@ -778,7 +779,7 @@ def test_drop_on_a_poll_and_on_a_download(sandbox):
     url = wait_for(sandbox, task_id)["result"]["data"][0]["url"]
     with pytest.raises(httpx.RemoteProtocolError):
         httpx.get(url, headers={"X-Sandbox-Fault": "drop"})
-    assert httpx.get(url).status_code == 200
+    assert httpx.get(url, timeout=RENDER_SECONDS).status_code == 200
 
 
 @pytest.mark.parametrize("way", ["header", "prompt", "run"])
@@ -890,11 +891,11 @@ def test_file_faults_by_run_setting(sandbox, settings):
     settings.PIXAPI_SANDBOX_FAULTS = "file:internal-error*1"
     assert_error(httpx.get(url), 500, "internal_error")
     settings.PIXAPI_SANDBOX_FAULTS = "file:malformed-json*1"
-    spoilt = httpx.get(url)
+    spoilt = httpx.get(url, timeout=RENDER_SECONDS)
     assert spoilt.status_code == 200 and spoilt.headers["Content-Type"] == "video/mp4"
     with pytest.raises(av.error.InvalidDataError):
         av.open(io.BytesIO(spoilt.content))
-    assert httpx.get(url).content[4:8] == b"ftyp"
+    assert httpx.get(url, timeout=RENDER_SECONDS).content[4:8] == b"ftyp"
 
 
 # ---------------------------------------------------------------- the run setting, parsed
